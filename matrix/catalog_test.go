@@ -1,0 +1,114 @@
+package matrix_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/cachecascade/cachecascade/matrix"
+	"github.com/cachecascade/cachecascade/prefix"
+)
+
+func TestCatalogCoversFactsModels(t *testing.T) {
+	c := matrix.Default()
+	// Every model FACTS.md lists, by base ID, with its documented minimum,
+	// cacheable layers and one-hour support.
+	want := []struct {
+		base    string
+		min     int
+		tools   bool
+		oneHour bool
+	}{
+		{"anthropic.claude-3-5-sonnet-20241022-v2:0", 1024, true, false},
+		{"anthropic.claude-3-7-sonnet-20250219-v1:0", 1024, true, false},
+		{"anthropic.claude-3-5-haiku-20241022-v1:0", 2048, true, false},
+		{"anthropic.claude-sonnet-4-20250514-v1:0", 1024, true, false},
+		{"anthropic.claude-opus-4-20250514-v1:0", 1024, true, false},
+		{"anthropic.claude-opus-4-1-20250805-v1:0", 1024, true, false},
+		{"anthropic.claude-sonnet-4-5-20250929-v1:0", 1024, true, true},
+		{"anthropic.claude-haiku-4-5-20251001-v1:0", 4096, true, true},
+		{"anthropic.claude-opus-4-5-20251101-v1:0", 4096, true, true},
+		{"amazon.nova-micro-v1:0", 1000, false, false},
+		{"amazon.nova-lite-v1:0", 1000, false, false},
+		{"amazon.nova-pro-v1:0", 1000, false, false},
+		{"amazon.nova-premier-v1:0", 1000, false, false},
+		{"amazon.nova-2-lite-v1:0", 1000, false, false},
+	}
+	if len(c.Models) != len(want) {
+		t.Errorf("catalog has %d models, want %d", len(c.Models), len(want))
+	}
+	for _, w := range want {
+		m, ok := c.Lookup(w.base)
+		if !ok {
+			t.Errorf("Lookup(%q): not found", w.base)
+			continue
+		}
+		if m.MinTokens != w.min || m.Caches(prefix.Tools) != w.tools || m.SupportsTTL(matrix.TTLOneHour) != w.oneHour {
+			t.Errorf("%s: min %d, caches tools %v, 1h %v; want %d, %v, %v",
+				m.Key, m.MinTokens, m.Caches(prefix.Tools), m.SupportsTTL(matrix.TTLOneHour), w.min, w.tools, w.oneHour)
+		}
+		if !m.Caches(prefix.System) || !m.Caches(prefix.Messages) || m.MaxCheckpoints != 4 {
+			t.Errorf("%s: every model caches system and messages with 4 checkpoints", m.Key)
+		}
+		if m.Family == matrix.Nova && (m.MaxCachedTokens != 20000 || !m.RequiresProfile) {
+			t.Errorf("%s: Nova caps caching at 20K tokens and needs an inference profile", m.Key)
+		}
+	}
+}
+
+func TestLookup(t *testing.T) {
+	c := matrix.Default()
+	for _, id := range []string{
+		"claude-sonnet-4-5",
+		"anthropic.claude-sonnet-4-5-20250929-v1:0",
+		"global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+		"arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+		"arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fus.anthropic.claude-sonnet-4-5-20250929-v1%3A0",
+	} {
+		m, ok := c.Lookup(id)
+		if !ok || m.Key != "claude-sonnet-4-5" {
+			t.Errorf("Lookup(%q) = %q, %v; want claude-sonnet-4-5", id, m.Key, ok)
+		}
+	}
+	if _, ok := c.Lookup("anthropic.claude-v2"); ok {
+		t.Error("Lookup found a model the catalog does not have")
+	}
+	if got := c.Must("nova-lite").ModelID(); got != "us.amazon.nova-lite-v1:0" {
+		t.Errorf("nova-lite ModelID = %q, want its first inference profile", got)
+	}
+}
+
+func TestParseCatalogRejectsBrokenEntries(t *testing.T) {
+	const good = `{"key":"m","name":"M","family":"claude","generation":"4","baseId":"a.m-v1:0","profiles":["us.a.m-v1:0"],
+		"minTokens":1024,"maxCheckpoints":4,"cacheable":["tools","system","messages"],"ttls":["5m"],
+		"prices":{"input":1,"cacheWrite":1.25,"cacheRead":0.1,"output":5,"date":"2026-01-01","source":"s"}}`
+	wrap := func(models ...string) string {
+		return `{"updated":"2026-01-01","sources":{"s":"somewhere"},"models":[` + strings.Join(models, ",") + `]}`
+	}
+	if _, err := matrix.ParseCatalog([]byte(wrap(good))); err != nil {
+		t.Fatalf("the valid entry was rejected: %v", err)
+	}
+	for _, tc := range []struct {
+		name, entry, wantErr string
+	}{
+		{"unknown field", strings.Replace(good, `"minTokens"`, `"minTokenz"`, 1), "unknown field"},
+		{"unknown family", strings.Replace(good, `"claude"`, `"llama"`, 1), "unknown family"},
+		{"unknown layer", strings.Replace(good, `"tools",`, `"tool",`, 1), "unknown layer"},
+		{"1h without price", strings.Replace(good, `["5m"]`, `["5m","1h"]`, 1), "cacheWrite1h"},
+		{"unknown ttl", strings.Replace(good, `["5m"]`, `["5m","24h"]`, 1), "unknown ttl"},
+		{"profile of another model", strings.Replace(good, `"us.a.m-v1:0"`, `"us.a.x-v1:0"`, 1), "does not end in the base ID"},
+		{"price source not listed", strings.Replace(good, `"source":"s"`, `"source":"t"`, 1), "source"},
+		{"no minimum", strings.Replace(good, `1024`, `0`, 1), "minTokens"},
+		{"bad key", strings.Replace(good, `"key":"m"`, `"key":"Sonnet 4"`, 1), "key"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := matrix.ParseCatalog([]byte(wrap(tc.entry)))
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("ParseCatalog error = %v, want one mentioning %q", err, tc.wantErr)
+			}
+		})
+	}
+	dup := strings.Replace(good, `"key":"m"`, `"key":"n"`, 1)
+	if _, err := matrix.ParseCatalog([]byte(wrap(good, dup))); err == nil || !strings.Contains(err.Error(), "also claimed") {
+		t.Errorf("two models with one base ID: error = %v, want one naming the clash", err)
+	}
+}
