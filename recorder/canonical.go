@@ -1,0 +1,48 @@
+package recorder
+
+import (
+	"net/url"
+	"regexp"
+
+	"github.com/cachecascade/cachecascade/fixtures"
+	"github.com/cachecascade/cachecascade/jsondiff"
+)
+
+// RedactedAccount replaces every AWS account ID found in an ARN, on disk
+// and in matching.
+const RedactedAccount = "000000000000"
+
+// accountInARN finds the account ID of an ARN, plain or URL-escaped, as in
+// arn:aws:bedrock:us-east-1:123456789012:inference-profile/... .
+var accountInARN = regexp.MustCompile(`(?i)(arn(?::|%3a)aws[a-z-]*(?::|%3a)[a-z0-9-]+(?::|%3a)[a-z0-9-]*(?::|%3a))[0-9]{12}((?::|%3a))`)
+
+// normalize replaces what legitimately differs between runs and accounts:
+// run salts and account IDs in ARNs. Both keep their length.
+func normalize(b []byte) []byte {
+	return accountInARN.ReplaceAll(fixtures.NormalizeSalt(b), []byte("${1}"+RedactedAccount+"${2}"))
+}
+
+// CanonicalBody returns a request body in canonical form: salts and account
+// IDs normalised, then, for JSON, the jsondiff canonical form (keys sorted,
+// numbers exact, no HTML escaping). Two bodies are the same request exactly
+// when their canonical forms are equal. A body that is not JSON is returned
+// normalised, with ok false.
+func CanonicalBody(body []byte) (canonical []byte, ok bool) {
+	body = normalize(body)
+	c, err := jsondiff.Canonical(body)
+	if err != nil {
+		return body, false
+	}
+	return c, true
+}
+
+// canonicalPath returns a URL's escaped path with account IDs normalised,
+// plus its query in sorted form. Model IDs are escaped in the path (':' as
+// %3A), so the escaped form is what is compared.
+func canonicalPath(u *url.URL) string {
+	p := string(normalize([]byte(u.EscapedPath())))
+	if q := u.Query(); len(q) > 0 {
+		p += "?" + q.Encode()
+	}
+	return p
+}

@@ -1,0 +1,27 @@
+package recorder
+
+import (
+	"fmt"
+
+	"github.com/cachecascade/cachecascade/jsondiff"
+)
+
+// maxDiffs bounds how many differences a diff lists.
+const maxDiffs = 12
+
+// BodyDiff describes how two request bodies differ, one entry per JSON path
+// (as in `system[0].text`) with the recorded and the actual value; for long
+// strings, a window around the first differing byte. Salts and account IDs
+// are normalised first. Bodies that are not JSON are compared as text. It
+// returns "" when the bodies are the same request.
+func BodyDiff(recorded, actual []byte) string {
+	r, a := normalize(recorded), normalize(actual)
+	ds, err := jsondiff.Compare(r, a)
+	if err != nil {
+		if string(r) == string(a) {
+			return ""
+		}
+		return fmt.Sprintf("body (not JSON):\n\t-recorded: %s\n\t+actual:   %s\n", jsondiff.Excerpt(string(r), string(a)), jsondiff.Excerpt(string(a), string(r)))
+	}
+	return jsondiff.Format(ds, "recorded", "actual", maxDiffs)
+}

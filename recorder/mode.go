@@ -1,0 +1,73 @@
+// Package recorder connects a Bedrock runtime client to go-vcr v2 cassettes.
+//
+// It provides the three modes of a run (replay from cassettes, record
+// against a target, live against a target without writing), the request
+// matcher (method, escaped path and canonical JSON body, with run salts and
+// account IDs normalised), the header allowlist and redaction applied before
+// anything reaches disk, atomic cassette saves, a retryer that fails a
+// cassette miss at once, and errors that say which spec missed, in which
+// cassette, how the request differs from the nearest recorded one and the
+// command that re-records it. It knows nothing about suites.
+package recorder
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Mode says where a client's responses come from.
+type Mode string
+
+// The modes of a run.
+const (
+	// Replay answers from cassettes only; no credentials, no network.
+	Replay Mode = "replay"
+	// Record calls the target and rewrites the spec's cassette atomically.
+	Record Mode = "record"
+	// Live calls the target and writes nothing.
+	Live Mode = "live"
+)
+
+// ModeEnv is the environment variable that selects the mode.
+const ModeEnv = "CACHECASCADE_MODE"
+
+// ParseMode returns the mode with the given name; the empty name is Replay.
+func ParseMode(name string) (Mode, error) {
+	switch m := Mode(strings.ToLower(strings.TrimSpace(name))); m {
+	case "":
+		return Replay, nil
+	case Replay, Record, Live:
+		return m, nil
+	}
+	return "", fmt.Errorf("recorder: %s=%q: want replay, record or live", ModeEnv, name)
+}
+
+// ModeFromEnv returns the mode named by CACHECASCADE_MODE, Replay when it is
+// unset.
+func ModeFromEnv() (Mode, error) { return ParseMode(os.Getenv(ModeEnv)) }
+
+// CallsTarget reports whether the mode sends requests to a real target.
+func (m Mode) CallsTarget() bool { return m == Record || m == Live }
+
+// CassettePath returns the path of a spec's cassette,
+// root/<area>/<model>/<strategy>.yaml, with each part reduced to lower-case
+// letters, digits, '.', '_' and '-'.
+func CassettePath(root, area, model, strategy string) string {
+	return filepath.Join(root, pathPart(area), pathPart(model), pathPart(strategy)+".yaml")
+}
+
+// pathPart makes s safe as one path element.
+func pathPart(s string) string {
+	b := []byte(strings.ToLower(s))
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			b[i] = '-'
+		}
+	}
+	if len(b) == 0 || b[0] == '.' {
+		b = append([]byte("_"), b...)
+	}
+	return string(b)
+}

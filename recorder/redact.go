@@ -1,0 +1,75 @@
+package recorder
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"gopkg.in/dnaeon/go-vcr.v2/cassette"
+)
+
+// RequestHeaders are the only request headers a cassette keeps. Everything
+// else (Authorization, X-Amz-Security-Token, X-Amz-Date, Amz-Sdk-*, the
+// User-Agent, a bearer token) never reaches disk.
+var RequestHeaders = []string{
+	"Accept",
+	"Content-Type",
+	"X-Amzn-Bedrock-Accept",
+	"X-Amzn-Bedrock-Performanceconfig-Latency",
+	"X-Amzn-Bedrock-Trace",
+}
+
+// ResponseHeaders are the only response headers a cassette keeps: what the
+// SDK needs to decode a response or an error, the token-count headers, and
+// Retry-After. Dates and request IDs are dropped.
+var ResponseHeaders = []string{
+	"Content-Type",
+	"Retry-After",
+	"X-Amzn-Bedrock-Cache-Read-Input-Token-Count",
+	"X-Amzn-Bedrock-Cache-Write-Input-Token-Count",
+	"X-Amzn-Bedrock-Input-Token-Count",
+	"X-Amzn-Bedrock-Invocation-Latency",
+	"X-Amzn-Bedrock-Output-Token-Count",
+	"X-Amzn-Errortype",
+}
+
+// Redact is the save filter applied to every interaction before a cassette
+// is written. It keeps only the allowlisted headers, stores the URL as path
+// and query (the host names a region or a local port, and the matcher
+// ignores it), replaces account IDs in ARNs with RedactedAccount and run
+// salts with fixtures.ZeroSalt in the URL and in JSON bodies, and zeroes the
+// recorded latency so that re-recording an unchanged spec gives an
+// unchanged file. Event-stream bodies are binary frames with checksums and
+// are left as they are.
+func Redact(i *cassette.Interaction) error {
+	i.Request.Headers = keep(i.Request.Headers, RequestHeaders)
+	i.Response.Headers = keep(i.Response.Headers, ResponseHeaders)
+	if u, err := url.Parse(i.Request.URL); err == nil {
+		i.Request.URL = string(normalize([]byte((&url.URL{Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery}).String())))
+	} else {
+		i.Request.URL = string(normalize([]byte(i.Request.URL)))
+	}
+	i.Request.Form = nil
+	i.Request.Body = string(normalize([]byte(i.Request.Body)))
+	if !isEventStream(i.Response.Headers) {
+		i.Response.Body = string(normalize([]byte(i.Response.Body)))
+	}
+	i.Response.Duration = 0
+	return nil
+}
+
+// keep returns a copy of h holding only the named headers.
+func keep(h http.Header, names []string) http.Header {
+	out := http.Header{}
+	for _, n := range names {
+		if v := h.Values(n); len(v) > 0 {
+			out[http.CanonicalHeaderKey(n)] = append([]string(nil), v...)
+		}
+	}
+	return out
+}
+
+// isEventStream reports whether a response is an AWS event stream.
+func isEventStream(h http.Header) bool {
+	return strings.HasPrefix(h.Get("Content-Type"), "application/vnd.amazon.eventstream")
+}

@@ -1,0 +1,375 @@
+package recorder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"gopkg.in/dnaeon/go-vcr.v2/cassette"
+	vcr "gopkg.in/dnaeon/go-vcr.v2/recorder"
+)
+
+// BearerTokenEnv is the variable through which the SDK takes a Bedrock API
+// key. Replayed clients ignore it.
+const BearerTokenEnv = "AWS_BEARER_TOKEN_BEDROCK"
+
+// Options configure a Session.
+type Options struct {
+	// Mode is the run's mode; the zero value is Replay.
+	Mode Mode
+	// Cassette is the spec's cassette file (see CassettePath). Required in
+	// Replay and Record.
+	Cassette string
+	// Spec names the spec, for error messages and the default Rerecord.
+	Spec string
+	// Rerecord is the command that records the spec again, shown when a
+	// replay fails. The default focuses `go test ./suites/...` on Spec.
+	Rerecord string
+	// Endpoint overrides the Bedrock runtime endpoint in Record and Live,
+	// as an in-process emulator needs. Unset, the SDK's own resolution
+	// applies, including AWS_ENDPOINT_URL_BEDROCK_RUNTIME.
+	Endpoint string
+	// Region overrides the region in Record and Live; unset, the SDK's
+	// chain (AWS_REGION, the profile) decides.
+	Region string
+	// Transport carries real requests in Record and Live. The default is
+	// the SDK's own tuned transport.
+	Transport http.RoundTripper
+	// MaxAttempts bounds the attempts per call in Record and Live (the
+	// SDK's adaptive retry); zero keeps the SDK default.
+	MaxAttempts int
+	// LoadOptions are passed to config.LoadDefaultConfig in Record and
+	// Live, for a profile or other SDK configuration.
+	LoadOptions []func(*config.LoadOptions) error
+}
+
+// Session is one spec's connection to Bedrock: a client and, in Replay and
+// Record, the cassette behind it. Call Finish when the spec ends.
+type Session struct {
+	// Client is the Bedrock runtime client the spec uses.
+	Client *bedrockruntime.Client
+	// Mode is the session's mode.
+	Mode Mode
+	// Cassette is the spec's cassette file ("" in Live).
+	Cassette string
+
+	rec      *vcr.Recorder
+	replay   *replayTransport
+	temp     string // Record: the temporary cassette, without ".yaml"
+	finished bool
+}
+
+// rename moves the finished temporary cassette into place; tests replace it
+// to simulate a failure.
+var rename = os.Rename
+
+// Open starts a session. In Replay it loads the cassette and fails with a
+// *CassetteError if it is missing or corrupt; in Record and Live it loads
+// the SDK's configuration and fails with a *TargetError if there is no
+// region or no credentials. In Record nothing is written until Finish.
+func Open(ctx context.Context, o Options) (*Session, error) {
+	if o.Mode == "" {
+		o.Mode = Replay
+	}
+	if _, err := ParseMode(string(o.Mode)); err != nil {
+		return nil, err
+	}
+	if o.Rerecord == "" {
+		o.Rerecord = DefaultRerecord(o.Spec)
+	}
+	if o.Mode != Live && o.Cassette == "" {
+		return nil, fmt.Errorf("recorder: spec %q: %s mode needs a cassette path", o.Spec, o.Mode)
+	}
+	s := &Session{Mode: o.Mode, Cassette: o.Cassette}
+	switch o.Mode {
+	case Replay:
+		return s, s.openReplay(o)
+	case Record:
+		return s, s.openRecord(ctx, o)
+	}
+	client, err := targetClient(ctx, o, realTransport(o))
+	s.Client = client
+	return s, err
+}
+
+// DefaultRerecord returns the command that records one spec again against
+// the in-process emulator; against AWS, drop CACHECASCADE_TARGET.
+func DefaultRerecord(spec string) string {
+	focus := "'" + strings.ReplaceAll(regexp.QuoteMeta(spec), "'", `'\''`) + "'"
+	return "CACHECASCADE_MODE=record CACHECASCADE_TARGET=emulator go test ./suites/... -ginkgo.focus=" + focus
+}
+
+func (s *Session) openReplay(o Options) error {
+	fail := func(err error) error {
+		return &CassetteError{Spec: o.Spec, Cassette: o.Cassette, Err: err, Rerecord: o.Rerecord}
+	}
+	name, ok := strings.CutSuffix(o.Cassette, ".yaml")
+	if !ok {
+		return fail(errors.New(`the cassette path must end in ".yaml"`))
+	}
+	if _, err := os.Stat(o.Cassette); errors.Is(err, os.ErrNotExist) {
+		return fail(cassette.ErrCassetteNotFound)
+	}
+	// Load it once for diagnostics; go-vcr loads its own copy to replay.
+	c, err := cassette.Load(name)
+	if err != nil {
+		return fail(err)
+	}
+	if len(c.Interactions) == 0 {
+		return fail(errors.New("it holds no interactions"))
+	}
+	rec, err := vcr.NewAsMode(name, vcr.ModeReplaying, nil)
+	if err != nil {
+		return fail(err)
+	}
+	m := NewMatcher()
+	rec.SetMatcher(m.Match)
+	rec.SkipRequestLatency = true
+	s.rec = rec
+	s.replay = &replayTransport{rec: rec, matcher: m, recorded: c.Interactions, opts: o, served: map[string]int{}}
+	s.Client = bedrockruntime.New(bedrockruntime.Options{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDREPLAYONLY00000", "replay-only-secret", ""),
+		BaseEndpoint: aws.String("https://bedrock-runtime.replay.invalid"),
+		HTTPClient:   &http.Client{Transport: s.replay},
+		Retryer:      ReplayRetryer(),
+	}, func(bo *bedrockruntime.Options) {
+		// The SDK switches to bearer auth when AWS_BEARER_TOKEN_BEDROCK
+		// is set; replay must not depend on the environment.
+		bo.AuthSchemePreference = nil
+		bo.BearerAuthTokenProvider = nil
+	})
+	return nil
+}
+
+func (s *Session) openRecord(ctx context.Context, o Options) error {
+	name, ok := strings.CutSuffix(o.Cassette, ".yaml")
+	if !ok {
+		return fmt.Errorf("recorder: spec %q: the cassette path %q must end in \".yaml\"", o.Spec, o.Cassette)
+	}
+	dir, base := filepath.Split(name)
+	if err := os.MkdirAll(filepath.Clean(dir), 0o755); err != nil {
+		return fmt.Errorf("recorder: spec %q: %w", o.Spec, err)
+	}
+	// go-vcr appends to an existing file and writes in place; record into
+	// a fresh temporary name beside the cassette and rename on success.
+	s.temp = filepath.Join(dir, fmt.Sprintf(".%s.recording-%d-%d", base, os.Getpid(), time.Now().UnixNano()))
+	rec, err := vcr.NewAsMode(s.temp, vcr.ModeRecording, realTransport(o))
+	if err != nil {
+		return fmt.Errorf("recorder: spec %q: %w", o.Spec, err)
+	}
+	rec.SkipRequestLatency = true
+	rec.AddSaveFilter(Redact)
+	s.rec = rec
+	client, err := targetClient(ctx, o, rec)
+	s.Client = client
+	return err
+}
+
+// realTransport returns the transport for real calls.
+func realTransport(o Options) http.RoundTripper {
+	if o.Transport != nil {
+		return o.Transport
+	}
+	return awshttp.NewBuildableClient().GetTransport()
+}
+
+// targetClient builds a client for a real target from the SDK's default
+// configuration chain, with the adaptive retryer.
+func targetClient(ctx context.Context, o Options, transport http.RoundTripper) (*bedrockruntime.Client, error) {
+	loads := append([]func(*config.LoadOptions) error(nil), o.LoadOptions...)
+	if o.Region != "" {
+		loads = append(loads, config.WithRegion(o.Region))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, loads...)
+	if err != nil {
+		return nil, &TargetError{Problem: "cannot load the AWS configuration", Fix: "check AWS_PROFILE and ~/.aws/config", Err: err}
+	}
+	if cfg.Region == "" {
+		return nil, &TargetError{Problem: "no AWS region",
+			Fix: "set AWS_REGION (for example us-east-1) or use a profile with a region; offline, use CACHECASCADE_MODE=replay"}
+	}
+	if os.Getenv(BearerTokenEnv) == "" {
+		if err := checkCredentials(ctx, cfg.Credentials); err != nil {
+			return nil, err
+		}
+	}
+	return bedrockruntime.NewFromConfig(cfg, func(bo *bedrockruntime.Options) {
+		bo.HTTPClient = &http.Client{Transport: transport}
+		bo.Retryer = TargetRetryer(o.MaxAttempts)
+		if o.Endpoint != "" {
+			bo.BaseEndpoint = aws.String(o.Endpoint)
+		}
+	}), nil
+}
+
+// checkCredentials retrieves credentials once, so that a run without any
+// fails before its first spec rather than in each.
+func checkCredentials(ctx context.Context, p aws.CredentialsProvider) error {
+	fix := "the SDK's default chain looks at AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE and ~/.aws (for SSO run `aws sso login`), web identity and the instance role; a Bedrock API key goes in " + BearerTokenEnv + "; offline, use CACHECASCADE_MODE=replay"
+	if p == nil {
+		return &TargetError{Problem: "no AWS credentials", Fix: fix}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	creds, err := p.Retrieve(ctx)
+	if err != nil {
+		return &TargetError{Problem: "no usable AWS credentials", Fix: fix, Err: err}
+	}
+	if creds.CanExpire && !creds.Expires.IsZero() && time.Now().After(creds.Expires) {
+		return &TargetError{Problem: "the AWS credentials expired at " + creds.Expires.Format(time.RFC3339), Fix: "refresh them (for SSO run `aws sso login`)"}
+	}
+	return nil
+}
+
+// Finish ends the session. In Record with keep true it saves the recorded
+// interactions into the cassette atomically: written to a temporary file
+// beside it, read back, then renamed over the old one, so a failure at any
+// point leaves the old cassette as it was. With keep false (the spec
+// failed) nothing is written. In Replay with keep true it reports
+// interactions the spec did not use, a sign that the spec changed since it
+// was recorded. Finish may be called more than once; only the first call
+// acts.
+func (s *Session) Finish(keep bool) error {
+	if s == nil || s.finished {
+		return nil
+	}
+	s.finished = true
+	switch s.Mode {
+	case Replay:
+		if s.replay == nil || !keep {
+			return nil
+		}
+		if used, all := s.replay.used(), len(s.replay.recorded); used < all {
+			return fmt.Errorf("spec %q replayed %d of the %d interactions in %s: it sends fewer requests than when it was recorded; re-record with:\n    %s",
+				s.replay.opts.Spec, used, all, s.Cassette, s.replay.opts.Rerecord)
+		}
+	case Record:
+		return s.save(keep)
+	}
+	return nil
+}
+
+// save writes the recording into place, or discards it.
+func (s *Session) save(keep bool) error {
+	tmp := s.temp + ".yaml"
+	defer os.Remove(tmp)
+	if !keep || s.rec == nil {
+		return nil
+	}
+	if err := s.rec.Stop(); err != nil {
+		return fmt.Errorf("recorder: saving %s failed, the old cassette is unchanged: %w", s.Cassette, err)
+	}
+	if _, err := os.Stat(tmp); err != nil {
+		return fmt.Errorf("recorder: the spec made no requests, so %s was not written (the old cassette, if any, is unchanged)", s.Cassette)
+	}
+	if err := syncFile(tmp); err != nil {
+		return fmt.Errorf("recorder: saving %s failed, the old cassette is unchanged: %w", s.Cassette, err)
+	}
+	if _, err := cassette.Load(s.temp); err != nil {
+		return fmt.Errorf("recorder: the new recording for %s does not read back, the old cassette is unchanged: %w", s.Cassette, err)
+	}
+	if err := rename(tmp, s.Cassette); err != nil {
+		return fmt.Errorf("recorder: saving %s failed, the old cassette is unchanged: %w", s.Cassette, err)
+	}
+	return nil
+}
+
+// syncFile flushes a file to stable storage.
+func syncFile(name string) error {
+	f, err := os.OpenFile(name, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// replayTransport replays through go-vcr and turns a miss into a
+// *MissError.
+type replayTransport struct {
+	rec      *vcr.Recorder
+	matcher  *Matcher
+	recorded []*cassette.Interaction
+	opts     Options
+
+	mu     sync.Mutex
+	served map[string]int // canonical request → times replayed
+}
+
+func (t *replayTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	body, err := readBody(req)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := t.rec.RoundTrip(req)
+	if errors.Is(err, cassette.ErrInteractionNotFound) {
+		return nil, t.miss(req, body)
+	}
+	if err == nil {
+		t.mu.Lock()
+		t.served[requestKey(req.Method, canonicalPath(req.URL), canonical(body))]++
+		t.mu.Unlock()
+	}
+	return resp, err
+}
+
+// used returns how many interactions were replayed.
+func (t *replayTransport) used() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
+	for _, c := range t.served {
+		n += c
+	}
+	return n
+}
+
+// miss describes a request no unreplayed interaction matched.
+func (t *replayTransport) miss(req *http.Request, body []byte) *MissError {
+	path := canonicalPath(req.URL)
+	e := &MissError{Spec: t.opts.Spec, Cassette: t.opts.Cassette, Method: req.Method, Path: path,
+		Recorded: len(t.recorded), Nearest: -1, Rerecord: t.opts.Rerecord}
+	want := canonical(body)
+	best := -1
+	for i, in := range t.recorded {
+		u, err := url.Parse(in.Request.URL)
+		if err != nil || in.Request.Method != req.Method || canonicalPath(u) != path {
+			continue
+		}
+		e.SameRoute++
+		d := BodyDiff([]byte(in.Request.Body), body)
+		if d == "" && string(canonical([]byte(in.Request.Body))) == string(want) {
+			e.Identical++
+			continue
+		}
+		if best < 0 || len(d) < best {
+			best, e.Nearest, e.Diff = len(d), i, d
+		}
+	}
+	if e.Identical > 0 {
+		e.Nearest, e.Diff = -1, ""
+	}
+	return e
+}
+
+// requestKey identifies a request for counting replays.
+func requestKey(method, path string, body []byte) string {
+	return method + " " + path + "\n" + string(body)
+}
