@@ -22,6 +22,7 @@ import (
 	"sync"
 
 	"github.com/cachecascade/cachecascade/prefix"
+	"github.com/cachecascade/cachecascade/usage"
 )
 
 //go:embed catalog.json
@@ -281,4 +282,18 @@ func (c *Catalog) Family(f Family) []Model {
 		}
 	}
 	return out
+}
+
+// Cost returns what calls with usage u cost at these prices, in US dollars,
+// with the prompt cache as used and as if nothing had been cached (every
+// prompt token at the input price). Writes reported with a one-hour TTL are
+// priced at CacheWrite1h, the rest at CacheWrite.
+func (p Prices) Cost(u usage.Usage) (withCache, withoutCache float64) {
+	const perToken = 1e-6
+	write1h := u.WrittenWith(string(TTLOneHour))
+	write5m := u.Write - write1h
+	withCache = perToken * (float64(u.Input)*p.Input + float64(u.Output)*p.Output + float64(u.Read)*p.CacheRead +
+		float64(write5m)*p.CacheWrite + float64(write1h)*p.CacheWrite1h)
+	withoutCache = perToken * (float64(u.Prompt())*p.Input + float64(u.Output)*p.Output)
+	return withCache, withoutCache
 }

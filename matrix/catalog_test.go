@@ -6,6 +6,7 @@ import (
 
 	"github.com/cachecascade/cachecascade/matrix"
 	"github.com/cachecascade/cachecascade/prefix"
+	"github.com/cachecascade/cachecascade/usage"
 )
 
 func TestCatalogCoversFactsModels(t *testing.T) {
@@ -112,3 +113,22 @@ func TestParseCatalogRejectsBrokenEntries(t *testing.T) {
 		t.Errorf("two models with one base ID: error = %v, want one naming the clash", err)
 	}
 }
+
+func TestCost(t *testing.T) {
+	p := matrix.Default().Must("claude-sonnet-4-5").Prices
+	// Write 1322 then read 1322 (FACTS.md), input 2, output 5 each.
+	prime := usage.Usage{Input: 2, Output: 5, Write: 1322, Total: 1329}
+	repeat := usage.Usage{Input: 2, Output: 5, Read: 1322, Total: 1329}
+	with, without := p.Cost(prime.Add(repeat))
+	wantWith := (4*3 + 10*15 + 1322*0.30 + 1322*3.75) / 1e6
+	wantWithout := (2*1324*3 + 10*15) / 1e6
+	if !near(with, wantWith) || !near(without, wantWithout) {
+		t.Errorf("Cost = %.6f, %.6f; want %.6f, %.6f", with, without, wantWith, wantWithout)
+	}
+	oneHour := usage.Usage{Write: 100, Writes: []usage.TTLWrite{{TTL: "1h", Tokens: 100}}}
+	if with, _ := p.Cost(oneHour); !near(with, 100*6/1e6) {
+		t.Errorf("a one-hour write costs %.6f, want the 1h price", with)
+	}
+}
+
+func near(a, b float64) bool { return a-b < 1e-12 && b-a < 1e-12 }
