@@ -105,6 +105,10 @@ type Model struct {
 	MinTokens int `json:"minTokens"`
 	// MaxCheckpoints is the most cache checkpoints one request may carry.
 	MaxCheckpoints int `json:"maxCheckpoints"`
+	// LookBackBlocks is how many block boundaries before a checkpoint the
+	// service checks for an earlier entry on a miss ("approximately 20"
+	// for Claude); zero for models with no documented look-back.
+	LookBackBlocks int `json:"lookBackBlocks,omitempty"`
 	// MaxCachedTokens caps how many tokens the model caches; zero means no
 	// documented cap.
 	MaxCachedTokens int `json:"maxCachedTokens,omitempty"`

@@ -1,0 +1,104 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// The file names WriteFiles uses.
+const (
+	// MarkdownFile holds Matrix.Markdown.
+	MarkdownFile = "matrix.md"
+	// JSONFile holds Matrix.JSON.
+	JSONFile = "matrix.json"
+	// HTMLFile holds Matrix.HTML.
+	HTMLFile = "matrix.html"
+)
+
+// WriteFiles writes the matrix to dir as matrix.md, matrix.json and
+// matrix.html, creating dir if needed, and returns the paths it wrote in
+// that order. Each file is written to a temporary file in dir and renamed
+// into place, so a reader sees either the old file or the complete new one
+// and no temporary file is left behind, even on error. On error the paths
+// already written are returned with it.
+func WriteFiles(m Matrix, dir string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	js, err := m.JSON()
+	if err != nil {
+		return nil, err
+	}
+	files := []struct {
+		name string
+		data []byte
+	}{
+		{MarkdownFile, []byte(m.Markdown())},
+		{JSONFile, js},
+		{HTMLFile, []byte(m.HTML())},
+	}
+	var paths []string
+	for _, f := range files {
+		path := filepath.Join(dir, f.name)
+		if err := writeAtomic(path, f.data); err != nil {
+			return paths, err
+		}
+		paths = append(paths, path)
+	}
+	return paths, nil
+}
+
+// writeAtomic writes data to path through a temporary file in the same
+// directory and a rename.
+func writeAtomic(path string, data []byte) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+			err = fmt.Errorf("report: write %s: %w", path, err)
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return err
+	}
+	if err = tmp.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// GitHubSummaryEnv is the environment variable GitHub Actions sets to the
+// file a step appends its Markdown summary to.
+const GitHubSummaryEnv = "GITHUB_STEP_SUMMARY"
+
+// AppendGitHubSummary appends the matrix's Markdown, followed by a blank
+// line, to the file named by $GITHUB_STEP_SUMMARY. It does nothing and
+// returns nil when the variable is unset or empty.
+func AppendGitHubSummary(m Matrix) error {
+	path := os.Getenv(GitHubSummaryEnv)
+	if path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("report: step summary: %w", err)
+	}
+	_, werr := f.WriteString(m.Markdown() + "\n")
+	cerr := f.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		return fmt.Errorf("report: step summary: %w", err)
+	}
+	return nil
+}

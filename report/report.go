@@ -1,0 +1,290 @@
+// Package report renders cachecascade's verification matrix: the rows the
+// Ginkgo suites produce, one per spec, as Markdown for terminals and CI step
+// summaries, as stable JSON for machines, and as one self-contained HTML
+// page. It also totals the rows (Summary), writes the three files
+// atomically (WriteFiles) and appends the Markdown to a GitHub Actions step
+// summary (AppendGitHubSummary).
+//
+// The package is a pure renderer: everything it shows comes from the Matrix
+// value, including model names, strategy order and costs, which the caller
+// computes from the catalog's prices. It imports no other cachecascade
+// package.
+package report
+
+import (
+	"slices"
+	"time"
+)
+
+// Outcome is what one spec found.
+type Outcome string
+
+// The outcomes a row may carry.
+const (
+	// Pass means the spec's expectations held.
+	Pass Outcome = "pass"
+	// Fail means an expectation did not hold.
+	Fail Outcome = "fail"
+	// ExpectedError means the service rejected the request exactly as the
+	// rules predicted; it counts as a pass.
+	ExpectedError Outcome = "expected-error"
+	// Inconclusive means the spec ran but could not decide, for example
+	// because a best-effort cache did not engage.
+	Inconclusive Outcome = "inconclusive"
+	// NotApplicable means the spec does not apply to the cell, for example a
+	// strategy a model family cannot use.
+	NotApplicable Outcome = "not-applicable"
+	// Skipped means the spec did not run.
+	Skipped Outcome = "skipped"
+)
+
+// Outcomes lists every known outcome, worst first; reports order mixed
+// cells and the legend this way.
+var Outcomes = []Outcome{Fail, Inconclusive, Pass, ExpectedError, Skipped, NotApplicable}
+
+// Valid reports whether o is one of the known outcomes.
+func (o Outcome) Valid() bool { return slices.Contains(Outcomes, o) }
+
+// Passed reports whether o counts as a pass: Pass or ExpectedError.
+func (o Outcome) Passed() bool { return o == Pass || o == ExpectedError }
+
+// Symbol returns the short mark the Markdown and HTML tables show for o:
+// ✅ pass, ❌ fail, ⛔ expected-error, ⚠️ inconclusive, — not applicable,
+// ⏭️ skipped, and ❓ for an unknown outcome.
+func (o Outcome) Symbol() string {
+	switch o {
+	case Pass:
+		return "✅"
+	case Fail:
+		return "❌"
+	case ExpectedError:
+		return "⛔"
+	case Inconclusive:
+		return "⚠️"
+	case NotApplicable:
+		return "—"
+	case Skipped:
+		return "⏭️"
+	}
+	return "❓"
+}
+
+// rank orders outcomes by severity: lower is worse. Unknown outcomes rank
+// just below Fail.
+func (o Outcome) rank() int {
+	if i := slices.Index(Outcomes, o); i >= 0 {
+		if i == 0 {
+			return 0
+		}
+		return i + 1
+	}
+	return 1
+}
+
+// The areas the suites report, in the order the reports show them. Rows may
+// use other areas; those follow in alphabetical order.
+const (
+	// AreaCascade holds the model × strategy cascade specs, rendered as
+	// the main table.
+	AreaCascade = "cascade"
+	// AreaThreshold holds the minimum-prefix-size specs.
+	AreaThreshold = "threshold"
+	// AreaNova holds the Nova-specific specs.
+	AreaNova = "nova"
+	// AreaLimits holds the checkpoint-limit specs.
+	AreaLimits = "limits"
+	// AreaTTL holds the time-to-live specs.
+	AreaTTL = "ttl"
+	// AreaAccounting holds the token- and cost-accounting specs.
+	AreaAccounting = "accounting"
+	// AreaStreaming holds the ConverseStream specs.
+	AreaStreaming = "streaming"
+	// AreaConversation holds the multi-turn conversation specs.
+	AreaConversation = "conversation"
+	// AreaDeterminism holds the request-determinism specs.
+	AreaDeterminism = "determinism"
+)
+
+// Areas lists the known areas in report order. AreaCascade is the one
+// rendered as the model × strategy matrix.
+var Areas = []string{
+	AreaCascade, AreaThreshold, AreaNova, AreaLimits, AreaTTL,
+	AreaAccounting, AreaStreaming, AreaConversation, AreaDeterminism,
+}
+
+// The APIs a row may name. An empty Row.API means APIConverse.
+const (
+	// APIConverse is the Converse API, the default.
+	APIConverse = "converse"
+	// APIConverseStream is the ConverseStream API.
+	APIConverseStream = "converse-stream"
+	// APIInvoke is the InvokeModel API.
+	APIInvoke = "invoke"
+)
+
+// DefaultStrategies is the strategy column order used when Matrix.Strategies
+// is empty. It matches matrix.Strategies.
+var DefaultStrategies = []string{"NONE", "SYSTEM_ONLY", "TOOLS_ONLY", "SYSTEM_AND_TOOLS", "CONVERSATION_HISTORY"}
+
+// Row is the result of one spec.
+type Row struct {
+	// Area groups the spec: one of Areas, usually.
+	Area string `json:"area"`
+	// API is the Bedrock API the spec called; empty means APIConverse.
+	// Reports add an API dimension only when rows use more than one.
+	API string `json:"api,omitempty"`
+	// Model is the catalog key of the model, such as "claude-sonnet-4-5";
+	// empty for model-independent specs.
+	Model string `json:"model"`
+	// ModelName is the model's display name; reports fall back to
+	// Matrix.Models and then to Model when it is empty.
+	ModelName string `json:"modelName,omitempty"`
+	// Family is the model's family, such as "claude" or "nova".
+	Family string `json:"family,omitempty"`
+	// Strategy is the strategy's name, such as "SYSTEM_ONLY"; empty when
+	// the spec is not run per strategy.
+	Strategy string `json:"strategy"`
+	// Spec is the full Ginkgo spec text.
+	Spec string `json:"spec"`
+	// Outcome is what the spec found.
+	Outcome Outcome `json:"outcome"`
+	// Message says why the spec failed or was inconclusive, or what it
+	// found; it may span several lines.
+	Message string `json:"message,omitempty"`
+	// Calls counts the Bedrock calls the spec made.
+	Calls int `json:"calls"`
+	// InputTokens counts uncached input tokens over all calls.
+	InputTokens int `json:"inputTokens"`
+	// OutputTokens counts output tokens over all calls.
+	OutputTokens int `json:"outputTokens"`
+	// CacheReadTokens counts tokens read from the cache over all calls.
+	CacheReadTokens int `json:"cacheReadTokens"`
+	// CacheWriteTokens counts tokens written to the cache over all calls.
+	CacheWriteTokens int `json:"cacheWriteTokens"`
+	// CostUSD is what the calls cost in US dollars, cache prices applied.
+	CostUSD float64 `json:"costUSD"`
+	// CostWithoutCacheUSD is what the same tokens would have cost with no
+	// caching: cache reads and writes priced as plain input.
+	CostWithoutCacheUSD float64 `json:"costWithoutCacheUSD"`
+	// Duration is how long the spec took.
+	Duration time.Duration `json:"-"`
+}
+
+// api returns the row's API with the default applied.
+func (r Row) api() string {
+	if r.API == "" {
+		return APIConverse
+	}
+	return r.API
+}
+
+// ModelInfo names a model for the reports.
+type ModelInfo struct {
+	// Key is the catalog key, matching Row.Model.
+	Key string `json:"key"`
+	// Name is the display name.
+	Name string `json:"name"`
+	// Family is the model family.
+	Family string `json:"family,omitempty"`
+}
+
+// Matrix is everything one report shows.
+type Matrix struct {
+	// Title heads the report; empty means "cachecascade verification
+	// matrix".
+	Title string
+	// Generated is when the run finished; the zero time is left out.
+	Generated time.Time
+	// Mode is the recorder mode: "replay", "record" or "live".
+	Mode string
+	// Target says what the calls went to, such as "cassettes (recorded
+	// against emulator v0.1)".
+	Target string
+	// Models gives the order of the tables' rows and the models' names.
+	// Models that rows name but this list lacks follow in the order the
+	// rows first name them.
+	Models []ModelInfo
+	// Strategies gives the order of the main table's columns; empty means
+	// DefaultStrategies. Strategies that rows name but this list lacks
+	// follow in the order the rows first name them.
+	Strategies []string
+	// Rows are the specs' results, one per spec.
+	Rows []Row
+}
+
+// DefaultTitle is the title used when Matrix.Title is empty.
+const DefaultTitle = "cachecascade verification matrix"
+
+// Summary totals a matrix's rows.
+type Summary struct {
+	// Specs counts the rows.
+	Specs int `json:"specs"`
+	// Pass, Fail, ExpectedError, Inconclusive, NotApplicable and Skipped
+	// count the rows with each outcome; Other counts rows whose outcome is
+	// none of these.
+	Pass          int `json:"pass"`
+	Fail          int `json:"fail"`
+	ExpectedError int `json:"expectedError"`
+	Inconclusive  int `json:"inconclusive"`
+	NotApplicable int `json:"notApplicable"`
+	Skipped       int `json:"skipped"`
+	Other         int `json:"other"`
+	// Calls, InputTokens, OutputTokens, CacheReadTokens and
+	// CacheWriteTokens are the rows' sums.
+	Calls            int `json:"calls"`
+	InputTokens      int `json:"inputTokens"`
+	OutputTokens     int `json:"outputTokens"`
+	CacheReadTokens  int `json:"cacheReadTokens"`
+	CacheWriteTokens int `json:"cacheWriteTokens"`
+	// CostUSD and CostWithoutCacheUSD are the rows' sums.
+	CostUSD             float64 `json:"costUSD"`
+	CostWithoutCacheUSD float64 `json:"costWithoutCacheUSD"`
+	// SavingsUSD is CostWithoutCacheUSD minus CostUSD; it is negative when
+	// cache writes cost more than the reads saved.
+	SavingsUSD float64 `json:"savingsUSD"`
+	// SavingsPercent is SavingsUSD as a percentage of CostWithoutCacheUSD,
+	// or zero when that is zero.
+	SavingsPercent float64 `json:"savingsPercent"`
+	// Duration is the sum of the rows' durations, not wall-clock time.
+	Duration time.Duration `json:"-"`
+}
+
+// OK reports whether no row failed and no row has an unknown outcome.
+func (s Summary) OK() bool { return s.Fail == 0 && s.Other == 0 }
+
+// Summary counts the rows per outcome and sums their tokens and costs.
+func (m Matrix) Summary() Summary {
+	var s Summary
+	for _, r := range m.Rows {
+		s.Specs++
+		switch r.Outcome {
+		case Pass:
+			s.Pass++
+		case Fail:
+			s.Fail++
+		case ExpectedError:
+			s.ExpectedError++
+		case Inconclusive:
+			s.Inconclusive++
+		case NotApplicable:
+			s.NotApplicable++
+		case Skipped:
+			s.Skipped++
+		default:
+			s.Other++
+		}
+		s.Calls += r.Calls
+		s.InputTokens += r.InputTokens
+		s.OutputTokens += r.OutputTokens
+		s.CacheReadTokens += r.CacheReadTokens
+		s.CacheWriteTokens += r.CacheWriteTokens
+		s.CostUSD += r.CostUSD
+		s.CostWithoutCacheUSD += r.CostWithoutCacheUSD
+		s.Duration += r.Duration
+	}
+	s.SavingsUSD = s.CostWithoutCacheUSD - s.CostUSD
+	if s.CostWithoutCacheUSD != 0 {
+		s.SavingsPercent = s.SavingsUSD / s.CostWithoutCacheUSD * 100
+	}
+	return s
+}

@@ -1,0 +1,85 @@
+package framework
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/cachecascade/cachecascade/matrix"
+	"github.com/cachecascade/cachecascade/report"
+)
+
+// Rows returns the report rows the specs of a Ginkgo run filed, in the
+// order the specs ran.
+func Rows(rep types.Report) ([]report.Row, error) {
+	var rows []report.Row
+	for _, sr := range rep.SpecReports {
+		for _, e := range sr.ReportEntries {
+			if e.Name != ReportEntry {
+				continue
+			}
+			if row, ok := e.GetRawValue().(report.Row); ok {
+				rows = append(rows, row)
+				continue
+			}
+			// Entries from parallel processes arrive as JSON.
+			var row report.Row
+			if err := json.Unmarshal([]byte(e.Value.AsJSON), &row); err != nil {
+				return nil, fmt.Errorf("framework: report entry of %q: %w", sr.FullText(), err)
+			}
+			rows = append(rows, row)
+		}
+	}
+	return rows, nil
+}
+
+// Matrix assembles the report of a run from its rows.
+func (r *Run) Matrix(rows []report.Row) report.Matrix {
+	m := report.Matrix{Generated: time.Now().UTC(), Mode: string(r.Mode), Target: r.Source(), Rows: rows}
+	for _, model := range r.Catalog.Models {
+		m.Models = append(m.Models, report.ModelInfo{Key: model.Key, Name: model.Name, Family: string(model.Family)})
+	}
+	for _, s := range matrix.Strategies {
+		m.Strategies = append(m.Strategies, string(s))
+	}
+	return m
+}
+
+// WriteReport writes the run's report (Markdown, JSON and HTML) into the
+// report directory, appends the Markdown to the GitHub step summary when
+// there is one, and, in record mode, updates the cassette manifest. It
+// returns the Markdown and the files written.
+func (r *Run) WriteReport(rep types.Report) (string, []string, error) {
+	rows, err := Rows(rep)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := r.WriteManifest(); err != nil {
+		return "", nil, fmt.Errorf("framework: writing the cassette manifest: %w", err)
+	}
+	if len(rows) == 0 {
+		return "", nil, nil
+	}
+	m := r.Matrix(rows)
+	files, err := report.WriteFiles(m, r.Reports)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := report.AppendGitHubSummary(m); err != nil {
+		return "", files, err
+	}
+	return m.Markdown(), files, nil
+}
+
+// PrintReport writes the Markdown report and where the files are to
+// standard output, unless CACHECASCADE_QUIET is set.
+func PrintReport(markdown string, files []string) {
+	if os.Getenv("CACHECASCADE_QUIET") != "" || markdown == "" {
+		return
+	}
+	fmt.Fprintf(os.Stdout, "\n%s\nreport files: %s\n", markdown, strings.Join(files, ", "))
+}

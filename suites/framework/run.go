@@ -1,0 +1,228 @@
+// Package framework is the small core every cachecascade suite needs: it
+// resolves the run (mode, target, salt, where cassettes live), starts the
+// in-process emulator when that is the target, opens one recorder session
+// per spec on that spec's cassette, sends calls while keeping the spec's
+// token and cost tally, judges each call with the verdict package, and
+// files one report row per spec for the matrix report.
+//
+// Suites reach Bedrock only through the SDK client it hands out, so they
+// run unchanged against cassettes, the emulator, any endpoint named by
+// AWS_ENDPOINT_URL_BEDROCK_RUNTIME, or AWS. Beyond starting the emulator it
+// knows nothing of the emulator's internals: the clock is moved through the
+// emulator's HTTP admin endpoint, as it would be for a standalone one.
+package framework
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/cachecascade/cachecascade/emulator"
+	"github.com/cachecascade/cachecascade/fixtures"
+	"github.com/cachecascade/cachecascade/matrix"
+	"github.com/cachecascade/cachecascade/recorder"
+)
+
+// The environment variables a run reads, beside the SDK's own.
+const (
+	// TargetEnv selects the target of record and live runs: "emulator"
+	// (in-process) or "aws". Unset, it is "endpoint" when
+	// AWS_ENDPOINT_URL_BEDROCK_RUNTIME is set and "aws" otherwise.
+	TargetEnv = "CACHECASCADE_TARGET"
+	// ProfilesEnv names emulator profiles (comma-separated) for the
+	// in-process emulator, as the mutation script sets them.
+	ProfilesEnv = "CACHECASCADE_EMULATOR_PROFILES"
+	// CassettesEnv overrides the cassette directory.
+	CassettesEnv = "CACHECASCADE_CASSETTES"
+	// ReportDirEnv overrides where reports are written.
+	ReportDirEnv = "CACHECASCADE_REPORT_DIR"
+	// EndpointEnv is the SDK's own endpoint override for Bedrock runtime.
+	EndpointEnv = "AWS_ENDPOINT_URL_BEDROCK_RUNTIME"
+)
+
+// The targets.
+const (
+	TargetCassettes = "cassettes"
+	TargetEmulator  = "emulator"
+	TargetEndpoint  = "endpoint"
+	TargetAWS       = "aws"
+)
+
+// Run is what one run of the suites shares: resolved once, before the
+// first spec.
+type Run struct {
+	// Mode is the recorder mode.
+	Mode recorder.Mode
+	// Target is where calls go: cassettes, emulator, endpoint or aws.
+	Target string
+	// Endpoint is the emulator's or the named endpoint's URL.
+	Endpoint string
+	// Region is the AWS region of an aws target.
+	Region string
+	// Profiles are the in-process emulator's profiles.
+	Profiles []string
+	// Salt starts the prefix of every request of the run.
+	Salt fixtures.Salt
+	// Root is the project root; Cassettes and Reports are directories.
+	Root, Cassettes, Reports string
+	// Catalog is the model catalog.
+	Catalog *matrix.Catalog
+	// Started is when the run began.
+	Started time.Time
+
+	emu   *emulator.Server
+	admin *http.Client
+	rec   *manifestLog
+}
+
+// NewRun resolves the run from the environment and, when the target is the
+// in-process emulator, starts it. Call Close when the suite ends.
+func NewRun() (*Run, error) {
+	mode, err := recorder.ModeFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	root, err := projectRoot()
+	if err != nil {
+		return nil, err
+	}
+	r := &Run{Mode: mode, Root: root, Catalog: matrix.Default(), Started: time.Now().UTC(), admin: &http.Client{Timeout: 10 * time.Second}}
+	r.Cassettes = envOr(CassettesEnv, filepath.Join(root, "cassettes"))
+	r.Reports = envOr(ReportDirEnv, filepath.Join(root, "reports"))
+	r.rec = &manifestLog{}
+	if mode == recorder.Replay {
+		r.Target, r.Salt = TargetCassettes, fixtures.ZeroSalt
+		return r, nil
+	}
+	r.Salt = fixtures.NewSalt()
+	switch t := os.Getenv(TargetEnv); {
+	case t == TargetEmulator:
+		r.Target = TargetEmulator
+		if p := os.Getenv(ProfilesEnv); p != "" {
+			r.Profiles = strings.Split(p, ",")
+		}
+		srv, err := emulator.Start(emulator.Options{Profiles: r.Profiles})
+		if err != nil {
+			return nil, fmt.Errorf("framework: starting the emulator: %w", err)
+		}
+		r.emu, r.Endpoint, r.Region = srv, srv.URL(), "us-east-1"
+	case t == TargetAWS || t == "" && os.Getenv(EndpointEnv) == "":
+		r.Target = TargetAWS
+		r.Region = os.Getenv("AWS_REGION")
+	case t == "":
+		r.Target, r.Endpoint = TargetEndpoint, os.Getenv(EndpointEnv)
+	default:
+		return nil, fmt.Errorf("framework: %s=%q: want emulator or aws", TargetEnv, t)
+	}
+	return r, nil
+}
+
+// Close stops the in-process emulator, if any.
+func (r *Run) Close() error {
+	if r.emu != nil {
+		return r.emu.Close()
+	}
+	return nil
+}
+
+// Source describes where the run's responses come from, for reports and
+// the cassette manifest.
+func (r *Run) Source() string {
+	switch r.Target {
+	case TargetEmulator:
+		s := "emulator " + emulator.Version
+		if len(r.Profiles) > 0 {
+			s += " with profiles " + strings.Join(r.Profiles, ",")
+		}
+		return s
+	case TargetEndpoint:
+		return "endpoint " + r.Endpoint
+	case TargetAWS:
+		return "aws " + r.Region
+	}
+	return "cassettes"
+}
+
+// sessionOptions returns the recorder options of a spec.
+func (r *Run) sessionOptions(cassette, spec string) recorder.Options {
+	o := recorder.Options{Mode: r.Mode, Cassette: cassette, Spec: spec}
+	if r.Target == TargetEmulator {
+		o.Endpoint, o.Region = r.Endpoint, r.Region
+		o.LoadOptions = []func(*config.LoadOptions) error{
+			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDEMULATOR00000000", "emulator-secret", "")),
+		}
+	}
+	return o
+}
+
+// Advance moves the target's clock forward by d: nothing in replay (the
+// recorded answers already show the passage of time), the emulator's admin
+// endpoint for an emulator or a named endpoint that has one, and a real
+// wait against AWS.
+func (r *Run) Advance(ctx context.Context, d time.Duration) error {
+	switch r.Target {
+	case TargetCassettes:
+		return nil
+	case TargetEmulator, TargetEndpoint:
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(r.Endpoint, "/")+"/_emulator/clock/advance?by="+d.String(), nil)
+		if err != nil {
+			return err
+		}
+		resp, err := r.admin.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if r.Target == TargetEmulator {
+			return fmt.Errorf("framework: advancing the emulator clock: %v", errOrStatus(err, resp))
+		}
+	}
+	select {
+	case <-time.After(d):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func errOrStatus(err error, resp *http.Response) any {
+	if err != nil {
+		return err
+	}
+	return resp.Status
+}
+
+// projectRoot finds the directory holding the module's go.mod.
+func projectRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && strings.Contains(string(b), "module github.com/cachecascade/cachecascade\n") {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("framework: cannot find the cachecascade module root above the working directory")
+		}
+		dir = parent
+	}
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
