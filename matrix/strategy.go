@@ -99,8 +99,9 @@ func (e *TooManyCheckpointsError) Error() string {
 // Apply places the strategy's checkpoints into in, each with the given TTL
 // (TTLDefault for none). It counts the checkpoints the caller already
 // placed, and does not add one where the layer already ends in a
-// checkpoint. If the total would exceed MaxCheckpoints it returns a
-// *TooManyCheckpointsError and changes nothing.
+// checkpoint. If adding its checkpoints would take the total over
+// MaxCheckpoints it returns a *TooManyCheckpointsError and changes nothing;
+// a request the caller already took over the limit is left to Validate.
 //
 // Apply appends to in's slices in place; callers that reuse a request
 // across turns should build each turn's request afresh, as the fixtures
@@ -164,7 +165,7 @@ func (s Strategy) Apply(in *bedrockruntime.ConverseInput, ttl TTL) (Placement, e
 			}, Checkpoint{Layer: l, Message: m, Index: len(content), Preceding: len(content), TTL: ttl}})
 		}
 	}
-	if p.Existing+len(steps) > MaxCheckpoints {
+	if len(steps) > 0 && p.Existing+len(steps) > MaxCheckpoints {
 		return Placement{}, &TooManyCheckpointsError{Strategy: s, Existing: p.Existing, Adding: len(steps)}
 	}
 	for _, st := range steps {

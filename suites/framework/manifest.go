@@ -95,7 +95,7 @@ func (r *Run) WriteManifest() error {
 		return err
 	}
 	m.Note = "Where each cassette came from. Source 'emulator' means recorded against cachecascade's bundled emulator, not AWS. Written by record runs; do not edit by hand."
-	sdk := SDKVersions()
+	sdk := r.SDKVersions()
 	now := time.Now().UTC().Format(time.RFC3339)
 	for _, e := range entries {
 		rel, err := filepath.Rel(r.Cassettes, e.path)
@@ -107,25 +107,47 @@ func (r *Run) WriteManifest() error {
 	return writeJSONAtomic(filepath.Join(r.Cassettes, ManifestFile), m)
 }
 
-// SDKVersions returns the versions of the AWS SDK modules linked into this
-// binary (bedrockruntime, the SDK core, smithy-go).
-func SDKVersions() map[string]string {
+// SDKVersions returns the versions of the AWS SDK modules that build the
+// requests (bedrockruntime, the SDK core, smithy-go): from the binary's
+// build information, or, in a test binary that has none, from the go.mod
+// the run uses (GOFLAGS -modfile included).
+func (r *Run) SDKVersions() map[string]string {
 	out := map[string]string{}
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range info.Deps {
+			if d.Replace != nil {
+				d = d.Replace
+			}
+			if sdkModule(d.Path) {
+				out[d.Path] = d.Version
+			}
+		}
+	}
+	if len(out) > 0 {
 		return out
 	}
-	for _, d := range info.Deps {
-		if d.Replace != nil {
-			d = d.Replace
+	gomod := filepath.Join(r.Root, "go.mod")
+	for _, f := range strings.Fields(os.Getenv("GOFLAGS")) {
+		if m, ok := strings.CutPrefix(f, "-modfile="); ok {
+			gomod = m
 		}
-		switch {
-		case d.Path == "github.com/aws/aws-sdk-go-v2", d.Path == "github.com/aws/smithy-go",
-			strings.HasSuffix(d.Path, "/service/bedrockruntime"):
-			out[d.Path] = d.Version
+	}
+	b, err := os.ReadFile(gomod)
+	if err != nil {
+		return out
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(strings.TrimPrefix(strings.TrimSpace(line), "require ")); len(f) >= 2 && sdkModule(f[0]) {
+			out[f[0]] = f[1]
 		}
 	}
 	return out
+}
+
+// sdkModule reports whether a module path is one whose version changes the
+// requests: bedrockruntime, the SDK core or smithy-go.
+func sdkModule(path string) bool {
+	return path == "github.com/aws/aws-sdk-go-v2" || path == "github.com/aws/smithy-go" || strings.HasSuffix(path, "/service/bedrockruntime")
 }
 
 // writeJSONAtomic writes v as indented JSON through a temporary file.

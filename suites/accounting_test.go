@@ -1,0 +1,43 @@
+package suites_test
+
+import (
+	"context"
+	"fmt"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/cachecascade/cachecascade/fixtures"
+	"github.com/cachecascade/cachecascade/matrix"
+	"github.com/cachecascade/cachecascade/verdict"
+)
+
+var _ = Describe("accounting and streaming", func() {
+	for _, m := range matrix.Default().Models {
+		It(m.Key+": totals add up, a repeat reads what the prime wrote, and ConverseStream reports the same usage as Converse",
+			Label(modelLabels("streaming", m)...), Label(matrix.AreaLabel("accounting"), matrix.StrategyLabel(matrix.SystemOnly)), func(ctx context.Context) {
+				s := run.Open(ctx, "streaming", m, matrix.SystemOnly, "parity")
+				sp := fixtures.Spec{Seed: "streaming/" + m.Key, Estimate: estimate(m), SystemBlocks: 1, SystemTokens: m.MinTokens * 3 / 2,
+					Turns: 1, TurnTokens: 60, Salt: run.Salt}
+				r := build(m, sp, matrix.SystemOnly, matrix.TTLDefault)
+				e := expectation(m, r)
+				e.Prime = true
+				prime := s.Converse(ctx, "prime", r.In)
+				s.Judge(prime, e, verdict.Observation{Checkpoints: r.Checkpoints})
+
+				e.Prime, e.Hits = false, r.Checkpoints
+				obs := verdict.Observation{Checkpoints: r.Checkpoints, Baseline: prime.Usage.Write}
+				repeat := s.Converse(ctx, "repeat", build(m, sp, matrix.SystemOnly, matrix.TTLDefault).In)
+				s.Judge(repeat, e, obs)
+				stream := s.ConverseStream(ctx, "stream repeat", build(m, sp, matrix.SystemOnly, matrix.TTLDefault).In)
+				s.Judge(stream, e, obs)
+
+				// The same request through both APIs: the input side must be
+				// identical. Output may differ in length between two
+				// generations, so it is held only to the totals identity.
+				ru, su := repeat.Usage, stream.Usage
+				if ru.Read != su.Read || ru.Write != su.Write || ru.Input != su.Input {
+					Fail(fmt.Sprintf("streaming %s, step %q: the metadata event must report the same input-side usage as Converse; Converse %v, ConverseStream %v", m.Key, "stream repeat", ru, su))
+				}
+			})
+	}
+})
