@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -123,7 +124,9 @@ func (s *Session) openReplay(o Options) error {
 	if _, err := os.Stat(o.Cassette); errors.Is(err, os.ErrNotExist) {
 		return fail(cassette.ErrCassetteNotFound)
 	}
-	// Load it once for diagnostics; go-vcr loads its own copy to replay.
+	// Replay answers from go-vcr's cassette directly (its matcher hook and
+	// in-order GetInteraction), so the file is parsed once and the
+	// interactions are at hand for diagnostics.
 	c, err := cassette.Load(name)
 	if err != nil {
 		return fail(err)
@@ -131,15 +134,9 @@ func (s *Session) openReplay(o Options) error {
 	if len(c.Interactions) == 0 {
 		return fail(errors.New("it holds no interactions"))
 	}
-	rec, err := vcr.NewAsMode(name, vcr.ModeReplaying, nil)
-	if err != nil {
-		return fail(err)
-	}
 	m := NewMatcher()
-	rec.SetMatcher(m.Match)
-	rec.SkipRequestLatency = true
-	s.rec = rec
-	s.replay = &replayTransport{rec: rec, matcher: m, recorded: c.Interactions, opts: o, served: map[string]int{}}
+	c.Matcher = m.Match
+	s.replay = &replayTransport{cassette: c, recorded: c.Interactions, opts: o, served: map[string]int{}}
 	s.Client = bedrockruntime.New(bedrockruntime.Options{
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDREPLAYONLY00000", "replay-only-secret", ""),
@@ -179,13 +176,50 @@ func (s *Session) openRecord(ctx context.Context, o Options) error {
 	return err
 }
 
-// realTransport returns the transport for real calls.
+// realTransport returns the transport for real calls, wrapped in
+// BodyReaderTransport.
 func realTransport(o Options) http.RoundTripper {
 	if o.Transport != nil {
-		return o.Transport
+		return BodyReaderTransport{Base: o.Transport}
 	}
-	return awshttp.NewBuildableClient().GetTransport()
+	return BodyReaderTransport{Base: awshttp.NewBuildableClient().GetTransport()}
 }
+
+// BodyReaderTransport wraps a RoundTripper so that request bodies are seen
+// only as io.Reader and io.Closer.
+//
+// It works around a race between smithy-go and net/http: smithy-go closes
+// the request body as soon as the response headers arrive, and its body
+// wrapper's WriteTo then answers io.EOF; net/http's write loop, still
+// draining the body, takes that for a write error and closes the connection
+// under the response being read, so a ConverseStream fails with "use of
+// closed network connection". A fast local server (the emulator) loses the
+// race about once in a thousand streams. Hiding WriteTo makes the drain use
+// Read, whose io.EOF ends the body cleanly.
+type BodyReaderTransport struct {
+	// Base is the wrapped transport; nil means http.DefaultTransport.
+	Base http.RoundTripper
+}
+
+// RoundTrip sends r through Base with its body stripped of WriteTo.
+func (t BodyReaderTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	base := t.Base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	if _, ok := r.Body.(io.WriterTo); ok && r.Body != http.NoBody {
+		r2 := r.Clone(r.Context())
+		r2.Body = readCloser{r.Body}
+		r = r2
+	}
+	return base.RoundTrip(r)
+}
+
+// readCloser hides every method of a body but Read and Close.
+type readCloser struct{ rc io.ReadCloser }
+
+func (b readCloser) Read(p []byte) (int, error) { return b.rc.Read(p) }
+func (b readCloser) Close() error               { return b.rc.Close() }
 
 // targetClient builds a client for a real target from the SDK's default
 // configuration chain, with the adaptive retryer.
@@ -301,11 +335,10 @@ func syncFile(name string) error {
 	return f.Close()
 }
 
-// replayTransport replays through go-vcr and turns a miss into a
-// *MissError.
+// replayTransport answers from a go-vcr cassette, identical requests in
+// recorded order, and turns a miss into a *MissError.
 type replayTransport struct {
-	rec      *vcr.Recorder
-	matcher  *Matcher
+	cassette *cassette.Cassette
 	recorded []*cassette.Interaction
 	opts     Options
 
@@ -318,16 +351,27 @@ func (t *replayTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp, err := t.rec.RoundTrip(req)
+	if err := req.Context().Err(); err != nil {
+		return nil, err
+	}
+	i, err := t.cassette.GetInteraction(req)
 	if errors.Is(err, cassette.ErrInteractionNotFound) {
 		return nil, t.miss(req, body)
 	}
-	if err == nil {
-		t.mu.Lock()
-		t.served[requestKey(req.Method, canonicalPath(req.URL), canonical(body))]++
-		t.mu.Unlock()
+	if err != nil {
+		return nil, err
 	}
-	return resp, err
+	t.mu.Lock()
+	t.served[requestKey(req.Method, canonicalPath(req.URL), canonical(body))]++
+	t.mu.Unlock()
+	// The response as go-vcr's recorder would build it.
+	return &http.Response{
+		Status: i.Response.Status, StatusCode: i.Response.Code,
+		Proto: "HTTP/1.0", ProtoMajor: 1, ProtoMinor: 0,
+		Request: req, Header: i.Response.Headers.Clone(), Close: true,
+		ContentLength: int64(len(i.Response.Body)),
+		Body:          io.NopCloser(strings.NewReader(i.Response.Body)),
+	}, nil
 }
 
 // used returns how many interactions were replayed.
@@ -372,4 +416,15 @@ func (t *replayTransport) miss(req *http.Request, body []byte) *MissError {
 // requestKey identifies a request for counting replays.
 func requestKey(method, path string, body []byte) string {
 	return method + " " + path + "\n" + string(body)
+}
+
+// ClientAs returns a client that sends through the same session (the same
+// cassette when recording or replaying) but signs with other credentials,
+// as a second AWS account would. Replay ignores credentials.
+func (s *Session) ClientAs(p aws.CredentialsProvider) *bedrockruntime.Client {
+	return bedrockruntime.New(s.Client.Options(), func(o *bedrockruntime.Options) {
+		o.Credentials = p
+		o.BearerAuthTokenProvider = nil
+		o.AuthSchemePreference = nil
+	})
 }

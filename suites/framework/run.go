@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
@@ -44,6 +45,9 @@ const (
 	CassettesEnv = "CACHECASCADE_CASSETTES"
 	// ReportDirEnv overrides where reports are written.
 	ReportDirEnv = "CACHECASCADE_REPORT_DIR"
+	// SecondProfileEnv names an AWS profile of a second account, for the
+	// isolation specs against AWS.
+	SecondProfileEnv = "CACHECASCADE_SECOND_PROFILE"
 	// EndpointEnv is the SDK's own endpoint override for Bedrock runtime.
 	EndpointEnv = "AWS_ENDPOINT_URL_BEDROCK_RUNTIME"
 )
@@ -225,4 +229,25 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// SecondAccount returns credentials of a second account for the isolation
+// specs, or nil and why there are none. Replay needs none (any will do);
+// the emulator tells accounts apart by access key, so a second fake key is
+// a second account; against AWS or another endpoint the profile named by
+// CACHECASCADE_SECOND_PROFILE is used, and without it the spec is not
+// applicable.
+func (r *Run) SecondAccount(ctx context.Context) (aws.CredentialsProvider, string) {
+	if profile := os.Getenv(SecondProfileEnv); profile != "" && (r.Target == TargetAWS || r.Target == TargetEndpoint) {
+		cfg, err := config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile(profile))
+		if err != nil {
+			return nil, fmt.Sprintf("%s=%s: %v", SecondProfileEnv, profile, err)
+		}
+		return cfg.Credentials, ""
+	}
+	switch r.Target {
+	case TargetCassettes, TargetEmulator:
+		return credentials.NewStaticCredentialsProvider("AKIDSECONDACCOUNT000", "second-account-secret", ""), ""
+	}
+	return nil, "not applicable: isolation needs a second AWS account; set " + SecondProfileEnv + " to a profile of one"
 }

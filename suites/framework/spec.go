@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	. "github.com/onsi/ginkgo/v2"
@@ -53,12 +54,22 @@ func (r *Run) Open(ctx context.Context, area string, model matrix.Model, strateg
 	return s
 }
 
+// Offline starts a spec that calls no target (it checks something locally,
+// such as serialization) but files a report row like any other.
+func (r *Run) Offline(area string, model matrix.Model, strategy matrix.Strategy) *Spec {
+	s := &Spec{Run: r, Model: model, started: time.Now(),
+		row: report.Row{Area: area, Model: model.Key, ModelName: model.Name, Family: string(model.Family),
+			Strategy: string(strategy), Spec: CurrentSpecReport().FullText(), Outcome: report.Pass}}
+	DeferCleanup(s.finish)
+	return s
+}
+
 // finish saves or discards the recording, records it in the manifest, and
 // files the report row.
 func (s *Spec) finish() error {
 	failed := CurrentSpecReport().Failed()
 	err := s.session.Finish(!failed)
-	if err == nil && !failed && s.Run.Mode == recorder.Record {
+	if err == nil && !failed && s.session != nil && s.Run.Mode == recorder.Record {
 		s.Run.rec.add(s.session.Cassette, s.row.Spec, s.Model)
 	}
 	if (failed || err != nil) && s.row.Outcome != report.Inconclusive {
@@ -93,8 +104,14 @@ type Call struct {
 // Converse sends a Converse request as the named step and tallies its
 // usage.
 func (s *Spec) Converse(ctx context.Context, step string, in *bedrockruntime.ConverseInput) Call {
+	return s.ConverseWith(ctx, s.Client, step, in)
+}
+
+// ConverseWith is Converse through another client of the spec's session,
+// such as one from ClientAs.
+func (s *Spec) ConverseWith(ctx context.Context, client *bedrockruntime.Client, step string, in *bedrockruntime.ConverseInput) Call {
 	By(step)
-	out, err := s.Client.Converse(ctx, in)
+	out, err := client.Converse(ctx, in)
 	c := Call{Step: step, Err: err, Output: out}
 	if err == nil {
 		c.Usage = usage.FromSDK(out.Usage)
@@ -133,6 +150,12 @@ func (s *Spec) ConverseStream(ctx context.Context, step string, in *bedrockrunti
 	}
 	s.tally(c)
 	return c
+}
+
+// ClientAs returns a client of the spec's session that signs with other
+// credentials, as a second account (see Run.SecondAccount).
+func (s *Spec) ClientAs(p aws.CredentialsProvider) *bedrockruntime.Client {
+	return s.session.ClientAs(p)
 }
 
 func (s *Spec) tally(c Call) {

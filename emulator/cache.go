@@ -1,0 +1,275 @@
+package emulator
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"hash"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/cachecascade/cachecascade/prefix"
+)
+
+// Tokenizer estimate. The service's tokenizers are not public; the emulator
+// uses a documented, additive estimate so that a prefix's size is the sum of
+// its blocks' sizes:
+//
+//	tokens(block) = ceil(chars / CharsPerToken) + BlockOverheadTokens
+//
+// where chars is the byte length of the decoded text for a text block and of
+// the raw JSON for any other block (tool specs, images, tool results, ...).
+// cachePoint blocks count zero. Each request adds the model's fixed tail
+// (the assistant-turn header: 3 on Claude, 10 on Nova) which is never cached.
+type tokenizer struct {
+	charsPerToken float64
+	blockOverhead int
+}
+
+func (t tokenizer) count(chars int) int {
+	return int(math.Ceil(float64(chars)/t.charsPerToken)) + t.blockOverhead
+}
+
+// prefixInfo holds, for every block boundary b (after b blocks, b = 0..n),
+// the identity and the cumulative size of the prefix ending there.
+type prefixInfo struct {
+	hashes [][32]byte
+	tokens []int
+	// prompt is the request's whole prompt size: all blocks plus the tail.
+	prompt int
+}
+
+// computePrefix hashes the prefix at every block boundary. The hash chains
+// the exact bytes of each block with its layer and, for the first block of a
+// message, the role: the same content in another place is another prefix.
+// With noCascade (the fault), the chain restarts at each layer.
+func computePrefix(r *request, spec *modelSpec, tok tokenizer, noCascade bool) prefixInfo {
+	n := len(r.blocks)
+	p := prefixInfo{hashes: make([][32]byte, n+1), tokens: make([]int, n+1)}
+	h := sha256.New()
+	seed := func() [32]byte {
+		h.Reset()
+		h.Write([]byte("cachecascade/emulator/v1"))
+		if !spec.toolChoiceInMessages {
+			writeField(h, r.toolChoice)
+			writeField(h, r.extraFields)
+		}
+		return sum(h)
+	}
+	cur := seed()
+	p.hashes[0] = cur
+	msgStarted := false
+	for i, b := range r.blocks {
+		if noCascade && (i == 0 || r.blocks[i-1].layer != b.layer) {
+			cur = seed()
+		}
+		h.Reset()
+		h.Write(cur[:])
+		h.Write([]byte{byte(b.layer)})
+		if b.layer == prefix.Messages && !msgStarted {
+			msgStarted = true
+			if spec.toolChoiceInMessages {
+				// Tool choice and model request fields (thinking, ...) sit
+				// between system and messages: they affect only the messages
+				// cache.
+				writeField(h, r.toolChoice)
+				writeField(h, r.extraFields)
+			}
+		}
+		if b.firstInMsg {
+			writeField(h, []byte("message:"+b.role))
+		}
+		writeField(h, b.raw)
+		cur = sum(h)
+		p.hashes[i+1] = cur
+		p.tokens[i+1] = p.tokens[i] + tok.count(b.chars)
+	}
+	p.prompt = p.tokens[n] + spec.tailTokens
+	return p
+}
+
+func writeField(h hash.Hash, b []byte) {
+	var l [8]byte
+	binary.BigEndian.PutUint64(l[:], uint64(len(b)))
+	h.Write(l[:])
+	h.Write(b)
+}
+
+func sum(h hash.Hash) [32]byte {
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
+
+// entryKey identifies a cache entry: an account, a model and a prefix.
+type entryKey struct {
+	account string
+	model   string
+	hash    [32]byte
+}
+
+type entry struct {
+	expires time.Time
+	ttl     time.Duration
+}
+
+// cacheResult is what a request did to the cache.
+type cacheResult struct {
+	read, write int
+	write1h     int
+	write5m     int
+}
+
+func ttlDuration(ttl string) time.Duration {
+	if ttl == "1h" {
+		return time.Hour
+	}
+	return 5 * time.Minute
+}
+
+// eligible reports whether checkpoint number ordinal (1-based), whose
+// cumulative prefix is tokens long, may be cached on spec.
+func (e *Emulator) eligible(spec *modelSpec, ordinal, tokens int) bool {
+	if tokens <= 0 {
+		return false
+	}
+	if spec.maxCachedTokens > 0 && tokens > spec.maxCachedTokens {
+		return false
+	}
+	if e.fault(FaultThresholdIgnored) {
+		return true
+	}
+	min := spec.minTokens
+	if e.fault(FaultThresholdOff) {
+		min -= thresholdOffBy
+	}
+	if e.opts.Threshold == ThresholdPerCheckpoint {
+		min *= ordinal
+	}
+	return tokens >= min
+}
+
+// applyCache reads and writes the cache for one request; e.mu must be held.
+func (e *Emulator) applyCache(account string, spec *modelSpec, r *request, p prefixInfo, now time.Time) cacheResult {
+	if len(r.checkpoints) == 0 {
+		return cacheResult{}
+	}
+	if e.fault(FaultSharedCacheAcrossAccounts) {
+		account = ""
+	}
+	key := func(b int) entryKey { return entryKey{account: account, model: spec.id, hash: p.hashes[b]} }
+	live := func(b int) (*entry, bool) {
+		k := key(b)
+		en, ok := e.entries[k]
+		if !ok {
+			return nil, false
+		}
+		if !e.fault(FaultTTLNeverExpires) && !now.Before(en.expires) {
+			delete(e.entries, k)
+			return nil, false
+		}
+		return en, true
+	}
+
+	// Read: the longest live prefix at a checkpoint or, on a miss there, at
+	// an earlier block boundary within the model's look-back window.
+	read := 0
+	lookBack := spec.lookBack
+	if e.fault(FaultNoLookback) {
+		lookBack = 0
+	}
+	for _, cp := range r.checkpoints {
+		b := cp.boundary
+		if b <= read {
+			continue
+		}
+		if _, ok := live(b); ok {
+			read = b
+			continue
+		}
+		for j := b - 1; j >= 1 && j >= b-lookBack && j > read; j-- {
+			if _, ok := live(j); ok {
+				read = j
+				break
+			}
+		}
+	}
+
+	res := cacheResult{read: p.tokens[read]}
+	refresh := !e.fault(FaultNoRefreshOnHit)
+	if read > 0 && refresh {
+		if en, ok := live(read); ok {
+			en.expires = now.Add(en.ttl)
+		}
+	}
+	prev := read
+	for i, cp := range r.checkpoints {
+		b := cp.boundary
+		ttl := ttlDuration(cp.ttl)
+		if b <= read {
+			// A prefix of what was read: it was used, so it is refreshed.
+			if en, ok := live(b); ok && refresh {
+				en.ttl = ttl
+				en.expires = now.Add(ttl)
+			}
+			continue
+		}
+		if !e.eligible(spec, i+1, p.tokens[b]) {
+			continue
+		}
+		seg := p.tokens[b] - p.tokens[prev]
+		if seg > 0 {
+			res.write += seg
+			if cp.ttl == "1h" {
+				res.write1h += seg
+			} else {
+				res.write5m += seg
+			}
+			prev = b
+		}
+		e.store(key(b), &entry{expires: now.Add(ttl), ttl: ttl}, now)
+	}
+	return res
+}
+
+// store inserts an entry, keeping the cache within MaxEntries: expired
+// entries are swept first, then the entries closest to expiry are evicted.
+func (e *Emulator) store(k entryKey, en *entry, now time.Time) {
+	if _, exists := e.entries[k]; !exists && len(e.entries) >= e.opts.MaxEntries {
+		e.sweep(now)
+		if len(e.entries) >= e.opts.MaxEntries {
+			e.evict(len(e.entries) - e.opts.MaxEntries + 1 + e.opts.MaxEntries/8)
+		}
+	}
+	e.entries[k] = en
+	e.inserts++
+	if e.inserts%4096 == 0 {
+		e.sweep(now)
+	}
+}
+
+func (e *Emulator) sweep(now time.Time) {
+	if e.fault(FaultTTLNeverExpires) {
+		return
+	}
+	for k, en := range e.entries {
+		if !now.Before(en.expires) {
+			delete(e.entries, k)
+		}
+	}
+}
+
+func (e *Emulator) evict(n int) {
+	type kv struct {
+		k entryKey
+		t time.Time
+	}
+	all := make([]kv, 0, len(e.entries))
+	for k, en := range e.entries {
+		all = append(all, kv{k, en.expires})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].t.Before(all[j].t) })
+	for i := 0; i < n && i < len(all); i++ {
+		delete(e.entries, all[i].k)
+	}
+}

@@ -1,0 +1,448 @@
+package emulator
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cachecascade/cachecascade/prefix"
+)
+
+// ThresholdMode selects how a model's minimum cacheable size is applied to a
+// request with several checkpoints.
+type ThresholdMode int
+
+const (
+	// ThresholdCumulative (the default, and what current AWS docs and the
+	// recordings show) compares each checkpoint's cumulative prefix — tools,
+	// system and messages up to it — with the model's minimum.
+	ThresholdCumulative ThresholdMode = iota
+	// ThresholdPerCheckpoint is the older docs' reading ("your first cache
+	// checkpoint can be defined after 1,024 tokens and your second cache
+	// checkpoint can be defined after 2,048 tokens"), taken literally: the
+	// Nth checkpoint of the request (1-based, counting every cachePoint in
+	// tools → system → messages order) needs a cumulative prefix of at least
+	// N × the minimum.
+	ThresholdPerCheckpoint
+)
+
+// String returns the mode's flag spelling ("cumulative" or "per-checkpoint").
+func (m ThresholdMode) String() string {
+	if m == ThresholdPerCheckpoint {
+		return "per-checkpoint"
+	}
+	return "cumulative"
+}
+
+// Defaults applied by New to zero Options fields.
+const (
+	DefaultCharsPerToken       = 4.0
+	DefaultBlockOverheadTokens = 3
+	DefaultMaxEntries          = 100000
+	DefaultMaxBodyBytes        = 20 << 20
+	DefaultLatency             = 2 * time.Millisecond
+)
+
+// Options configures an Emulator. The zero value is a healthy emulator with
+// a manual clock starting at DefaultStart.
+type Options struct {
+	// Profiles names fault and benign profiles to apply (see Faults and
+	// BenignProfiles). A mutation run selects one fault at a time.
+	Profiles []string
+	// Clock is the base clock; nil selects a manual clock at DefaultStart.
+	// Advance adds to it in either case.
+	Clock Clock
+	// CharsPerToken is the tokenizer ratio; 0 selects DefaultCharsPerToken
+	// (or 3.3 under the tokenizer-ratio profile).
+	CharsPerToken float64
+	// BlockOverheadTokens is added to every content block's size; 0 selects
+	// DefaultBlockOverheadTokens and a negative value means none.
+	BlockOverheadTokens int
+	// Threshold selects how minimum sizes apply across several checkpoints.
+	Threshold ThresholdMode
+	// MaxEntries caps the number of cache entries; 0 selects DefaultMaxEntries.
+	MaxEntries int
+	// MaxBodyBytes caps the request body; 0 selects DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// Latency is the delay the latency profile adds; 0 selects DefaultLatency.
+	Latency time.Duration
+}
+
+// Emulator is an http.Handler speaking the Bedrock runtime Converse and
+// ConverseStream APIs with the service's prompt-caching semantics. It is safe
+// for concurrent use.
+type Emulator struct {
+	opts   Options
+	faults map[string]bool
+	tok    tokenizer
+	base   Clock
+	seq    atomic.Uint64
+
+	mu      sync.Mutex
+	offset  time.Duration
+	entries map[entryKey]*entry
+	inserts int
+}
+
+// New returns an emulator configured by opts, or an error naming an unknown
+// profile or an invalid option.
+func New(opts Options) (*Emulator, error) {
+	e := &Emulator{faults: map[string]bool{}, entries: map[entryKey]*entry{}}
+	for _, name := range opts.Profiles {
+		if _, ok := LookupProfile(name); !ok {
+			return nil, fmt.Errorf("emulator: unknown profile %q (see emulator.Faults and emulator.BenignProfiles)", name)
+		}
+		e.faults[name] = true
+	}
+	if opts.CharsPerToken < 0 || opts.CharsPerToken != opts.CharsPerToken {
+		return nil, fmt.Errorf("emulator: CharsPerToken must be positive, got %v", opts.CharsPerToken)
+	}
+	if opts.CharsPerToken == 0 {
+		opts.CharsPerToken = DefaultCharsPerToken
+		if e.faults[BenignTokenizerRatio] {
+			opts.CharsPerToken = benignCharsPerToken
+		}
+	}
+	switch {
+	case opts.BlockOverheadTokens == 0:
+		opts.BlockOverheadTokens = DefaultBlockOverheadTokens
+	case opts.BlockOverheadTokens < 0:
+		opts.BlockOverheadTokens = 0
+	}
+	if opts.Threshold != ThresholdCumulative && opts.Threshold != ThresholdPerCheckpoint {
+		return nil, fmt.Errorf("emulator: unknown threshold mode %d", opts.Threshold)
+	}
+	if opts.MaxEntries <= 0 {
+		opts.MaxEntries = DefaultMaxEntries
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.Latency <= 0 {
+		opts.Latency = DefaultLatency
+	}
+	if opts.Clock == nil {
+		opts.Clock = NewManualClock(DefaultStart)
+	}
+	e.opts = opts
+	e.base = opts.Clock
+	e.tok = tokenizer{charsPerToken: opts.CharsPerToken, blockOverhead: opts.BlockOverheadTokens}
+	return e, nil
+}
+
+// Options returns the emulator's options with defaults filled in.
+func (e *Emulator) Options() Options {
+	o := e.opts
+	o.Profiles = append([]string(nil), o.Profiles...)
+	return o
+}
+
+// Clock returns the emulator's clock: the base clock plus every Advance.
+func (e *Emulator) Clock() Clock { return emulatorClock{e} }
+
+// Advance moves the emulator's time forward by d, so entries expire without
+// sleeping.
+func (e *Emulator) Advance(d time.Duration) {
+	e.mu.Lock()
+	e.offset += d
+	e.mu.Unlock()
+}
+
+// Reset drops every cache entry (time is left where it is).
+func (e *Emulator) Reset() {
+	e.mu.Lock()
+	e.entries = map[entryKey]*entry{}
+	e.mu.Unlock()
+}
+
+// Len returns the number of cache entries held, expired ones not yet swept
+// included.
+func (e *Emulator) Len() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.entries)
+}
+
+func (e *Emulator) now() time.Time {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.nowLocked()
+}
+
+func (e *Emulator) nowLocked() time.Time { return e.base.Now().Add(e.offset) }
+
+func (e *Emulator) fault(name string) bool { return e.faults[name] }
+
+func (e *Emulator) requestID() string {
+	n := e.seq.Add(1)
+	s := sha256.Sum256([]byte(fmt.Sprintf("request-%d", n)))
+	x := hex.EncodeToString(s[:16])
+	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
+}
+
+// ServeHTTP answers POST /model/{modelId}/converse and
+// POST /model/{modelId}/converse-stream, plus the /_emulator/ admin
+// endpoints (see the package documentation).
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	reqID := e.requestID()
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			writeError(w, reqID, &apiError{status: http.StatusInternalServerError, code: "InternalServerException",
+				message: fmt.Sprintf("emulator bug: %v", v), ns: nsBedrock})
+		}
+	}()
+	if strings.HasPrefix(r.URL.Path, "/_emulator/") {
+		e.serveAdmin(w, r)
+		return
+	}
+	modelID, op, ok := splitModelPath(r.URL.EscapedPath())
+	if !ok || r.Method != http.MethodPost || (op != "converse" && op != "converse-stream") {
+		writeError(w, reqID, &apiError{status: http.StatusNotFound, code: "UnknownOperationException",
+			message: "The requested operation is not recognized by the service.", ns: nsCoral, upperKey: true})
+		return
+	}
+	account, aerr := authenticate(r.Header.Get("Authorization"))
+	if aerr != nil {
+		writeError(w, reqID, aerr)
+		return
+	}
+	body, aerr := e.readBody(r)
+	if aerr != nil {
+		writeError(w, reqID, aerr)
+		return
+	}
+	out, aerr := e.converse(account, modelID, body)
+	if aerr != nil {
+		writeError(w, reqID, aerr)
+		return
+	}
+	if e.fault(BenignLatency) {
+		time.Sleep(e.opts.Latency)
+		out.latencyMs += int(e.opts.Latency / time.Millisecond)
+	}
+	if op == "converse-stream" {
+		e.writeStream(w, reqID, out)
+		return
+	}
+	e.writeConverse(w, reqID, out)
+}
+
+func (e *Emulator) readBody(r *http.Request) ([]byte, *apiError) {
+	max := e.opts.MaxBodyBytes
+	if r.ContentLength > max {
+		return nil, tooLarge(r.ContentLength, max)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+	if err != nil {
+		return nil, errValidation(msgMalformed)
+	}
+	if int64(len(body)) > max {
+		return nil, tooLarge(int64(len(body)), max)
+	}
+	return body, nil
+}
+
+// tooLarge is the answer to a body over MaxBodyBytes: status 413 with a
+// ValidationException type, so SDKs decode it as a validation error.
+func tooLarge(n, max int64) *apiError {
+	return &apiError{status: http.StatusRequestEntityTooLarge, code: "ValidationException",
+		message: fmt.Sprintf("Request body too large: %d bytes exceeds the limit of %d bytes.", n, max), ns: nsBedrock}
+}
+
+// authenticate returns the account a request's Authorization header names:
+// the access key ID of a SigV4 signature, or a digest of a bearer token. The
+// signature itself is not verified (the emulator holds no secrets).
+func authenticate(h string) (string, *apiError) {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return "", errAccessDenied(msgAuthMissing)
+	}
+	if rest, ok := strings.CutPrefix(h, "AWS4-HMAC-SHA256 "); ok {
+		for _, part := range strings.Split(rest, ",") {
+			cred, ok := strings.CutPrefix(strings.TrimSpace(part), "Credential=")
+			if !ok {
+				continue
+			}
+			akid, _, ok := strings.Cut(cred, "/")
+			if ok && akid != "" {
+				return "akid:" + akid, nil
+			}
+		}
+	} else if tok, ok := strings.CutPrefix(h, "Bearer "); ok {
+		tok = strings.TrimSpace(tok)
+		if tok == "" {
+			return "", errAccessDenied(msgBadAPIKey)
+		}
+		d := sha256.Sum256([]byte(tok))
+		return "bearer:" + hex.EncodeToString(d[:12]), nil
+	} else if strings.EqualFold(h, "Bearer") {
+		return "", errAccessDenied(msgBadAPIKey)
+	}
+	return "", &apiError{status: http.StatusForbidden, code: "IncompleteSignatureException", message: msgBadSignature, ns: nsCoral, upperKey: true}
+}
+
+// result is everything a Converse or ConverseStream response reports.
+type result struct {
+	spec       *modelSpec
+	text       string
+	words      []string
+	stopReason string
+	input      int
+	output     int
+	cache      cacheResult
+	latencyMs  int
+	seed       [32]byte
+}
+
+// converse runs one request through validation, the cache and the reply
+// generator.
+func (e *Emulator) converse(account, modelID string, body []byte) (*result, *apiError) {
+	spec, aerr := resolveModel(modelID)
+	if aerr != nil {
+		return nil, aerr
+	}
+	req, aerr := decodeRequest(body)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if aerr := e.validateForModel(spec, req); aerr != nil {
+		return nil, aerr
+	}
+	p := computePrefix(req, spec, e.tok, e.fault(FaultNoCascade))
+	if p.prompt > spec.contextTokens {
+		return nil, errValidation(msgTooLong)
+	}
+	e.mu.Lock()
+	now := e.nowLocked()
+	cr := e.applyCache(account, spec, req, p, now)
+	e.mu.Unlock()
+
+	res := &result{spec: spec, cache: cr}
+	res.input = p.prompt - cr.read - cr.write
+	res.seed = sha256.Sum256(append([]byte(spec.id+"\x00"), body...))
+	res.words, res.stopReason = e.reply(res.seed, req.maxTokens)
+	res.text = strings.Join(res.words, " ")
+	res.output = len(res.words)
+	res.latencyMs = 180 + 9*res.output + p.prompt/500
+	return res, nil
+}
+
+// validateForModel applies the model-specific checkpoint rules.
+func (e *Emulator) validateForModel(spec *modelSpec, r *request) *apiError {
+	cps := r.checkpoints
+	if len(cps) == 0 {
+		return nil
+	}
+	if !spec.caching {
+		return errValidation(msgUnsupportedCaching)
+	}
+	if !spec.toolCheckpoints && !e.fault(FaultNovaAcceptsToolCheckpoints) {
+		for _, cp := range cps {
+			if cp.layer == prefix.Tools {
+				return errValidationf(msgNovaToolCheckpoint, cp.listIndex)
+			}
+		}
+	}
+	if len(cps) > spec.maxCheckpoints && !e.fault(FaultCheckpointLimitNotEnforced) {
+		return errValidationf(msgTooManyCheckpoints, spec.maxCheckpoints, len(cps))
+	}
+	for _, cp := range cps {
+		if !cp.explicitTTL {
+			continue
+		}
+		if spec.family == "nova" {
+			if cp.ttl == "1h" {
+				return errValidation(msgNovaExtendedTTL)
+			}
+		} else if !spec.ttl1h {
+			return errValidation(msgExtraInputs)
+		}
+	}
+	seen5m := false
+	for _, cp := range cps {
+		if cp.ttl == "5m" {
+			seen5m = true
+		} else if seen5m {
+			return errValidationf(msgTTLOrder, cp.location)
+		}
+	}
+	return nil
+}
+
+var replyWords = strings.Fields(`the cache holds a prefix of tools system and messages
+	each checkpoint names one entry which lives five minutes unless read again
+	a change early in the prompt invalidates every later layer while earlier
+	layers still hit so the verifier compares reads and writes across calls`)
+
+var otherReplyWords = strings.Fields(`alpha bravo charlie delta echo foxtrot golf hotel india
+	juliett kilo lima mike november oscar papa quebec romeo sierra tango uniform`)
+
+// reply derives the reply deterministically from the request: the same
+// request always gets the same text, whatever the cache did.
+func (e *Emulator) reply(seed [32]byte, maxTokens int) ([]string, string) {
+	words, n := replyWords, 4+int(seed[0]%9)
+	if e.fault(BenignOtherReplyText) {
+		words, n = otherReplyWords, 7+int(seed[1]%13)
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = words[(int(seed[(i+2)%32])+i*7)%len(words)]
+	}
+	out[n-1] += "."
+	stop := "end_turn"
+	if maxTokens > 0 && n > maxTokens {
+		out = out[:maxTokens]
+		stop = "max_tokens"
+	}
+	return out, stop
+}
+
+func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
+	reply := func(status int, v any) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(v)
+	}
+	type errBody struct {
+		Error string `json:"error"`
+	}
+	switch r.URL.Path {
+	case "/_emulator/clock/advance":
+		if r.Method != http.MethodPost {
+			reply(http.StatusMethodNotAllowed, errBody{"use POST"})
+			return
+		}
+		d, err := time.ParseDuration(r.URL.Query().Get("by"))
+		if err != nil {
+			reply(http.StatusBadRequest, errBody{"by: want a Go duration such as 5m or 90s"})
+			return
+		}
+		e.Advance(d)
+		reply(http.StatusOK, map[string]string{"now": e.now().Format(time.RFC3339Nano)})
+	case "/_emulator/clock":
+		reply(http.StatusOK, map[string]string{"now": e.now().Format(time.RFC3339Nano)})
+	case "/_emulator/reset":
+		if r.Method != http.MethodPost {
+			reply(http.StatusMethodNotAllowed, errBody{"use POST"})
+			return
+		}
+		e.Reset()
+		reply(http.StatusOK, map[string]bool{"reset": true})
+	case "/_emulator/profiles":
+		reply(http.StatusOK, map[string]any{"faults": Faults(), "benign": BenignProfiles(), "active": e.opts.Profiles})
+	case "/_emulator/stats":
+		reply(http.StatusOK, map[string]int{"entries": e.Len()})
+	default:
+		reply(http.StatusNotFound, errBody{"unknown admin endpoint; see /_emulator/{clock,clock/advance,reset,profiles,stats}"})
+	}
+}

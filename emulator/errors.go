@@ -1,0 +1,93 @@
+package emulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+)
+
+// Error namespaces as they appear after the code in x-amzn-ErrorType.
+const (
+	nsBedrock = "http://internal.amazon.com/coral/com.amazon.bedrock/"
+	// nsCoral is used by the front door (authentication) rather than by
+	// Bedrock itself; those bodies also spell the key "Message".
+	nsCoral = "http://internal.amazon.com/coral/com.amazon.coral.service/"
+)
+
+// The exact texts of FACTS.md, plus the service texts looked up for the
+// errors FACTS.md does not list.
+const (
+	msgTooManyCheckpoints = "A maximum of %d blocks with cache_control may be provided. Found %d."
+	msgNothingToCache     = "There is nothing available to cache. Please remove the invalid cache point and try again."
+	msgAfterReasoning     = "Cache point cannot be inserted after reasoning block. Please remove the invalid cache point and try again."
+	msgTTLOrder           = "The model returned the following errors: %s.cache_control.ttl: a ttl='1h' cache_control block must not come after a ttl='5m' cache_control block. Note that blocks are processed in the following order: `tools`, `system`, `messages`."
+	msgNovaExtendedTTL    = "Extended TTL prompt caching is only supported for Anthropic models"
+	msgExtraInputs        = "Extra inputs are not permitted"
+	msgNovaToolCheckpoint = "The model returned the following errors: Malformed input request: #/toolConfig/tools/%d: extraneous key [cachePoint] is not permitted, please reformat your input and try again."
+	msgUnsupportedCaching = "You invoked an unsupported model or your request did not allow prompt caching. See the documentation for more information."
+	msgFirstUser          = "A conversation must start with a user message. Try again with a conversation that starts with a user message."
+	msgAlternate          = "A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again."
+	msgEmptyContent       = "The content field in the Message object at messages.%d is empty. Add a ContentBlock object to the content field and try again."
+	msgBlankText          = "The text field in the ContentBlock object at messages.%d.content.%d is blank. Add text to the text field, and try again."
+	msgMalformed          = "Malformed input request, please reformat your input and try again."
+	msgTooLong            = "Input is too long for requested model."
+	msgAuthMissing        = "Authorization header is missing"
+	msgBadAPIKey          = "Authentication failed: Please make sure your API Key is valid."
+	msgBadSignature       = "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter."
+)
+
+// apiError is an error response as the service shapes it.
+type apiError struct {
+	status  int
+	code    string
+	message string
+	// ns is the namespace after the code in x-amzn-ErrorType.
+	ns string
+	// upperKey spells the body key "Message" (front-door errors) instead of
+	// "message" (Bedrock's own errors).
+	upperKey bool
+}
+
+func (e *apiError) Error() string { return e.code + ": " + e.message }
+
+func errValidation(msg string) *apiError {
+	return &apiError{status: http.StatusBadRequest, code: "ValidationException", message: msg, ns: nsBedrock}
+}
+
+func errValidationf(format string, args ...any) *apiError {
+	return errValidation(fmt.Sprintf(format, args...))
+}
+
+func errResourceNotFound(msg string) *apiError {
+	return &apiError{status: http.StatusNotFound, code: "ResourceNotFoundException", message: msg, ns: nsBedrock}
+}
+
+func errAccessDenied(msg string) *apiError {
+	return &apiError{status: http.StatusForbidden, code: "AccessDeniedException", message: msg, ns: nsCoral, upperKey: true}
+}
+
+// errEnum is the front end's (Coral's) constraint message for a value outside
+// an enum; member indices in path are 1-based as Coral writes them.
+func errEnum(value, path, set string) *apiError {
+	return errValidationf("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy enum value set: [%s]", value, path, set)
+}
+
+func errNotNull(path string) *apiError {
+	return errValidationf("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", path)
+}
+
+// writeError writes e as the service would: status, x-amzn-ErrorType and a
+// JSON body with the message.
+func writeError(w http.ResponseWriter, requestID string, e *apiError) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("x-amzn-RequestId", requestID)
+	h.Set("x-amzn-ErrorType", e.code+":"+e.ns)
+	key := "message"
+	if e.upperKey {
+		key = "Message"
+	}
+	body, _ := json.Marshal(map[string]string{key: e.message})
+	w.WriteHeader(e.status)
+	_, _ = w.Write(body)
+}

@@ -1,0 +1,95 @@
+package emulator
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Profile is a named deviation from the healthy emulator. A fault profile
+// breaks exactly one documented rule, so that a verifier that fails to notice
+// it is shown to be blind to that rule; a benign profile changes something a
+// correct verifier must not depend on.
+type Profile struct {
+	// Name is what Options.Profiles and the -fault flag take.
+	Name string
+	// Description says in one line what the profile changes (for a fault:
+	// the rule it breaks).
+	Description string
+	// Benign is true for profiles a correct verifier must still pass under.
+	Benign bool
+}
+
+// Fault profile names.
+const (
+	FaultNoCascade                  = "no-cascade"
+	FaultThresholdIgnored           = "threshold-ignored"
+	FaultThresholdOff               = "threshold-off"
+	FaultNovaAcceptsToolCheckpoints = "nova-accepts-tool-checkpoints"
+	FaultTTLNeverExpires            = "ttl-never-expires"
+	FaultNoRefreshOnHit             = "no-refresh-on-hit"
+	FaultStreamDropsCacheUsage      = "stream-drops-cache-usage"
+	FaultTotalsDontAddUp            = "totals-dont-add-up"
+	FaultNoLookback                 = "no-lookback"
+	FaultSharedCacheAcrossAccounts  = "shared-cache-across-accounts"
+	FaultCheckpointLimitNotEnforced = "checkpoint-limit-not-enforced"
+)
+
+// Benign profile names.
+const (
+	BenignTokenizerRatio      = "tokenizer-ratio"
+	BenignOtherReplyText      = "other-reply-text"
+	BenignLatency             = "latency"
+	BenignExtraResponseFields = "extra-response-fields"
+)
+
+// thresholdOffBy is how far below the model's minimum the threshold-off
+// fault caches.
+const thresholdOffBy = 300
+
+// benignCharsPerToken is the tokenizer ratio of the tokenizer-ratio profile.
+const benignCharsPerToken = 3.3
+
+var profiles = []Profile{
+	{Name: FaultNoCascade, Description: "cascade broken: an entry is keyed by its own layer only, so a later layer's entry survives a change in an earlier layer"},
+	{Name: FaultThresholdIgnored, Description: "minimum ignored: a checkpoint below the model's minimum prefix size is cached anyway"},
+	{Name: FaultThresholdOff, Description: fmt.Sprintf("minimum off: the model's minimum is applied %d tokens too low", thresholdOffBy)},
+	{Name: FaultNovaAcceptsToolCheckpoints, Description: "Nova rule broken: a cachePoint in toolConfig.tools is accepted (and cached) instead of a ValidationException"},
+	{Name: FaultTTLNeverExpires, Description: "TTL broken: entries never expire"},
+	{Name: FaultNoRefreshOnHit, Description: "TTL refresh broken: a hit does not reset the entry's TTL, it expires TTL after its write"},
+	{Name: FaultStreamDropsCacheUsage, Description: "stream accounting broken: ConverseStream's metadata usage omits cacheReadInputTokens/cacheWriteInputTokens"},
+	{Name: FaultTotalsDontAddUp, Description: "accounting broken: totalTokens = inputTokens + outputTokens, leaving out cache reads and writes"},
+	{Name: FaultNoLookback, Description: "look-back broken: a miss at a checkpoint does not find an entry at an earlier block boundary"},
+	{Name: FaultSharedCacheAcrossAccounts, Description: "isolation broken: one cache is shared by every account (access key or bearer token)"},
+	{Name: FaultCheckpointLimitNotEnforced, Description: "limit broken: more than 4 checkpoints are accepted instead of a ValidationException"},
+	{Name: BenignTokenizerRatio, Description: fmt.Sprintf("another tokenizer: %.1f characters per token instead of 4", benignCharsPerToken), Benign: true},
+	{Name: BenignOtherReplyText, Description: "another deterministic reply text (and so other output token counts)", Benign: true},
+	{Name: BenignLatency, Description: "a small added delay before each response", Benign: true},
+	{Name: BenignExtraResponseFields, Description: "unknown keys in responses and stream events, as a newer service might add", Benign: true},
+}
+
+// Faults lists the fault profiles, sorted by name.
+func Faults() []Profile { return listProfiles(false) }
+
+// BenignProfiles lists the benign profiles, sorted by name.
+func BenignProfiles() []Profile { return listProfiles(true) }
+
+func listProfiles(benign bool) []Profile {
+	var out []Profile
+	for _, p := range profiles {
+		if p.Benign == benign {
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// LookupProfile returns the fault or benign profile with the given name.
+func LookupProfile(name string) (Profile, bool) {
+	for _, p := range profiles {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Profile{}, false
+}

@@ -1,0 +1,278 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/cachecascade/cachecascade/prefix"
+)
+
+// wireRequest is the Converse / ConverseStream request body. Only the
+// structure is decoded; every content block is kept as the exact bytes that
+// arrived, because the cache keys on what the model would see.
+type wireRequest struct {
+	Messages                     []wireMessage     `json:"messages"`
+	System                       []json.RawMessage `json:"system"`
+	ToolConfig                   *wireToolConfig   `json:"toolConfig"`
+	InferenceConfig              *wireInference    `json:"inferenceConfig"`
+	AdditionalModelRequestFields json.RawMessage   `json:"additionalModelRequestFields"`
+}
+
+type wireMessage struct {
+	Role    string            `json:"role"`
+	Content []json.RawMessage `json:"content"`
+}
+
+type wireToolConfig struct {
+	Tools      []json.RawMessage `json:"tools"`
+	ToolChoice json.RawMessage   `json:"toolChoice"`
+}
+
+type wireInference struct {
+	MaxTokens *int64 `json:"maxTokens"`
+}
+
+type wireCachePoint struct {
+	Type *string `json:"type"`
+	TTL  *string `json:"ttl"`
+}
+
+// block is one content block of the prompt prefix (cachePoint blocks are not
+// blocks: they mark boundaries and carry no tokens).
+type block struct {
+	layer prefix.Layer
+	// msg is the message index, -1 outside the messages layer.
+	msg int
+	// role is the message role; firstInMsg marks a message's first block so
+	// that message boundaries are part of the prefix identity.
+	role       string
+	firstInMsg bool
+	// raw is the block exactly as received.
+	raw []byte
+	// chars is what the tokenizer counts: the decoded text of a text block,
+	// the raw JSON of any other block.
+	chars int
+}
+
+// checkpoint is one cachePoint block.
+type checkpoint struct {
+	layer prefix.Layer
+	// boundary is the number of content blocks before the checkpoint in
+	// prefix order: the entry it names is the prefix of that many blocks.
+	boundary int
+	// ttl is "5m" or "1h"; explicitTTL reports whether the request set it.
+	ttl         string
+	explicitTTL bool
+	// listIndex is the cachePoint's position in its own list (for Nova's
+	// tool-checkpoint message, which names it).
+	listIndex int
+	// location names the block the checkpoint annotates the way the model's
+	// own errors do ("tools.0", "system.1", "messages.3.content.0").
+	location string
+}
+
+// request is a decoded, structurally valid Converse request.
+type request struct {
+	blocks      []block
+	checkpoints []checkpoint
+	toolChoice  []byte
+	extraFields []byte
+	maxTokens   int
+}
+
+// decodeRequest decodes and validates a request body without reference to a
+// model. Every failure is an *apiError with a 4xx status; it never panics.
+func decodeRequest(body []byte) (*request, *apiError) {
+	var w wireRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&w); err != nil {
+		return nil, errValidation(msgMalformed)
+	}
+	if dec.More() {
+		return nil, errValidation(msgMalformed)
+	}
+	r := &request{}
+	if w.InferenceConfig != nil && w.InferenceConfig.MaxTokens != nil {
+		n := *w.InferenceConfig.MaxTokens
+		if n < 1 {
+			return nil, errValidationf("1 validation error detected: Value '%d' at 'inferenceConfig.maxTokens' failed to satisfy constraint: Member must have value greater than or equal to 1", n)
+		}
+		if n > 1<<20 {
+			n = 1 << 20
+		}
+		r.maxTokens = int(n)
+	}
+	if w.ToolConfig != nil {
+		if isJSONNull(w.ToolConfig.ToolChoice) {
+			w.ToolConfig.ToolChoice = nil
+		}
+		r.toolChoice = w.ToolConfig.ToolChoice
+		if len(w.ToolConfig.Tools) == 0 {
+			// The front end requires at least one tool when toolConfig is present.
+			return nil, errValidation("1 validation error detected: Value '[]' at 'toolConfig.tools' failed to satisfy constraint: Member must have length greater than or equal to 1")
+		}
+	}
+	if !isJSONNull(w.AdditionalModelRequestFields) {
+		r.extraFields = w.AdditionalModelRequestFields
+	}
+
+	// Tools, then system, then messages: the order the model reads them.
+	if w.ToolConfig != nil {
+		if err := r.addList(prefix.Tools, -1, "", w.ToolConfig.Tools); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.addList(prefix.System, -1, "", w.System); err != nil {
+		return nil, err
+	}
+
+	if len(w.Messages) == 0 {
+		return nil, errValidation(msgFirstUser)
+	}
+	for i, m := range w.Messages {
+		if m.Role != "user" && m.Role != "assistant" {
+			return nil, errEnum(m.Role, fmt.Sprintf("messages.%d.member.role", i+1), "user, assistant")
+		}
+	}
+	if w.Messages[0].Role != "user" {
+		return nil, errValidation(msgFirstUser)
+	}
+	for i := 1; i < len(w.Messages); i++ {
+		if w.Messages[i].Role == w.Messages[i-1].Role {
+			return nil, errValidation(msgAlternate)
+		}
+	}
+	for i, m := range w.Messages {
+		if len(m.Content) == 0 {
+			return nil, errValidationf(msgEmptyContent, i)
+		}
+		if err := r.addList(prefix.Messages, i, m.Role, m.Content); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// addList appends one block list (the tools, the system blocks, or one
+// message's content) to the request.
+func (r *request) addList(layer prefix.Layer, msg int, role string, list []json.RawMessage) *apiError {
+	var lastKind string // member name of the previous element in this list
+	contentIdx := -1    // index of the previous non-cachePoint element
+	first := true
+	for i, raw := range list {
+		member, value, err := unionMember(raw)
+		if err != nil {
+			return err
+		}
+		if member == "cachePoint" {
+			cp, err := parseCachePoint(value, coralPath(layer, msg, i)+".cachePoint")
+			if err != nil {
+				return err
+			}
+			if lastKind == "" {
+				return errValidation(msgNothingToCache)
+			}
+			if lastKind == "reasoningContent" {
+				return errValidation(msgAfterReasoning)
+			}
+			cp.layer = layer
+			cp.boundary = len(r.blocks)
+			cp.listIndex = i
+			cp.location = modelPath(layer, msg, contentIdx)
+			r.checkpoints = append(r.checkpoints, cp)
+			lastKind = member
+			continue
+		}
+		b := block{layer: layer, msg: msg, role: role, firstInMsg: first && layer == prefix.Messages, raw: raw, chars: len(raw)}
+		first = false
+		if member == "text" {
+			var s string
+			if json.Unmarshal(value, &s) != nil {
+				return errValidation(msgMalformed)
+			}
+			if layer == prefix.Messages && strings.TrimSpace(s) == "" {
+				return errValidationf(msgBlankText, msg, i)
+			}
+			b.chars = len(s)
+		}
+		r.blocks = append(r.blocks, b)
+		contentIdx++
+		lastKind = member
+	}
+	return nil
+}
+
+// unionMember returns the single member set in a union value (a content
+// block, a system block, a tool).
+func unionMember(raw json.RawMessage) (string, json.RawMessage, *apiError) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+		return "", nil, errValidation(msgMalformed)
+	}
+	var name string
+	var value json.RawMessage
+	n := 0
+	for k, v := range m {
+		if isJSONNull(v) {
+			continue
+		}
+		name, value = k, v
+		n++
+	}
+	if n != 1 {
+		return "", nil, errValidation(msgMalformed)
+	}
+	return name, value, nil
+}
+
+func parseCachePoint(value json.RawMessage, path string) (checkpoint, *apiError) {
+	var w wireCachePoint
+	if err := json.Unmarshal(value, &w); err != nil {
+		return checkpoint{}, errValidation(msgMalformed)
+	}
+	if w.Type == nil {
+		return checkpoint{}, errNotNull(path + ".type")
+	}
+	if *w.Type != "default" {
+		return checkpoint{}, errEnum(*w.Type, path+".type", "default")
+	}
+	cp := checkpoint{ttl: "5m"}
+	if w.TTL != nil {
+		if *w.TTL != "5m" && *w.TTL != "1h" {
+			return checkpoint{}, errEnum(*w.TTL, path+".ttl", "5m, 1h")
+		}
+		cp.ttl = *w.TTL
+		cp.explicitTTL = true
+	}
+	return cp, nil
+}
+
+// coralPath is the front end's 1-based path to list element i.
+func coralPath(layer prefix.Layer, msg, i int) string {
+	switch layer {
+	case prefix.Tools:
+		return fmt.Sprintf("toolConfig.tools.%d.member", i+1)
+	case prefix.System:
+		return fmt.Sprintf("system.%d.member", i+1)
+	default:
+		return fmt.Sprintf("messages.%d.member.content.%d.member", msg+1, i+1)
+	}
+}
+
+// modelPath is the model's 0-based path to the block a checkpoint annotates.
+func modelPath(layer prefix.Layer, msg, i int) string {
+	switch layer {
+	case prefix.Tools:
+		return fmt.Sprintf("tools.%d", i)
+	case prefix.System:
+		return fmt.Sprintf("system.%d", i)
+	default:
+		return fmt.Sprintf("messages.%d.content.%d", msg, i)
+	}
+}
+
+func isJSONNull(raw json.RawMessage) bool {
+	return len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null"
+}

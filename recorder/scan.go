@@ -1,0 +1,91 @@
+package recorder
+
+import (
+	"bufio"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Finding is a possible secret found in a cassette.
+type Finding struct {
+	// File and Line locate it.
+	File string
+	Line int
+	// Kind says what it looks like.
+	Kind string
+	// Excerpt shows the match with its middle masked, so a report of a
+	// leak does not repeat the secret.
+	Excerpt string
+}
+
+func (f Finding) String() string {
+	return fmt.Sprintf("%s:%d: %s: %s", f.File, f.Line, f.Kind, f.Excerpt)
+}
+
+// secretPatterns are what Scan looks for.
+// Each has lower-case hints, one of which a line must contain (lower-cased)
+// before the expression runs: cassette lines hold whole prompts.
+var secretPatterns = []struct {
+	kind  string
+	hints []string
+	re    *regexp.Regexp
+}{
+	{"AWS access key ID", []string{"akia", "asia", "aroa", "aida"}, regexp.MustCompile(`\b(?:AKIA|ASIA|AROA|AIDA)[0-9A-Z]{16}\b`)},
+	{"AWS secret access key field", []string{"secret"}, regexp.MustCompile(`(?i)secret_?access_?key`)},
+	{"session token header", []string{"x-amz-security-token"}, regexp.MustCompile(`(?i)x-amz-security-token`)},
+	{"Authorization header", []string{"authorization"}, regexp.MustCompile(`(?i)^\s*-?\s*authorization\s*:`)},
+	{"SigV4 credential scope", []string{"credential="}, regexp.MustCompile(`Credential=[A-Z0-9]{16,}/`)},
+	{"bearer token", []string{"bearer"}, regexp.MustCompile(`(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}`)},
+	{"Bedrock API key", []string{"absk"}, regexp.MustCompile(`\bABSK[A-Za-z0-9+/=]{16,}`)},
+	{"account ID in an ARN", []string{"arn:", "arn%3a"}, regexp.MustCompile(`(?i)arn(?::|%3a)aws[a-z-]*(?::|%3a)[a-z0-9-]+(?::|%3a)[a-z0-9-]*(?::|%3a)(?:[0-9]{12})`)},
+}
+
+// Scan looks through every cassette (.yaml) under root for credentials and
+// account IDs: access key IDs, secret-key fields, session-token and
+// Authorization headers, SigV4 credential scopes, bearer tokens, Bedrock API
+// keys, and account IDs in ARNs other than RedactedAccount.
+func Scan(root string) ([]Finding, error) {
+	var out []Finding
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yaml") {
+			return err
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		lines := bufio.NewScanner(f)
+		lines.Buffer(make([]byte, 1<<20), 64<<20)
+		for n := 1; lines.Scan(); n++ {
+			line := lines.Text()
+			lower := strings.ToLower(line)
+			for _, p := range secretPatterns {
+				if !slices.ContainsFunc(p.hints, func(h string) bool { return strings.Contains(lower, h) }) {
+					continue
+				}
+				for _, m := range p.re.FindAllString(line, -1) {
+					if p.kind == "account ID in an ARN" && strings.HasSuffix(m, RedactedAccount) {
+						continue
+					}
+					out = append(out, Finding{File: path, Line: n, Kind: p.kind, Excerpt: mask(m)})
+				}
+			}
+		}
+		return lines.Err()
+	})
+	return out, err
+}
+
+// mask keeps the start and end of s and hides the rest.
+func mask(s string) string {
+	if len(s) <= 8 {
+		return strings.Repeat("*", len(s))
+	}
+	return s[:4] + strings.Repeat("*", len(s)-8) + s[len(s)-4:]
+}

@@ -1,0 +1,41 @@
+package suites_test
+
+import (
+	"context"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/cachecascade/cachecascade/fixtures"
+	"github.com/cachecascade/cachecascade/matrix"
+	"github.com/cachecascade/cachecascade/verdict"
+)
+
+var _ = Describe("isolation", func() {
+	// Isolation is a property of the account, not of the model: one model
+	// of each family is enough.
+	for _, family := range []matrix.Family{matrix.Claude, matrix.Nova} {
+		m := matrix.Default().Family(family)[0]
+		It(m.Key+": another account does not read this account's entries", Label(modelLabels("isolation", m)...), Label(matrix.StrategyLabel(matrix.SystemOnly)),
+			func(ctx context.Context) {
+				second, why := run.SecondAccount(ctx)
+				if second == nil {
+					Skip(why)
+				}
+				s := run.Open(ctx, "isolation", m, matrix.SystemOnly, "two-accounts")
+				other := s.ClientAs(second)
+				sp := fixtures.Spec{Seed: "isolation/" + m.Key, Estimate: estimate(m), SystemBlocks: 1, SystemTokens: m.MinTokens * 3 / 2,
+					Turns: 1, TurnTokens: 40, Salt: run.Salt}
+				r := build(m, sp, matrix.SystemOnly, matrix.TTLDefault)
+				e := expectation(m, r)
+				e.Prime = true
+				prime := s.Converse(ctx, "prime in the first account", r.In)
+				s.Judge(prime, e, verdict.Observation{Checkpoints: r.Checkpoints})
+				obs := verdict.Observation{Checkpoints: r.Checkpoints, Baseline: prime.Usage.Write}
+
+				e.Prime = false // a miss: the other account has no entry
+				s.Judge(s.ConverseWith(ctx, other, "the same request from a second account", build(m, sp, matrix.SystemOnly, matrix.TTLDefault).In), e, obs)
+				e.Hits = r.Checkpoints // the first account's entry is still there
+				s.Judge(s.Converse(ctx, "the first account again", build(m, sp, matrix.SystemOnly, matrix.TTLDefault).In), e, obs)
+			})
+	}
+})
