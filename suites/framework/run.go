@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -152,7 +153,25 @@ func (r *Run) Source() string {
 	case TargetAWS:
 		return "aws " + r.Region
 	}
-	return "cassettes"
+	return "cassettes" + r.recordedFrom()
+}
+
+// recordedFrom summarises where the cassettes came from, per the manifest.
+func (r *Run) recordedFrom() string {
+	m, err := ReadManifest(r.Cassettes)
+	if err != nil || len(m.Cassettes) == 0 {
+		return ""
+	}
+	count := map[string]int{}
+	for _, p := range m.Cassettes {
+		count[p.Source]++
+	}
+	var parts []string
+	for src, n := range count {
+		parts = append(parts, fmt.Sprintf("%d from %s", n, src))
+	}
+	sort.Strings(parts)
+	return " (recorded: " + strings.Join(parts, ", ") + ")"
 }
 
 // sessionOptions returns the recorder options of a spec.

@@ -206,7 +206,7 @@ func (s *Spec) Note(format string, args ...any) {
 		s.row.Message += "\n"
 	}
 	s.row.Message += msg
-	AddReportEntry("finding", msg)
+	AddReportEntry("finding", msg, ReportEntryVisibilityFailureOrVerbose)
 }
 
 // cell names the spec's cell for messages.
