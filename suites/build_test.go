@@ -83,3 +83,9 @@ func estimate(m matrix.Model) fixtures.Estimate { return fixtures.EstimateFor(st
 func modelLabels(area string, m matrix.Model) []string {
 	return []string{matrix.AreaLabel(area), matrix.FamilyLabel(m.Family), matrix.GenerationLabel(m), matrix.ModelLabel(m.Key)}
 }
+
+// observed fills an observation with a call's result.
+func observed(c framework.Call, o verdict.Observation) verdict.Observation {
+	o.Usage, o.Err = c.Usage, c.Err
+	return o
+}

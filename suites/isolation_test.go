@@ -4,9 +4,12 @@ import (
 	"context"
 
 	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
 
 	"github.com/cachecascade/cachecascade/fixtures"
+	"github.com/cachecascade/cachecascade/matchers"
 	"github.com/cachecascade/cachecascade/matrix"
+	"github.com/cachecascade/cachecascade/prefix"
 	"github.com/cachecascade/cachecascade/verdict"
 )
 
@@ -33,9 +36,13 @@ var _ = Describe("isolation", func() {
 				obs := verdict.Observation{Checkpoints: r.Checkpoints, Baseline: prime.Usage.Write}
 
 				e.Prime = false // a miss: the other account has no entry
-				s.Judge(s.ConverseWith(ctx, other, "the same request from a second account", build(m, sp, matrix.SystemOnly, matrix.TTLDefault).In), e, obs)
+				stranger := s.ConverseWith(ctx, other, "the same request from a second account", build(m, sp, matrix.SystemOnly, matrix.TTLDefault).In)
+				s.Judge(stranger, e, obs)
 				e.Hits = r.Checkpoints // the first account's entry is still there
-				s.Judge(s.Converse(ctx, "the first account again", build(m, sp, matrix.SystemOnly, matrix.TTLDefault).In), e, obs)
+				again := s.Converse(ctx, "the first account again", build(m, sp, matrix.SystemOnly, matrix.TTLDefault).In)
+				s.Judge(again, e, obs)
+				Expect(observed(stranger, obs)).To(matchers.HaveCacheMissAt(prefix.System), "the second account")
+				Expect(observed(again, obs)).To(matchers.HaveCacheHitAt(prefix.System), "the first account again")
 			})
 	}
 })

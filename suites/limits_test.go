@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/cachecascade/cachecascade/fixtures"
+	"github.com/cachecascade/cachecascade/matchers"
 	"github.com/cachecascade/cachecascade/matrix"
 	"github.com/cachecascade/cachecascade/suites/framework"
 	"github.com/cachecascade/cachecascade/verdict"
@@ -38,7 +39,7 @@ var _ = Describe("limits", func() {
 				systemCheckpointAfter(0, ""), messageCheckpointAfter(0, ""), messageCheckpointAfter(2, "")), false)
 			Expect(matrix.Checkpoints(r.In)).To(HaveLen(4))
 			Expect(c.Err).NotTo(HaveOccurred(), "limits %s: four checkpoints must be accepted", m.Key)
-			Expect(c.Usage.TotalsAddUp()).To(BeTrue(), "totals add up in %v", c.Usage)
+			Expect(c.Usage).To(matchers.HaveConsistentTotals())
 		})
 
 		It(m.Key+": rejects five checkpoints", labels, func(ctx context.Context) {

@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/cachecascade/cachecascade/fixtures"
+	"github.com/cachecascade/cachecascade/matchers"
 	"github.com/cachecascade/cachecascade/matrix"
 	"github.com/cachecascade/cachecascade/verdict"
 )
@@ -30,6 +31,8 @@ var _ = Describe("nova", func() {
 				if !errors.As(c.Err, &ve) {
 					Fail(fmt.Sprintf("nova %s: a tools checkpoint must fail with *types.ValidationException; got %v", m.Key, c.Err))
 				}
+				Expect(r.Rejections).NotTo(BeEmpty(), "Validate must predict the rejection")
+				Expect(c.Err).To(matchers.BeRejectedAs(r.Rejections[0]))
 				s.Judge(c, expectation(m, r), verdict.Observation{Checkpoints: r.Checkpoints})
 			})
 
