@@ -6,9 +6,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 
-	"github.com/cachecascade/cachecascade/fixtures"
 	"github.com/cachecascade/cachecascade/matrix"
-	"github.com/cachecascade/cachecascade/verdict"
 )
 
 var _ = Describe("accounting and streaming", func() {
@@ -16,16 +14,10 @@ var _ = Describe("accounting and streaming", func() {
 		It(m.Key+": totals add up, a repeat reads what the prime wrote, and ConverseStream reports the same usage as Converse",
 			Label(modelLabels("streaming", m)...), Label(matrix.AreaLabel("accounting"), matrix.StrategyLabel(matrix.SystemOnly)), func(ctx context.Context) {
 				s := run.Open(ctx, "streaming", m, matrix.SystemOnly, "parity")
-				sp := fixtures.Spec{Seed: "streaming/" + m.Key, Estimate: estimate(m), SystemBlocks: 1, SystemTokens: m.MinTokens * 3 / 2,
-					Turns: 1, TurnTokens: 60, Salt: run.Salt}
+				sp := systemFixture("streaming", m, 1, 60)
 				r := build(m, sp, matrix.SystemOnly, matrix.TTLDefault)
-				e := expectation(m, r)
-				e.Prime = true
-				prime := s.Converse(ctx, "prime", r.In)
-				s.Judge(prime, e, verdict.Observation{Checkpoints: r.Checkpoints})
-
-				e.Prime, e.Hits = false, r.Checkpoints
-				obs := verdict.Observation{Checkpoints: r.Checkpoints, Baseline: prime.Usage.Write}
+				_, e, obs := primed(ctx, s, m, r, "prime")
+				e.Hits = r.Checkpoints
 				repeat := s.Converse(ctx, "repeat", build(m, sp, matrix.SystemOnly, matrix.TTLDefault).In)
 				s.Judge(repeat, e, obs)
 				stream := s.ConverseStream(ctx, "stream repeat", build(m, sp, matrix.SystemOnly, matrix.TTLDefault).In)

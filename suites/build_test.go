@@ -1,8 +1,11 @@
 package suites_test
 
 import (
+	"context"
+
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
+	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/cachecascade/cachecascade/fixtures"
 	"github.com/cachecascade/cachecascade/matrix"
@@ -88,4 +91,26 @@ func modelLabels(area string, m matrix.Model) []string {
 func observed(c framework.Call, o verdict.Observation) verdict.Observation {
 	o.Usage, o.Err = c.Usage, c.Err
 	return o
+}
+
+// systemFixture is the material of the single-checkpoint specs: one system
+// block half again the model's minimum, so that a SYSTEM_ONLY checkpoint is
+// clearly cacheable, and a short conversation.
+func systemFixture(seed string, m matrix.Model, turns, turnTokens int) fixtures.Spec {
+	return fixtures.Spec{Seed: seed + "/" + m.Key, Estimate: estimate(m), SystemBlocks: 1, SystemTokens: m.MinTokens * 3 / 2,
+		Turns: turns, TurnTokens: turnTokens, Salt: run.Salt}
+}
+
+// primed sends the first call of a sequence and judges it as a prime. It
+// returns the call, the expectation to reuse for later calls (Prime unset)
+// and the observation they are read against: the request's checkpoints,
+// with the prime's write as the baseline.
+func primed(ctx context.Context, s *framework.Spec, m matrix.Model, r request, step string) (framework.Call, verdict.Expectation, verdict.Observation) {
+	GinkgoHelper()
+	e := expectation(m, r)
+	e.Prime = true
+	c := s.Converse(ctx, step, r.In)
+	s.Judge(c, e, verdict.Observation{Checkpoints: r.Checkpoints})
+	e.Prime = false
+	return c, e, verdict.Observation{Checkpoints: r.Checkpoints, Baseline: c.Usage.Write}
 }

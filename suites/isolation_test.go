@@ -6,11 +6,9 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/cachecascade/cachecascade/fixtures"
 	"github.com/cachecascade/cachecascade/matchers"
 	"github.com/cachecascade/cachecascade/matrix"
 	"github.com/cachecascade/cachecascade/prefix"
-	"github.com/cachecascade/cachecascade/verdict"
 )
 
 var _ = Describe("isolation", func() {
@@ -26,16 +24,10 @@ var _ = Describe("isolation", func() {
 				}
 				s := run.Open(ctx, "isolation", m, matrix.SystemOnly, "two-accounts")
 				other := s.ClientAs(second)
-				sp := fixtures.Spec{Seed: "isolation/" + m.Key, Estimate: estimate(m), SystemBlocks: 1, SystemTokens: m.MinTokens * 3 / 2,
-					Turns: 1, TurnTokens: 40, Salt: run.Salt}
+				sp := systemFixture("isolation", m, 1, 40)
 				r := build(m, sp, matrix.SystemOnly, matrix.TTLDefault)
-				e := expectation(m, r)
-				e.Prime = true
-				prime := s.Converse(ctx, "prime in the first account", r.In)
-				s.Judge(prime, e, verdict.Observation{Checkpoints: r.Checkpoints})
-				obs := verdict.Observation{Checkpoints: r.Checkpoints, Baseline: prime.Usage.Write}
-
-				e.Prime = false // a miss: the other account has no entry
+				_, e, obs := primed(ctx, s, m, r, "prime in the first account")
+				// A miss: the other account has no entry.
 				stranger := s.ConverseWith(ctx, other, "the same request from a second account", build(m, sp, matrix.SystemOnly, matrix.TTLDefault).In)
 				s.Judge(stranger, e, obs)
 				e.Hits = r.Checkpoints // the first account's entry is still there

@@ -49,12 +49,9 @@ var _ = Describe("nova", func() {
 				}
 				r := mk()
 				Expect(r.Checkpoints).To(HaveLen(2), "one system and one message checkpoint")
-				e := expectation(m, r)
-				e.Prime = true
-				prime := s.Converse(ctx, "prime", r.In)
-				s.Judge(prime, e, verdict.Observation{Checkpoints: r.Checkpoints})
-				e.Prime, e.Hits = false, r.Checkpoints
-				s.Judge(s.Converse(ctx, "repeat", mk().In), e, verdict.Observation{Checkpoints: r.Checkpoints, Baseline: prime.Usage.Write})
+				_, e, obs := primed(ctx, s, m, r, "prime")
+				e.Hits = r.Checkpoints
+				s.Judge(s.Converse(ctx, "repeat", mk().In), e, obs)
 			})
 
 		It(m.Key+": rejects a one-hour TTL",

@@ -10,15 +10,11 @@ import (
 	"github.com/cachecascade/cachecascade/fixtures"
 	"github.com/cachecascade/cachecascade/matrix"
 	"github.com/cachecascade/cachecascade/suites/framework"
-	"github.com/cachecascade/cachecascade/verdict"
 )
 
 var _ = Describe("ttl", func() {
 	for _, m := range matrix.Default().Models {
-		fixture := func(name string) fixtures.Spec {
-			return fixtures.Spec{Seed: "ttl/" + name + "/" + m.Key, Estimate: estimate(m), SystemBlocks: 1, SystemTokens: m.MinTokens * 3 / 2,
-				Turns: 1, TurnTokens: 40, Salt: run.Salt}
-		}
+		fixture := func(name string) fixtures.Spec { return systemFixture("ttl/"+name, m, 1, 40) }
 		// Against AWS these specs wait for real; the slow label lets a
 		// nightly run leave them out.
 		labels := Label(append(modelLabels("ttl", m), "slow", matrix.StrategyLabel(matrix.SystemOnly))...)
@@ -27,18 +23,14 @@ var _ = Describe("ttl", func() {
 		// after each wait, expects a hit or a miss.
 		sequence := func(ctx context.Context, s *framework.Spec, ttl matrix.TTL, steps []ttlStep) framework.Call {
 			r := build(m, fixture(string(ttl)), matrix.SystemOnly, ttl)
-			e := expectation(m, r)
-			e.Prime = true
-			prime := s.Converse(ctx, "prime", r.In)
-			s.Judge(prime, e, verdict.Observation{Checkpoints: r.Checkpoints})
+			prime, e, obs := primed(ctx, s, m, r, "prime")
 			for _, st := range steps {
 				framework.ExpectNoError(run.Advance(ctx, st.wait), "advancing the clock")
-				e.Prime, e.Hits = false, nil
+				e.Hits = nil
 				if st.hit {
 					e.Hits = r.Checkpoints
 				}
-				s.Judge(s.Converse(ctx, st.name, build(m, fixture(string(ttl)), matrix.SystemOnly, ttl).In), e,
-					verdict.Observation{Checkpoints: r.Checkpoints, Baseline: prime.Usage.Write})
+				s.Judge(s.Converse(ctx, st.name, build(m, fixture(string(ttl)), matrix.SystemOnly, ttl).In), e, obs)
 			}
 			return prime
 		}

@@ -1,0 +1,96 @@
+package recorder_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+
+	"github.com/cachecascade/cachecascade/recorder"
+)
+
+// benchCalls is how many distinct requests a benchmark cassette holds.
+const benchCalls = 100
+
+// benchSystem is a ~10 KB system prompt, the size of a cascade fixture
+// layer, made distinct per call.
+func benchSystem(i int) string {
+	return fmt.Sprintf("call %03d ", i) + strings.Repeat("The quick brown fox jumps over the lazy dog. ", 230)
+}
+
+// BenchmarkReplayConverse measures one Converse call answered from a
+// cassette: the SDK's request pipeline, the canonicalising matcher and the
+// in-order lookup. The cassette is reopened (untimed) every benchCalls
+// calls, since each interaction replays once.
+func BenchmarkReplayConverse(b *testing.B) {
+	b.Setenv("AWS_ACCESS_KEY_ID", "AKIDBENCH")
+	b.Setenv("AWS_SECRET_ACCESS_KEY", "bench")
+	b.Setenv("AWS_REGION", "us-east-1")
+	b.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	f := &fakeBedrock{}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	path := filepath.Join(b.TempDir(), "bench.yaml")
+	ctx := context.Background()
+	rec, err := recorder.Open(ctx, recorder.Options{Mode: recorder.Record, Cassette: path, Endpoint: srv.URL})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range benchCalls {
+		if _, err := rec.Client.Converse(ctx, converse(sonnet, benchSystem(i))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := rec.Finish(true); err != nil {
+		b.Fatal(err)
+	}
+	inputs := make([]*bedrockruntime.ConverseInput, benchCalls)
+	for i := range inputs {
+		inputs[i] = converse(sonnet, benchSystem(i))
+	}
+	var s *recorder.Session
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		i := n % benchCalls
+		if i == 0 {
+			b.StopTimer()
+			if s, err = recorder.Open(ctx, recorder.Options{Mode: recorder.Replay, Cassette: path}); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
+		if _, err := s.Client.Converse(ctx, inputs[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLocalServerConverse measures the same call made by a bare SDK
+// client to a server on loopback that answers at once: the cost replay is
+// compared with.
+func BenchmarkLocalServerConverse(b *testing.B) {
+	srv := httptest.NewServer(&fakeBedrock{})
+	defer srv.Close()
+	client := bedrockruntime.New(bedrockruntime.Options{
+		Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDBENCH", "bench", ""),
+		BaseEndpoint: aws.String(srv.URL), HTTPClient: &http.Client{Transport: recorder.BodyReaderTransport{Base: http.DefaultTransport}},
+	})
+	inputs := make([]*bedrockruntime.ConverseInput, benchCalls)
+	for i := range inputs {
+		inputs[i] = converse(sonnet, benchSystem(i))
+	}
+	ctx := context.Background()
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		if _, err := client.Converse(ctx, inputs[n%benchCalls]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
