@@ -1,6 +1,8 @@
 package suites_test
 
 import (
+	"fmt"
+	"os"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -14,6 +16,15 @@ var run *framework.Run
 
 func TestSuites(t *testing.T) {
 	RegisterFailHandler(Fail)
+	// A run against a target first estimates its cost from the cassettes
+	// of the specs it will run, and stops here if that is over budget.
+	est, err := framework.CheckBudget(func() Report { return PreviewSpecs("cachecascade") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if est.Specs > 0 {
+		fmt.Fprintf(os.Stderr, "cachecascade: estimated from the cassettes: %s\n", est)
+	}
 	RunSpecs(t, "cachecascade")
 }
 

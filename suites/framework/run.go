@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -86,6 +87,9 @@ type Run struct {
 	emu   *emulator.Server
 	admin *http.Client
 	rec   *manifestLog
+
+	spendMu       sync.Mutex
+	budget, spent float64 // US dollars; budget 0 means none
 }
 
 // NewRun resolves the run from the environment and, when the target is the
@@ -108,6 +112,9 @@ func NewRun() (*Run, error) {
 		return r, nil
 	}
 	r.Salt = fixtures.NewSalt()
+	if r.budget, err = budgetUSD(); err != nil {
+		return nil, err
+	}
 	switch t := os.Getenv(TargetEnv); {
 	case t == TargetEmulator:
 		r.Target = TargetEmulator

@@ -3,6 +3,7 @@ package framework
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -43,6 +44,9 @@ type Spec struct {
 // the cassette is missing or corrupt or the target cannot be reached.
 func (r *Run) Open(ctx context.Context, area string, model matrix.Model, strategy matrix.Strategy, name string) *Spec {
 	GinkgoHelper()
+	if spent, why := r.exhausted(); spent {
+		Skip(why)
+	}
 	text := CurrentSpecReport().FullText()
 	path := recorder.CassettePath(r.Cassettes, area, model.Key, name)
 	session, err := recorder.Open(ctx, r.sessionOptions(path, text))
@@ -86,6 +90,12 @@ func (s *Spec) finish() error {
 	s.row.CacheReadTokens, s.row.CacheWriteTokens = s.total.Read, s.total.Write
 	s.row.CostUSD, s.row.CostWithoutCacheUSD = s.Model.Prices.Cost(s.total)
 	AddReportEntry(ReportEntry, s.row, ReportEntryVisibilityNever)
+	if s.Run.Mode.CallsTarget() && s.session != nil {
+		// Progress for long runs against a target: each spec's calls and
+		// cost, and the run's spending so far.
+		fmt.Fprintf(os.Stderr, "cachecascade: %-8s %s: %s, %d calls, $%.4f (run $%.4f%s)\n",
+			s.row.Outcome, s.cell(), s.row.Duration.Round(time.Millisecond), s.row.Calls, s.row.CostUSD, s.Run.charge(0), s.Run.budgetNote())
+	}
 	return err
 }
 
@@ -110,9 +120,11 @@ func (s *Spec) Converse(ctx context.Context, step string, in *bedrockruntime.Con
 // ConverseWith is Converse through another client of the spec's session,
 // such as one from ClientAs.
 func (s *Spec) ConverseWith(ctx context.Context, client *bedrockruntime.Client, step string, in *bedrockruntime.ConverseInput) Call {
+	GinkgoHelper()
+	s.checkBudget(step)
 	By(step)
 	out, err := client.Converse(ctx, in)
-	c := Call{Step: step, Err: err, Output: out}
+	c := Call{Step: step, Err: explain(err, s.Model, s.Run.Region), Output: out}
 	if err == nil {
 		c.Usage = usage.FromSDK(out.Usage)
 	}
@@ -124,6 +136,8 @@ func (s *Spec) ConverseWith(ctx context.Context, client *bedrockruntime.Client, 
 // step, reads the whole stream and returns the usage of its metadata
 // event.
 func (s *Spec) ConverseStream(ctx context.Context, step string, in *bedrockruntime.ConverseInput) Call {
+	GinkgoHelper()
+	s.checkBudget(step)
 	By(step + " (stream)")
 	c := Call{Step: step}
 	out, err := s.Client.ConverseStream(ctx, &bedrockruntime.ConverseStreamInput{
@@ -131,7 +145,7 @@ func (s *Spec) ConverseStream(ctx context.Context, step string, in *bedrockrunti
 		InferenceConfig: in.InferenceConfig, AdditionalModelRequestFields: in.AdditionalModelRequestFields,
 	})
 	if err != nil {
-		c.Err = err
+		c.Err = explain(err, s.Model, s.Run.Region)
 		s.tally(c)
 		return c
 	}
@@ -158,9 +172,20 @@ func (s *Spec) ClientAs(p aws.CredentialsProvider) *bedrockruntime.Client {
 	return s.session.ClientAs(p)
 }
 
+// tally adds a call to the spec's row and its cost to the run's spending.
 func (s *Spec) tally(c Call) {
 	s.row.Calls++
 	s.total = s.total.Add(c.Usage)
+	with, _ := s.Model.Prices.Cost(c.Usage)
+	s.Run.charge(with)
+}
+
+// checkBudget fails the spec before a call once the run's budget is spent.
+func (s *Spec) checkBudget(step string) {
+	GinkgoHelper()
+	if spent, why := s.Run.exhausted(); spent {
+		Fail(fmt.Sprintf("%s, step %q: not sent: %s", s.cell(), step, why))
+	}
 }
 
 // Judge checks a call against an expectation with verdict.Judge. A failure
