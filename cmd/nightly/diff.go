@@ -1,0 +1,323 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+
+	"github.com/cachecascade/cachecascade/report"
+)
+
+// TokenNoisePerCall is how far a spec's cache read or write total may move
+// between two runs, per call, without counting as a difference: the real
+// service once moved a caching boundary by one token between days (write
+// 1503, then read 1504), tokenizer noise rather than a change. It is the
+// same tolerance the suites allow between runs (verdict.BetweenRuns).
+const TokenNoisePerCall = 1
+
+// Change is a spec whose live result differs from its replay.
+type Change struct {
+	// Spec is the spec's full text.
+	Spec string
+	// Replay and Live are the spec's rows from the two runs.
+	Replay, Live report.Row
+	// Reasons say how they differ ("outcome pass → fail").
+	Reasons []string
+}
+
+// Differences returns how two rows of the same spec differ, or nothing
+// when they agree: the outcome, the number of calls, or the cache read or
+// write totals beyond TokenNoisePerCall per call (of the larger call
+// count).
+func Differences(a, b report.Row) []string {
+	var out []string
+	if a.Outcome != b.Outcome {
+		out = append(out, fmt.Sprintf("outcome %s → %s", a.Outcome, b.Outcome))
+	}
+	if a.Calls != b.Calls {
+		out = append(out, fmt.Sprintf("calls %d → %d", a.Calls, b.Calls))
+	}
+	tol := max(a.Calls, b.Calls) * TokenNoisePerCall
+	if d := b.CacheReadTokens - a.CacheReadTokens; abs(d) > tol {
+		out = append(out, fmt.Sprintf("read %d → %d (%+d)", a.CacheReadTokens, b.CacheReadTokens, d))
+	}
+	if d := b.CacheWriteTokens - a.CacheWriteTokens; abs(d) > tol {
+		out = append(out, fmt.Sprintf("write %d → %d (%+d)", a.CacheWriteTokens, b.CacheWriteTokens, d))
+	}
+	return out
+}
+
+// Same reports whether two rows of a spec agree (see Differences).
+func Same(a, b report.Row) bool { return len(Differences(a, b)) == 0 }
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// Diff compares the replay rows with the live rows, spec by spec, and
+// returns the specs that differ in the replay's order, and the specs only
+// one side has (a spec skipped live, such as the manifest check, files no
+// row there); those are not compared.
+func Diff(replay, live []report.Row) (changes []Change, onlyReplay, onlyLive []string) {
+	liveBy := index(live)
+	replayBy := index(replay)
+	for _, r := range replay {
+		l, ok := liveBy[r.Spec]
+		if !ok {
+			onlyReplay = append(onlyReplay, r.Spec)
+			continue
+		}
+		if d := Differences(r, l); len(d) > 0 {
+			changes = append(changes, Change{Spec: r.Spec, Replay: r, Live: l, Reasons: d})
+		}
+	}
+	for _, l := range live {
+		if _, ok := replayBy[l.Spec]; !ok {
+			onlyLive = append(onlyLive, l.Spec)
+		}
+	}
+	return changes, onlyReplay, onlyLive
+}
+
+// index maps rows by spec text; a spec filed twice keeps its last row.
+func index(rows []report.Row) map[string]report.Row {
+	m := make(map[string]report.Row, len(rows))
+	for _, r := range rows {
+		m[r.Spec] = r
+	}
+	return m
+}
+
+// FocusArgs returns one -ginkgo.focus argument per spec, each an anchored,
+// regexp-quoted match of exactly that spec. Ginkgo matches focus against
+// the suite description, a space and the spec's full text.
+func FocusArgs(suite string, specs []string) []string {
+	out := make([]string, 0, len(specs))
+	for _, s := range specs {
+		out = append(out, "-ginkgo.focus="+FocusRegexp(suite, s))
+	}
+	return out
+}
+
+// FocusRegexp is the focus expression that selects exactly one spec.
+func FocusRegexp(suite, spec string) string {
+	return "^" + regexp.QuoteMeta(suite+" "+spec) + "$"
+}
+
+// Class is what a difference turned out to be.
+type Class string
+
+// The classes.
+const (
+	// ServiceChanged: re-recording reproduced the live result, so the
+	// service now answers differently from the cassette.
+	ServiceChanged Class = "service changed"
+	// NonDeterministic: re-recording agreed with the old cassette (or
+	// with neither run): the live run disagreed with itself.
+	NonDeterministic Class = "non-deterministic"
+	// RecordingBroke: the re-record run failed or crashed, or the new
+	// cassette does not replay as recorded.
+	RecordingBroke Class = "recording broke"
+)
+
+// Evidence is what the re-record and the replay after it found for one
+// changed spec.
+type Evidence struct {
+	// Rerecord is the spec's row from the record run; nil if it filed
+	// none (the run crashed before, or did not run the spec).
+	Rerecord *report.Row
+	// Verify is the spec's row from replaying after the record run; nil
+	// if it filed none.
+	Verify *report.Row
+	// Rewritten says whether the record run replaced the spec's cassette.
+	Rewritten bool
+	// RerecordCrashed and VerifyCrashed say whether those runs crashed
+	// (an exit status other than 0 or 1, a timeout, no report).
+	RerecordCrashed, VerifyCrashed bool
+}
+
+// Result is one changed spec, classified.
+type Result struct {
+	Change
+	Evidence
+	// Class is the classification.
+	Class Class
+	// RuleBroken marks a service change the spec now fails: the recorder
+	// keeps only passing recordings, so the old cassette stays and a human
+	// must decide whether the rule, the expectation or the service is
+	// wrong.
+	RuleBroken bool
+	// Note explains the classification.
+	Note string
+	// Restored says the spec's old cassette was put back.
+	Restored bool
+}
+
+// Classify decides what a difference was, from the re-record and the
+// replay that followed it:
+//
+//   - recording broke: the record run crashed or filed no row for the
+//     spec, or the new cassette does not replay as it was recorded;
+//   - service changed: the re-recording reproduces the live result (same
+//     outcome and calls, tokens within the noise) and its cassette replays
+//     the same. When the spec fails against the changed service, the
+//     recorder keeps the old cassette (it saves passing specs only): the
+//     change is marked RuleBroken and the old cassette must still replay;
+//   - non-deterministic: the re-recording agrees with the old cassette, or
+//     with neither run.
+func Classify(c Change, e Evidence) Result {
+	r := Result{Change: c, Evidence: e}
+	broke := func(note string) Result {
+		r.Class, r.Note = RecordingBroke, note
+		return r
+	}
+	switch {
+	case e.Rerecord == nil && e.RerecordCrashed:
+		return broke("the record run crashed before this spec filed a result")
+	case e.Rerecord == nil:
+		return broke("the record run filed no result for this spec")
+	}
+	rec := *e.Rerecord
+	switch {
+	case Same(rec, c.Live):
+		r.Class = ServiceChanged
+		if !e.Rewritten {
+			if rec.Outcome.Passed() {
+				return broke("the spec passed when re-recorded but its cassette was not rewritten")
+			}
+			r.RuleBroken = true
+			if e.Verify == nil || !Same(*e.Verify, c.Replay) {
+				return broke("the spec fails against the service as it did live, and the old cassette, kept, no longer replays as before" + verifyDetail(e.Verify, c.Replay))
+			}
+			r.Note = fmt.Sprintf("re-recording reproduces the live result (%s again); the recorder saves passing specs only, so the old cassette stays", rec.Outcome)
+			return r
+		}
+		if e.Verify == nil {
+			if e.VerifyCrashed {
+				return broke("re-recorded, but the replay of the new cassette crashed")
+			}
+			return broke("re-recorded, but the replay of the new cassette filed no result")
+		}
+		if !Same(*e.Verify, rec) {
+			return broke("re-recorded, but the new cassette does not replay as recorded" + verifyDetail(e.Verify, rec))
+		}
+		r.Note = "re-recorded; the new cassette replays the same (" + string(e.Verify.Outcome) + ")"
+		return r
+	case Same(rec, c.Replay):
+		r.Class, r.Note = NonDeterministic, "re-recording agrees with the old cassette; old cassette kept"
+		return r
+	}
+	r.Class, r.Note = NonDeterministic, "re-recording agrees with neither the cassette nor the live run (live → re-recorded: "+joinReasons(Differences(c.Live, rec))+"); old cassette kept"
+	return r
+}
+
+func verifyDetail(got *report.Row, want report.Row) string {
+	if got == nil {
+		return " (no result)"
+	}
+	return " (" + joinReasons(Differences(want, *got)) + ")"
+}
+
+func joinReasons(rs []string) string {
+	s := ""
+	for i, r := range rs {
+		if i > 0 {
+			s += "; "
+		}
+		s += r
+	}
+	return s
+}
+
+// The exit statuses of the program.
+const (
+	// ExitSame: no spec's live result differs from its replay.
+	ExitSame = 0
+	// ExitUsage: bad flags, or the program could not start (no Go, the
+	// suites do not build).
+	ExitUsage = 2
+	// ExitServiceChanged: only service changes, every one re-recorded and
+	// replaying green: commit cassettes/ (open a pull request).
+	ExitServiceChanged = 10
+	// ExitNonDeterministic: some live result disagreed with itself; the
+	// old cassettes were kept for those specs (service changes, if any,
+	// were still re-recorded).
+	ExitNonDeterministic = 11
+	// ExitBroke: a recording broke (those specs' old cassettes restored),
+	// or a phase crashed (all cassettes restored).
+	ExitBroke = 12
+	// ExitRuleBroken: the service changed and a spec now fails against it;
+	// its old cassette is kept; a human must look.
+	ExitRuleBroken = 13
+	// ExitInterrupted: interrupted (Ctrl-C, SIGTERM); cassettes restored.
+	ExitInterrupted = 130
+)
+
+// ExitCode is the program's exit status for a set of results: the worst
+// of recording broke or a crashed phase (12), a service change that breaks
+// a rule (13), non-deterministic (11), service changed (10), nothing (0).
+func ExitCode(results []Result, crashed bool) int {
+	if crashed {
+		return ExitBroke
+	}
+	code := ExitSame
+	rank := map[int]int{ExitSame: 0, ExitServiceChanged: 1, ExitNonDeterministic: 2, ExitRuleBroken: 3, ExitBroke: 4}
+	for _, r := range results {
+		c := ExitServiceChanged
+		switch {
+		case r.Class == RecordingBroke:
+			c = ExitBroke
+		case r.Class == NonDeterministic:
+			c = ExitNonDeterministic
+		case r.RuleBroken:
+			c = ExitRuleBroken
+		}
+		if rank[c] > rank[code] {
+			code = c
+		}
+	}
+	return code
+}
+
+// ExitMeaning says what an exit status means, for the summary.
+func ExitMeaning(code int) string {
+	switch code {
+	case ExitSame:
+		return "nothing differs: the service answers as the cassettes say"
+	case ExitServiceChanged:
+		return "the service changed: the differing specs were re-recorded and replay green; commit cassettes/ (open a pull request)"
+	case ExitNonDeterministic:
+		return "non-deterministic: a live result disagreed with itself; those specs' old cassettes were kept"
+	case ExitBroke:
+		return "a recording broke or a phase crashed: the affected cassettes were restored from the backup"
+	case ExitRuleBroken:
+		return "the service changed and a spec now fails against it: its old cassette was kept; a rule, an expectation or the service is wrong"
+	case ExitInterrupted:
+		return "interrupted: the cassettes were restored from the backup"
+	case ExitUsage:
+		return "the program could not run"
+	}
+	return fmt.Sprintf("exit status %d", code)
+}
+
+// Counts tallies results per class.
+func Counts(results []Result) map[Class]int {
+	m := map[Class]int{}
+	for _, r := range results {
+		m[r.Class]++
+	}
+	return m
+}
+
+// sortedKeys returns a set's keys in order.
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,260 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// The workflows are checked offline: they parse, and the fields the
+// project relies on are there. actionlint would check more; it needs a
+// download.
+
+type workflow struct {
+	Name        string            `yaml:"name"`
+	On          map[string]any    `yaml:"on"`
+	Permissions map[string]string `yaml:"permissions"`
+	Concurrency any               `yaml:"concurrency"`
+	Env         map[string]string `yaml:"env"`
+	Jobs        map[string]struct {
+		If             string            `yaml:"if"`
+		RunsOn         string            `yaml:"runs-on"`
+		Permissions    map[string]string `yaml:"permissions"`
+		TimeoutMinutes int               `yaml:"timeout-minutes"`
+		Env            map[string]string `yaml:"env"`
+		Steps          []step            `yaml:"steps"`
+	} `yaml:"jobs"`
+}
+
+type step struct {
+	ID   string            `yaml:"id"`
+	Name string            `yaml:"name"`
+	If   string            `yaml:"if"`
+	Uses string            `yaml:"uses"`
+	Run  string            `yaml:"run"`
+	With map[string]any    `yaml:"with"`
+	Env  map[string]string `yaml:"env"`
+	// Shell and TimeoutMinutes are allowed, unused.
+	Shell          string `yaml:"shell"`
+	TimeoutMinutes int    `yaml:"timeout-minutes"`
+}
+
+func repoFile(t *testing.T, rel string) []byte {
+	t.Helper()
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func loadWorkflow(t *testing.T, name string) workflow {
+	t.Helper()
+	var w workflow
+	dec := yaml.NewDecoder(strings.NewReader(string(repoFile(t, ".github/workflows/"+name))))
+	dec.KnownFields(true)
+	if err := dec.Decode(&w); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if w.Name == "" || len(w.On) == 0 || len(w.Jobs) == 0 {
+		t.Fatalf("%s: name, on and jobs are required: %+v", name, w)
+	}
+	for id, j := range w.Jobs {
+		if j.RunsOn == "" || len(j.Steps) == 0 {
+			t.Errorf("%s: job %s has no runs-on or no steps", name, id)
+		}
+		for i, s := range j.Steps {
+			if (s.Uses == "") == (s.Run == "") {
+				t.Errorf("%s: job %s step %d (%s) needs exactly one of uses and run", name, id, i, s.Name)
+			}
+			if s.Uses != "" && !strings.Contains(s.Uses, "@") {
+				t.Errorf("%s: %s is not pinned to a version", name, s.Uses)
+			}
+		}
+	}
+	return w
+}
+
+// steps returns a workflow's steps over all jobs.
+func (w workflow) steps() []step {
+	var out []step
+	for _, j := range w.Jobs {
+		out = append(out, j.Steps...)
+	}
+	return out
+}
+
+func (w workflow) uses(prefix string) (step, bool) {
+	for _, s := range w.steps() {
+		if strings.HasPrefix(s.Uses, prefix+"@") {
+			return s, true
+		}
+	}
+	return step{}, false
+}
+
+func (w workflow) runs(substr string) (step, bool) {
+	for _, s := range w.steps() {
+		if strings.Contains(s.Run, substr) {
+			return s, true
+		}
+	}
+	return step{}, false
+}
+
+func TestCIWorkflow(t *testing.T) {
+	w := loadWorkflow(t, "ci.yml")
+	if _, ok := w.On["push"]; !ok {
+		t.Error("ci.yml: not on push")
+	}
+	if _, ok := w.On["pull_request"]; !ok {
+		t.Error("ci.yml: not on pull_request")
+	}
+	if _, ok := w.uses("actions/checkout"); !ok {
+		t.Error("ci.yml: no checkout")
+	}
+	if s, ok := w.uses("actions/setup-go"); !ok || s.With["go-version-file"] != "go.mod" {
+		t.Errorf("ci.yml: setup-go must read go.mod: %+v", s.With)
+	}
+	for _, script := range []string{"scripts/test", "scripts/verify"} {
+		if _, ok := w.runs(script); !ok {
+			t.Errorf("ci.yml: does not run %s", script)
+		}
+	}
+	if s, ok := w.uses("actions/upload-artifact"); !ok || s.With["path"] != "reports/" || !strings.Contains(s.If, "always()") {
+		t.Errorf("ci.yml: reports/ must be uploaded always: %+v", s)
+	}
+}
+
+func TestNightlyWorkflow(t *testing.T) {
+	w := loadWorkflow(t, "nightly.yml")
+	if _, ok := w.On["schedule"]; !ok {
+		t.Error("nightly.yml: no schedule")
+	}
+	if _, ok := w.On["workflow_dispatch"]; !ok {
+		t.Error("nightly.yml: no workflow_dispatch")
+	}
+	crons := 0
+	for _, c := range w.On["schedule"].([]any) {
+		if _, ok := c.(map[string]any)["cron"]; ok {
+			crons++
+		}
+	}
+	if crons != 2 {
+		t.Errorf("nightly.yml: want a daily and a weekly cron, have %d", crons)
+	}
+	for k, v := range map[string]string{"id-token": "write", "contents": "write", "pull-requests": "write"} {
+		if w.Permissions[k] != v {
+			t.Errorf("nightly.yml: permissions.%s = %q, want %q", k, w.Permissions[k], v)
+		}
+	}
+	aws, ok := w.uses("aws-actions/configure-aws-credentials")
+	if !ok || aws.With["role-to-assume"] != "${{ secrets.AWS_ROLE_ARN }}" || aws.With["aws-region"] == nil {
+		t.Errorf("nightly.yml: configure-aws-credentials must assume secrets.AWS_ROLE_ARN in a region: %+v", aws.With)
+	}
+	run, ok := w.runs("scripts/nightly --target aws")
+	if !ok || run.ID == "" || !strings.Contains(run.Run, "GITHUB_OUTPUT") || !strings.Contains(run.Run, "|| code=$?") {
+		t.Fatalf("nightly.yml: must run scripts/nightly --target aws and keep its exit status as an output: %+v", run)
+	}
+	sel, ok := w.runs("!slow")
+	if !ok || !strings.Contains(sel.Run, `filter=""`) {
+		t.Errorf("nightly.yml: the daily run must exclude slow specs and the weekly one include them: %q", sel.Run)
+	}
+	pr, ok := w.uses("peter-evans/create-pull-request")
+	if !ok || pr.If != "steps."+run.ID+".outputs.code == '10'" || !strings.Contains(pr.With["add-paths"].(string), "cassettes/") {
+		t.Errorf("nightly.yml: a pull request with cassettes/ must open on exit 10 only: %+v", pr)
+	}
+	if up, ok := w.uses("actions/upload-artifact"); !ok || !strings.Contains(up.If, "always()") {
+		t.Error("nightly.yml: reports must be uploaded always")
+	}
+	fail := w.steps()[len(w.steps())-1]
+	if !strings.Contains(fail.If, "code != '0'") || !strings.Contains(fail.If, "code != '10'") || !strings.Contains(fail.Run, "exit 1") {
+		t.Errorf("nightly.yml: the last step must fail the job on 11, 12, 13: %+v", fail)
+	}
+}
+
+func TestSDKUpgradeWorkflow(t *testing.T) {
+	w := loadWorkflow(t, "sdk-upgrade.yml")
+	pr, ok := w.On["pull_request"].(map[string]any)
+	if !ok {
+		t.Fatal("sdk-upgrade.yml: not on pull_request")
+	}
+	var paths []string
+	for _, p := range pr["paths"].([]any) {
+		paths = append(paths, p.(string))
+	}
+	if strings.Join(paths, ",") != "go.mod,go.sum" {
+		t.Errorf("sdk-upgrade.yml: paths = %q", paths)
+	}
+	for _, j := range w.Jobs {
+		if !strings.Contains(j.If, "dependabot[bot]") {
+			t.Errorf("sdk-upgrade.yml: the job must run for Dependabot's pull requests: if = %q", j.If)
+		}
+	}
+	if w.Permissions["pull-requests"] != "write" {
+		t.Error("sdk-upgrade.yml: commenting needs pull-requests: write")
+	}
+	ver, ok := w.runs("bedrockruntime")
+	if !ok || !strings.Contains(ver.Run, "go.mod") || ver.ID == "" {
+		t.Errorf("sdk-upgrade.yml: no step reads the bedrockruntime version from go.mod")
+	}
+	sdk, ok := w.runs("scripts/sdk-upgrade")
+	if !ok || !strings.Contains(sdk.Run, "reports/sdk-upgrade.md") || !strings.Contains(sdk.Env["VERSION"], "steps."+ver.ID+".outputs.version") {
+		t.Errorf("sdk-upgrade.yml: scripts/sdk-upgrade must get the version: %+v", sdk)
+	}
+	c, ok := w.uses("marocchino/sticky-pull-request-comment")
+	if !ok || c.With["path"] != "reports/sdk-upgrade.md" {
+		t.Errorf("sdk-upgrade.yml: the summary must be posted as a sticky comment: %+v", c)
+	}
+}
+
+func TestDependabot(t *testing.T) {
+	var d struct {
+		Version int `yaml:"version"`
+		Updates []struct {
+			Ecosystem string `yaml:"package-ecosystem"`
+			Directory string `yaml:"directory"`
+			Schedule  struct {
+				Interval string `yaml:"interval"`
+			} `yaml:"schedule"`
+			Groups map[string]struct {
+				Patterns []string `yaml:"patterns"`
+			} `yaml:"groups"`
+			Labels []string `yaml:"labels"`
+		} `yaml:"updates"`
+	}
+	dec := yaml.NewDecoder(strings.NewReader(string(repoFile(t, ".github/dependabot.yml"))))
+	dec.KnownFields(true)
+	if err := dec.Decode(&d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Version != 2 {
+		t.Errorf("version = %d", d.Version)
+	}
+	eco := map[string]bool{}
+	for _, u := range d.Updates {
+		eco[u.Ecosystem] = true
+		if u.Schedule.Interval != "weekly" || u.Directory != "/" {
+			t.Errorf("%s: schedule %q directory %q", u.Ecosystem, u.Schedule.Interval, u.Directory)
+		}
+		if u.Ecosystem == "gomod" {
+			var all []string
+			for _, g := range u.Groups {
+				all = append(all, g.Patterns...)
+			}
+			if got := strings.Join(all, ","); got != "github.com/aws/aws-sdk-go-v2*,github.com/aws/smithy-go" {
+				t.Errorf("gomod groups: %q", got)
+			}
+		}
+	}
+	if !eco["gomod"] || !eco["github-actions"] {
+		t.Errorf("ecosystems: %v", eco)
+	}
+}
