@@ -188,8 +188,9 @@ func (e *Emulator) requestID() string {
 }
 
 // ServeHTTP answers POST /model/{modelId}/converse and
-// POST /model/{modelId}/converse-stream, plus the /_emulator/ admin
-// endpoints (see the package documentation).
+// POST /model/{modelId}/converse-stream, POST /model/{modelId}/invoke and
+// POST /model/{modelId}/invoke-with-response-stream (see invoke.go), plus
+// the /_emulator/ admin endpoints (see the package documentation).
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := e.requestID()
 	defer func() {
@@ -206,7 +207,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	modelID, op, ok := splitModelPath(r.URL.EscapedPath())
-	if !ok || r.Method != http.MethodPost || (op != "converse" && op != "converse-stream") {
+	if !ok || r.Method != http.MethodPost || (op != "converse" && op != "converse-stream" && op != opInvoke && op != opInvokeStream) {
 		writeError(w, reqID, &apiError{status: http.StatusNotFound, code: "UnknownOperationException",
 			message: "The requested operation is not recognized by the service.", ns: nsCoral, upperKey: true})
 		return
@@ -219,6 +220,10 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, aerr := e.readBody(r)
 	if aerr != nil {
 		writeError(w, reqID, aerr)
+		return
+	}
+	if op == opInvoke || op == opInvokeStream {
+		e.serveInvoke(w, reqID, account, modelID, body, op == opInvokeStream)
 		return
 	}
 	out, aerr := e.converse(account, modelID, body)
@@ -315,6 +320,14 @@ func (e *Emulator) converse(account, modelID string, body []byte) (*result, *api
 	if aerr != nil {
 		return nil, aerr
 	}
+	return e.run(account, spec, req, body)
+}
+
+// run applies the model's checkpoint rules, the cache and the reply
+// generator to a decoded request, whichever API it came through: Converse's
+// and InvokeModel's bodies decode to the same request, so they share the
+// cache engine and every fault profile.
+func (e *Emulator) run(account string, spec *modelSpec, req *request, body []byte) (*result, *apiError) {
 	if aerr := e.validateForModel(spec, req); aerr != nil {
 		return nil, aerr
 	}

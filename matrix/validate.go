@@ -85,7 +85,13 @@ const (
 //   - a checkpoint in a layer the model does not cache (other than Nova's
 //     tools) gets the unsupported-model message.
 func Validate(m Model, in *bedrockruntime.ConverseInput) []Rejection {
-	cps := Checkpoints(in)
+	return ValidateCheckpoints(m, Checkpoints(in))
+}
+
+// ValidateCheckpoints is Validate on checkpoints already listed in the order
+// the service reads them (tools, system, messages), for request bodies that
+// are not a ConverseInput, such as InvokeModel's (see package invoke).
+func ValidateCheckpoints(m Model, cps []Checkpoint) []Rejection {
 	var out []Rejection
 	reject := func(rule Rule, cp Checkpoint, msg string) {
 		out = append(out, Rejection{Rule: rule, Checkpoint: cp, Status: 400, ErrorCode: "ValidationException", Message: msg})

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -37,7 +38,7 @@ type Options struct {
 	// Spec names the spec, for error messages and the default Rerecord.
 	Spec string
 	// Rerecord is the command that records the spec again, shown when a
-	// replay fails. The default focuses `go test ./suites/...` on Spec.
+	// replay fails. The default focuses `go test ./suites/` on Spec.
 	Rerecord string
 	// Endpoint overrides the Bedrock runtime endpoint in Record and Live,
 	// as an in-process emulator needs. Unset, the SDK's own resolution
@@ -110,7 +111,7 @@ func Open(ctx context.Context, o Options) (*Session, error) {
 // the in-process emulator; against AWS, drop CACHECASCADE_TARGET.
 func DefaultRerecord(spec string) string {
 	focus := "'" + strings.ReplaceAll(regexp.QuoteMeta(spec), "'", `'\''`) + "'"
-	return "CACHECASCADE_MODE=record CACHECASCADE_TARGET=emulator go test ./suites/... -ginkgo.focus=" + focus
+	return "CACHECASCADE_MODE=record CACHECASCADE_TARGET=emulator go test ./suites/ -ginkgo.focus=" + focus
 }
 
 func (s *Session) openReplay(o Options) error {
@@ -146,8 +147,7 @@ func (s *Session) openReplay(o Options) error {
 	}, func(bo *bedrockruntime.Options) {
 		// The SDK switches to bearer auth when AWS_BEARER_TOKEN_BEDROCK
 		// is set; replay must not depend on the environment.
-		bo.AuthSchemePreference = nil
-		bo.BearerAuthTokenProvider = nil
+		noBearer(bo)
 	})
 	return nil
 }
@@ -356,11 +356,14 @@ func (t *replayTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	i, err := t.cassette.GetInteraction(req)
 	if errors.Is(err, cassette.ErrInteractionNotFound) {
-		return nil, t.miss(req, body)
+		m := t.miss(req, body)
+		t.logWire(body, m.Nearest, false)
+		return nil, m
 	}
 	if err != nil {
 		return nil, err
 	}
+	t.logWire(body, slices.Index(t.recorded, i), true)
 	t.mu.Lock()
 	t.served[requestKey(req.Method, canonicalPath(req.URL), canonical(body))]++
 	t.mu.Unlock()
@@ -424,7 +427,6 @@ func requestKey(method, path string, body []byte) string {
 func (s *Session) ClientAs(p aws.CredentialsProvider) *bedrockruntime.Client {
 	return bedrockruntime.New(s.Client.Options(), func(o *bedrockruntime.Options) {
 		o.Credentials = p
-		o.BearerAuthTokenProvider = nil
-		o.AuthSchemePreference = nil
+		noBearer(o)
 	})
 }

@@ -103,7 +103,7 @@ func TestReplayMissNamesSpecCassetteDiffAndCommand(t *testing.T) {
 		"system[0].text:",
 		`-recorded: "You answer in one word."`,
 		`+actual:   "You answer in two words."`,
-		`CACHECASCADE_MODE=record CACHECASCADE_TARGET=emulator go test ./suites/... -ginkgo.focus='cascade claude-sonnet-4-5/system_only'`,
+		`CACHECASCADE_MODE=record CACHECASCADE_TARGET=emulator go test ./suites/ -ginkgo.focus='cascade claude-sonnet-4-5/system_only'`,
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("miss message lacks %q:\n%s", want, msg)

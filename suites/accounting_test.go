@@ -7,13 +7,15 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/cachecascade/cachecascade/matrix"
+	"github.com/cachecascade/cachecascade/report"
 )
 
 var _ = Describe("accounting and streaming", func() {
 	for _, m := range matrix.Default().Models {
 		It(m.Key+": totals add up, a repeat reads what the prime wrote, and ConverseStream reports the same usage as Converse",
-			Label(modelLabels("streaming", m)...), Label(matrix.AreaLabel("accounting"), matrix.StrategyLabel(matrix.SystemOnly)), func(ctx context.Context) {
+			Label(modelLabels("streaming", m)...), Label(matrix.AreaLabel("accounting"), apiConverseStreamLabel, matrix.StrategyLabel(matrix.SystemOnly)), func(ctx context.Context) {
 				s := run.Open(ctx, "streaming", m, matrix.SystemOnly, "parity")
+				s.SetAPI(report.APIConverseStream)
 				sp := systemFixture("streaming", m, 1, 60)
 				r := build(m, sp, matrix.SystemOnly, matrix.TTLDefault)
 				_, e, obs := primed(ctx, s, m, r, "prime")

@@ -84,7 +84,7 @@ func estimate(m matrix.Model) fixtures.Estimate { return fixtures.EstimateFor(st
 
 // labels joins Ginkgo labels for an area and a model.
 func modelLabels(area string, m matrix.Model) []string {
-	return []string{matrix.AreaLabel(area), matrix.FamilyLabel(m.Family), matrix.GenerationLabel(m), matrix.ModelLabel(m.Key)}
+	return []string{matrix.AreaLabel(area), apiConverseLabel, matrix.FamilyLabel(m.Family), matrix.GenerationLabel(m), matrix.ModelLabel(m.Key)}
 }
 
 // observed fills an observation with a call's result.

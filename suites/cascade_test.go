@@ -30,7 +30,7 @@ func cascadeFixture(cell matrix.Cell) fixtures.Spec {
 func cascadeEntries() []TableEntry {
 	var out []TableEntry
 	for _, cell := range matrix.Default().Cells() {
-		out = append(out, Entry(cell.Name(), Label(matrix.AreaLabel("cascade")), Label(cell.Labels()...), cell))
+		out = append(out, Entry(cell.Name(), Label(matrix.AreaLabel("cascade"), apiConverseLabel), Label(cell.Labels()...), cell))
 	}
 	return out
 }

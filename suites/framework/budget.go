@@ -116,6 +116,13 @@ func recordedUsage(i *cassette.Interaction) (usage.Usage, bool) {
 			CacheReadInputTokens  int `json:"cacheReadInputTokens"`
 			CacheWriteInputTokens int `json:"cacheWriteInputTokens"`
 			TotalTokens           int `json:"totalTokens"`
+			// InvokeModel: Nova's native usage and Claude's Anthropic usage.
+			CacheReadInputTokenCount  int `json:"cacheReadInputTokenCount"`
+			CacheWriteInputTokenCount int `json:"cacheWriteInputTokenCount"`
+			AnthropicInput            int `json:"input_tokens"`
+			AnthropicOutput           int `json:"output_tokens"`
+			AnthropicRead             int `json:"cache_read_input_tokens"`
+			AnthropicWrite            int `json:"cache_creation_input_tokens"`
 		} `json:"usage"`
 	}
 	payload := []byte(i.Response.Body)
@@ -137,7 +144,14 @@ func recordedUsage(i *cassette.Interaction) (usage.Usage, bool) {
 		return usage.Usage{}, false
 	}
 	u := body.Usage
-	return usage.Usage{Input: u.InputTokens, Output: u.OutputTokens, Read: u.CacheReadInputTokens, Write: u.CacheWriteInputTokens, Total: u.TotalTokens}, true
+	// Each response shape sets one spelling (Converse sets both twins, equal).
+	out := usage.Usage{Input: max(u.InputTokens, u.AnthropicInput), Output: max(u.OutputTokens, u.AnthropicOutput),
+		Read:  max(u.CacheReadInputTokens, u.CacheReadInputTokenCount, u.AnthropicRead),
+		Write: max(u.CacheWriteInputTokens, u.CacheWriteInputTokenCount, u.AnthropicWrite), Total: u.TotalTokens}
+	if out.Total == 0 {
+		out.Total = out.Input + out.Output + out.Read + out.Write
+	}
+	return out, true
 }
 
 // PreviewedSpecs returns the texts of the specs a Ginkgo preview says will

@@ -240,6 +240,9 @@ func (s *Spec) cell() string {
 	if s.row.Strategy != "" {
 		name += "/" + strings.ToLower(s.row.Strategy)
 	}
+	if s.row.API != "" && s.row.API != report.APIConverse {
+		name += " via " + s.row.API
+	}
 	return name
 }
 

@@ -1,0 +1,201 @@
+package invoke
+
+import (
+	"fmt"
+
+	"github.com/cachecascade/cachecascade/fixtures"
+	"github.com/cachecascade/cachecascade/matrix"
+	"github.com/cachecascade/cachecascade/prefix"
+)
+
+// NovaSchemaVersion is the schemaVersion of Nova's native body.
+const NovaSchemaVersion = "messages-v1"
+
+// CachePoint is a Nova checkpoint: {"type": "default"} with an optional ttl.
+type CachePoint struct {
+	Type string `json:"type"`
+	TTL  string `json:"ttl,omitempty"`
+}
+
+// NewCachePoint returns the default cachePoint for ttl (none for
+// matrix.TTLDefault).
+func NewCachePoint(ttl matrix.TTL) *CachePoint { return &CachePoint{Type: "default", TTL: string(ttl)} }
+
+// Nova is Nova's native InvokeModel body.
+type Nova struct {
+	SchemaVersion   string          `json:"schemaVersion"`
+	System          []NovaBlock     `json:"system,omitempty"`
+	Messages        []NovaMessage   `json:"messages"`
+	ToolConfig      *NovaToolConfig `json:"toolConfig,omitempty"`
+	InferenceConfig *NovaInference  `json:"inferenceConfig,omitempty"`
+}
+
+// NovaBlock is a system or content entry: text, or a cachePoint.
+type NovaBlock struct {
+	Text       *string     `json:"text,omitempty"`
+	CachePoint *CachePoint `json:"cachePoint,omitempty"`
+}
+
+// NovaMessage is one message with its content entries.
+type NovaMessage struct {
+	Role    string      `json:"role"`
+	Content []NovaBlock `json:"content"`
+}
+
+// NovaToolConfig holds the tools.
+type NovaToolConfig struct {
+	Tools []NovaTool `json:"tools"`
+}
+
+// NovaTool is a tools entry: a toolSpec, or a cachePoint (which Nova
+// rejects).
+type NovaTool struct {
+	ToolSpec   *NovaToolSpec `json:"toolSpec,omitempty"`
+	CachePoint *CachePoint   `json:"cachePoint,omitempty"`
+}
+
+// NovaToolSpec is a tool's name, description and JSON input schema.
+type NovaToolSpec struct {
+	Name        string         `json:"name"`
+	Description string         `json:"description,omitempty"`
+	InputSchema NovaToolSchema `json:"inputSchema"`
+}
+
+// NovaToolSchema wraps the JSON schema.
+type NovaToolSchema struct {
+	JSON map[string]any `json:"json"`
+}
+
+// NovaInference is the inference configuration.
+type NovaInference struct {
+	MaxTokens   int      `json:"maxTokens"`
+	Temperature *float64 `json:"temperature,omitempty"`
+}
+
+// NewNova converts a fixtures.Set into a Nova native body with no
+// checkpoints and fixtures.MaxTokens output tokens at temperature 0.
+func NewNova(s fixtures.Set) *Nova {
+	zero := 0.0
+	b := &Nova{SchemaVersion: NovaSchemaVersion, InferenceConfig: &NovaInference{MaxTokens: fixtures.MaxTokens, Temperature: &zero}}
+	if len(s.Tools) > 0 {
+		b.ToolConfig = &NovaToolConfig{}
+		for _, t := range s.Tools {
+			b.ToolConfig.Tools = append(b.ToolConfig.Tools, NovaTool{ToolSpec: &NovaToolSpec{Name: t.Name, Description: t.Description, InputSchema: NovaToolSchema{JSON: t.Schema()}}})
+		}
+	}
+	for _, text := range s.System {
+		b.System = append(b.System, novaText(text))
+	}
+	for _, m := range s.Messages {
+		b.Messages = append(b.Messages, NovaMessage{Role: string(m.Role), Content: []NovaBlock{novaText(m.Text)}})
+	}
+	return b
+}
+
+func novaText(s string) NovaBlock { return NovaBlock{Text: &s} }
+
+// Marshal returns the body as JSON.
+func (b *Nova) Marshal() ([]byte, error) { return marshal(b) }
+
+// Checkpoints lists the cachePoint entries, tools first, then system, then
+// messages, with the positions a ConverseInput's would have.
+func (b *Nova) Checkpoints() []matrix.Checkpoint {
+	var out []matrix.Checkpoint
+	if b.ToolConfig != nil {
+		n := 0
+		for i, t := range b.ToolConfig.Tools {
+			if t.CachePoint == nil {
+				n++
+				continue
+			}
+			out = append(out, matrix.Checkpoint{Layer: prefix.Tools, Message: -1, Index: i, Preceding: n, TTL: matrix.TTL(t.CachePoint.TTL)})
+		}
+	}
+	list := func(l prefix.Layer, msg int, blocks []NovaBlock) {
+		n := 0
+		for i, bl := range blocks {
+			if bl.CachePoint == nil {
+				n++
+				continue
+			}
+			out = append(out, matrix.Checkpoint{Layer: l, Message: msg, Index: i, Preceding: n, TTL: matrix.TTL(bl.CachePoint.TTL)})
+		}
+	}
+	list(prefix.System, -1, b.System)
+	for m, msg := range b.Messages {
+		list(prefix.Messages, m, msg.Content)
+	}
+	return out
+}
+
+func (b *Nova) mark(l prefix.Layer, ttl matrix.TTL) marking {
+	where := matrix.Checkpoint{Layer: l, Message: -1, TTL: ttl}
+	switch l {
+	case prefix.Tools:
+		if b.ToolConfig == nil || len(b.ToolConfig.Tools) == 0 {
+			return marking{skipped: true}
+		}
+		tools := &b.ToolConfig.Tools
+		if (*tools)[len(*tools)-1].CachePoint != nil {
+			return marking{done: true}
+		}
+		where.Index = len(*tools)
+		for _, t := range *tools {
+			if t.CachePoint == nil {
+				where.Preceding++
+			}
+		}
+		return marking{where: where, place: func() { *tools = append(*tools, NovaTool{CachePoint: NewCachePoint(ttl)}) }}
+	case prefix.System:
+		return appendPoint(&b.System, where, ttl)
+	}
+	m := lastUser(b.Messages)
+	if m < 0 || len(b.Messages[m].Content) == 0 {
+		return marking{skipped: true}
+	}
+	where.Message = m
+	return appendPoint(&b.Messages[m].Content, where, ttl)
+}
+
+// appendPoint is the marking that appends a cachePoint to a block list.
+func appendPoint(list *[]NovaBlock, where matrix.Checkpoint, ttl matrix.TTL) marking {
+	if len(*list) == 0 {
+		return marking{skipped: true}
+	}
+	if (*list)[len(*list)-1].CachePoint != nil {
+		return marking{done: true}
+	}
+	where.Index = len(*list)
+	for _, b := range *list {
+		if b.CachePoint == nil {
+			where.Preceding++
+		}
+	}
+	return marking{where: where, place: func() { *list = append(*list, NovaBlock{CachePoint: NewCachePoint(ttl)}) }}
+}
+
+func (m NovaMessage) role() string { return m.Role }
+
+// MarkSystem inserts a cachePoint with ttl after system text block i.
+func (b *Nova) MarkSystem(i int, ttl matrix.TTL) { b.System = insertAfterText(b.System, i, ttl) }
+
+// MarkMessage appends a cachePoint with ttl to message i.
+func (b *Nova) MarkMessage(i int, ttl matrix.TTL) {
+	b.Messages[i].Content = append(b.Messages[i].Content, NovaBlock{CachePoint: NewCachePoint(ttl)})
+}
+
+// insertAfterText returns list with a cachePoint after its i-th text block
+// (it panics when there is none, like an index out of range).
+func insertAfterText(list []NovaBlock, i int, ttl matrix.TTL) []NovaBlock {
+	n := -1
+	for pos, bl := range list {
+		if bl.CachePoint != nil {
+			continue
+		}
+		if n++; n == i {
+			out := append(append([]NovaBlock(nil), list[:pos+1]...), NovaBlock{CachePoint: NewCachePoint(ttl)})
+			return append(out, list[pos+1:]...)
+		}
+	}
+	panic(fmt.Sprintf("invoke: no system text block %d", i))
+}

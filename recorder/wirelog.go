@@ -1,0 +1,54 @@
+package recorder
+
+import (
+	"encoding/json"
+	"os"
+	"sync"
+)
+
+// WireLogEnv names a file to which replay appends one JSON line per request
+// the SDK sent (a WireLogEntry): the exact body and the interaction it was
+// served from, or the nearest one when it missed. Unset, nothing is logged.
+// scripts/sdk-upgrade sets it to compare the bytes another SDK version
+// writes with the recorded ones, request by request.
+const WireLogEnv = "CACHECASCADE_WIRE_LOG"
+
+// WireLogEntry is one line of the wire log.
+type WireLogEntry struct {
+	// Spec is the spec that sent the request.
+	Spec string `json:"spec"`
+	// Cassette is the cassette file replayed.
+	Cassette string `json:"cassette"`
+	// Interaction is the index in the cassette of the interaction that
+	// answered the request, or, when Matched is false, of the nearest
+	// recorded request on the same route (-1 if there is none, or if
+	// another identical request had already used the match up).
+	Interaction int `json:"interaction"`
+	// Matched reports that the request matched a recorded one.
+	Matched bool `json:"matched"`
+	// Body is the exact request body (base64 in the JSON line).
+	Body []byte `json:"body"`
+}
+
+var wireLogMu sync.Mutex
+
+// logWire appends an entry to the wire log, if one is configured. Errors
+// are ignored: the log is a diagnostic and must not change replay.
+func (t *replayTransport) logWire(body []byte, interaction int, matched bool) {
+	path := os.Getenv(WireLogEnv)
+	if path == "" {
+		return
+	}
+	line, err := json.Marshal(WireLogEntry{Spec: t.opts.Spec, Cassette: t.opts.Cassette, Interaction: interaction, Matched: matched, Body: body})
+	if err != nil {
+		return
+	}
+	wireLogMu.Lock()
+	defer wireLogMu.Unlock()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return
+	}
+	f.Write(append(line, '\n'))
+	f.Close()
+}
