@@ -53,6 +53,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/cachecascade/cachecascade/emulator"
+	"github.com/cachecascade/cachecascade/internal/modroot"
 )
 
 func main() {
@@ -101,7 +102,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
-	root, err := moduleRoot()
+	root, err := modroot.Find()
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2
@@ -307,25 +308,6 @@ func readReport(path string) ([]types.Report, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return reps, nil
-}
-
-// moduleRoot finds the directory holding the module's go.mod, from the
-// working directory up.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && strings.Contains(string(b), "module github.com/cachecascade/cachecascade\n") {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("mutation: run inside the cachecascade module (no go.mod of it above the working directory)")
-		}
-		dir = parent
-	}
 }
 
 func appendFile(path, s string) error {

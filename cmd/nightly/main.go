@@ -74,6 +74,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cachecascade/cachecascade/internal/modroot"
 	"github.com/cachecascade/cachecascade/report"
 )
 
@@ -160,7 +161,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return usage("-profile simulates a changed service with the emulator; it needs -target emulator")
 	}
 
-	root, err := moduleRoot()
+	root, err := modroot.Find()
 	if err != nil {
 		return usage("%v", err)
 	}
@@ -533,24 +534,6 @@ func suiteDescription(path string) string {
 		return reps[0].SuiteDescription
 	}
 	return "cachecascade"
-}
-
-// moduleRoot finds the directory holding cachecascade's go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && strings.Contains(string(b), "module github.com/cachecascade/cachecascade\n") {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("run inside the cachecascade module")
-		}
-		dir = parent
-	}
 }
 
 func envOr(name, def string) string {

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/cachecascade/cachecascade/internal/modroot"
 )
 
 // The workflows are checked offline: they parse, and the fields the
@@ -44,7 +46,7 @@ type step struct {
 
 func repoFile(t *testing.T, rel string) []byte {
 	t.Helper()
-	root, err := moduleRoot()
+	root, err := modroot.Find()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,6 +35,7 @@ import (
 
 	"gopkg.in/dnaeon/go-vcr.v2/cassette"
 
+	"github.com/cachecascade/cachecascade/internal/modroot"
 	"github.com/cachecascade/cachecascade/recorder"
 	"github.com/cachecascade/cachecascade/sdkcheck"
 )
@@ -82,7 +83,7 @@ func main() {
 			os.Exit(2)
 		}
 	}
-	root, err := projectRoot()
+	root, err := modroot.Find()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "sdk-upgrade:", err)
 		os.Exit(2)
@@ -151,7 +152,7 @@ func renderOnly(from, out string) int {
 	md := sdkcheck.Markdown(s)
 	fmt.Print(md)
 	if out != "" {
-		if root, err := projectRoot(); err == nil {
+		if root, err := modroot.Find(); err == nil {
 			r := &runner{config: config{root: root}}
 			if err := writeFile(r.path(out), []byte(md)); err != nil {
 				fmt.Fprintln(os.Stderr, "sdk-upgrade:", err)
@@ -552,24 +553,6 @@ func cleanEnv() []string {
 		out = append(out, kv)
 	}
 	return append(out, "GOWORK=off")
-}
-
-// projectRoot finds the directory holding the module's go.mod.
-func projectRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && bytes.Contains(b, []byte("module github.com/cachecascade/cachecascade\n")) {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("cannot find the cachecascade module root above the working directory")
-		}
-		dir = parent
-	}
 }
 
 func copyFile(from, to string) error {

@@ -15,6 +15,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	"gopkg.in/dnaeon/go-vcr.v2/cassette"
 
+	"github.com/cachecascade/cachecascade/internal/modroot"
 	"github.com/cachecascade/cachecascade/matrix"
 	"github.com/cachecascade/cachecascade/recorder"
 	"github.com/cachecascade/cachecascade/usage"
@@ -176,7 +177,7 @@ func CheckBudget(preview func() types.Report) (Estimate, error) {
 	if err != nil || !mode.CallsTarget() {
 		return Estimate{}, err
 	}
-	root, err := projectRoot()
+	root, err := modroot.Find()
 	if err != nil {
 		return Estimate{}, err
 	}

@@ -14,7 +14,6 @@ package framework
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -30,6 +29,7 @@ import (
 
 	"github.com/cachecascade/cachecascade/emulator"
 	"github.com/cachecascade/cachecascade/fixtures"
+	"github.com/cachecascade/cachecascade/internal/modroot"
 	"github.com/cachecascade/cachecascade/matrix"
 	"github.com/cachecascade/cachecascade/recorder"
 )
@@ -99,7 +99,7 @@ func NewRun() (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	root, err := projectRoot()
+	root, err := modroot.Find()
 	if err != nil {
 		return nil, err
 	}
@@ -230,24 +230,6 @@ func errOrStatus(err error, resp *http.Response) any {
 		return err
 	}
 	return resp.Status
-}
-
-// projectRoot finds the directory holding the module's go.mod.
-func projectRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && strings.Contains(string(b), "module github.com/cachecascade/cachecascade\n") {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("framework: cannot find the cachecascade module root above the working directory")
-		}
-		dir = parent
-	}
 }
 
 func envOr(name, def string) string {
