@@ -21,24 +21,65 @@ import (
 	"github.com/cachecascade/cachecascade/usage"
 )
 
-// BudgetEnv caps what a record or live run may spend, in US dollars at the
-// catalog's prices. The run is refused before it starts when its estimate
-// is over the cap, and specs that would start after the cap is reached are
-// skipped (the spec that crosses it fails, so its recording is discarded).
-const BudgetEnv = "CACHECASCADE_BUDGET_USD"
+// The budget of a record or live run, at the catalog's prices: a run
+// estimated over it is refused before it starts, and once it is spent the
+// spec that would send the next call fails (so its recording is discarded)
+// and specs that would start are skipped. Either, both or neither may be
+// set.
+const (
+	// BudgetEnv caps the run's spending in US dollars.
+	BudgetEnv = "CACHECASCADE_BUDGET_USD"
+	// TokenBudgetEnv caps the run's tokens: prompt (input, cache read and
+	// cache write) plus output, over all calls.
+	TokenBudgetEnv = "CACHECASCADE_BUDGET_TOKENS"
+)
 
-// budgetUSD reads BudgetEnv; zero means no cap.
-func budgetUSD() (float64, error) {
-	v := os.Getenv(BudgetEnv)
-	if v == "" {
-		return 0, nil
-	}
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f <= 0 {
-		return 0, fmt.Errorf("framework: %s=%q: want a positive number of dollars", BudgetEnv, v)
-	}
-	return f, nil
+// budget is what a run may spend; a zero field means no cap on it.
+type budget struct {
+	usd    float64
+	tokens int
 }
+
+// budgetFromEnv reads BudgetEnv and TokenBudgetEnv.
+func budgetFromEnv() (budget, error) {
+	var b budget
+	if v := os.Getenv(BudgetEnv); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 {
+			return b, fmt.Errorf("framework: %s=%q: want a positive number of dollars", BudgetEnv, v)
+		}
+		b.usd = f
+	}
+	if v := os.Getenv(TokenBudgetEnv); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return b, fmt.Errorf("framework: %s=%q: want a positive number of tokens", TokenBudgetEnv, v)
+		}
+		b.tokens = n
+	}
+	return b, nil
+}
+
+// over reports whether spending usd dollars and tokens tokens reaches the
+// budget.
+func (b budget) over(usd float64, tokens int) bool {
+	return b.usd > 0 && usd >= b.usd || b.tokens > 0 && tokens >= b.tokens
+}
+
+// String names the caps.
+func (b budget) String() string {
+	var parts []string
+	if b.usd > 0 {
+		parts = append(parts, fmt.Sprintf("%s=$%g", BudgetEnv, b.usd))
+	}
+	if b.tokens > 0 {
+		parts = append(parts, fmt.Sprintf("%s=%d", TokenBudgetEnv, b.tokens))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// tokensOf counts a usage against a token budget.
+func tokensOf(u usage.Usage) int { return u.Prompt() + u.Output }
 
 // Estimate is what running some specs against a target would cost, read off
 // their cassettes: the calls and the usage they recorded, priced by the
@@ -185,38 +226,40 @@ func CheckBudget(preview func() types.Report) (Estimate, error) {
 	if err != nil {
 		return e, err
 	}
-	cap, err := budgetUSD()
+	b, err := budgetFromEnv()
 	if err != nil {
 		return e, err
 	}
-	if cap > 0 && e.USD > cap {
-		return e, fmt.Errorf("framework: the run is estimated at $%.2f, over the %s=$%g budget (%s); narrow it with a label filter or raise the budget", e.USD, BudgetEnv, cap, e)
+	if b.over(e.USD, tokensOf(e.Usage)) {
+		return e, fmt.Errorf("framework: the run is estimated at $%.2f and %d tokens, over the budget %s (%s); narrow it with a label filter or raise the budget", e.USD, tokensOf(e.Usage), b, e)
 	}
 	return e, nil
 }
 
-// charge adds what a call cost to the run's spending and returns the total.
-func (r *Run) charge(usd float64) float64 {
+// charge adds a call's usage and cost to the run's spending and returns the
+// dollars spent so far.
+func (r *Run) charge(u usage.Usage, usd float64) float64 {
 	r.spendMu.Lock()
 	defer r.spendMu.Unlock()
-	r.spent += usd
-	return r.spent
+	r.spentUSD += usd
+	r.spentTokens += tokensOf(u)
+	return r.spentUSD
 }
 
 // exhausted reports whether the run has spent its budget, and the figures.
 func (r *Run) exhausted() (bool, string) {
 	r.spendMu.Lock()
 	defer r.spendMu.Unlock()
-	if r.budget <= 0 || r.spent < r.budget {
+	if !r.budget.over(r.spentUSD, r.spentTokens) {
 		return false, ""
 	}
-	return true, fmt.Sprintf("the run's budget is spent: $%.4f of %s=$%g", r.spent, BudgetEnv, r.budget)
+	return true, fmt.Sprintf("the run's budget is spent: $%.4f and %d tokens against %s", r.spentUSD, r.spentTokens, r.budget)
 }
 
 // budgetNote renders the budget for progress lines.
 func (r *Run) budgetNote() string {
-	if r.budget <= 0 {
+	if r.budget == (budget{}) {
 		return ""
 	}
-	return fmt.Sprintf(" of $%.2f", r.budget)
+	return "; budget " + r.budget.String()
 }

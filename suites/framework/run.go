@@ -88,8 +88,10 @@ type Run struct {
 	admin *http.Client
 	rec   *manifestLog
 
-	spendMu       sync.Mutex
-	budget, spent float64 // US dollars; budget 0 means none
+	spendMu     sync.Mutex
+	budget      budget
+	spentUSD    float64
+	spentTokens int
 }
 
 // NewRun resolves the run from the environment and, when the target is the
@@ -112,7 +114,7 @@ func NewRun() (*Run, error) {
 		return r, nil
 	}
 	r.Salt = fixtures.NewSalt()
-	if r.budget, err = budgetUSD(); err != nil {
+	if r.budget, err = budgetFromEnv(); err != nil {
 		return nil, err
 	}
 	switch t := os.Getenv(TargetEnv); {

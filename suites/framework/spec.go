@@ -94,7 +94,7 @@ func (s *Spec) finish() error {
 		// Progress for long runs against a target: each spec's calls and
 		// cost, and the run's spending so far.
 		fmt.Fprintf(os.Stderr, "cachecascade: %-8s %s: %s, %d calls, $%.4f (run $%.4f%s)\n",
-			s.row.Outcome, s.cell(), s.row.Duration.Round(time.Millisecond), s.row.Calls, s.row.CostUSD, s.Run.charge(0), s.Run.budgetNote())
+			s.row.Outcome, s.cell(), s.row.Duration.Round(time.Millisecond), s.row.Calls, s.row.CostUSD, s.Run.charge(usage.Usage{}, 0), s.Run.budgetNote())
 	}
 	return err
 }
@@ -177,7 +177,7 @@ func (s *Spec) tally(c Call) {
 	s.row.Calls++
 	s.total = s.total.Add(c.Usage)
 	with, _ := s.Model.Prices.Cost(c.Usage)
-	s.Run.charge(with)
+	s.Run.charge(c.Usage, with)
 }
 
 // checkBudget fails the spec before a call once the run's budget is spent.

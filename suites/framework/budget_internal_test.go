@@ -1,0 +1,78 @@
+package framework
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cachecascade/cachecascade/internal/modroot"
+	"github.com/cachecascade/cachecascade/matrix"
+)
+
+func TestBudgetFromEnv(t *testing.T) {
+	t.Setenv(BudgetEnv, "2.5")
+	t.Setenv(TokenBudgetEnv, "100000")
+	b, err := budgetFromEnv()
+	if err != nil || b.usd != 2.5 || b.tokens != 100000 {
+		t.Fatalf("budgetFromEnv = %+v, %v", b, err)
+	}
+	for _, tc := range []struct {
+		usd    float64
+		tokens int
+		over   bool
+	}{{1, 1000, false}, {2.5, 0, true}, {0, 100000, true}, {2.49, 99999, false}} {
+		if got := b.over(tc.usd, tc.tokens); got != tc.over {
+			t.Errorf("over($%g, %d) = %v", tc.usd, tc.tokens, got)
+		}
+	}
+	if (budget{}).over(1e9, 1e9) {
+		t.Error("no budget is over")
+	}
+	for name, value := range map[string]string{BudgetEnv: "-1", TokenBudgetEnv: "lots"} {
+		t.Setenv(BudgetEnv, "")
+		t.Setenv(TokenBudgetEnv, "")
+		t.Setenv(name, value)
+		if _, err := budgetFromEnv(); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%q: %v", name, value, err)
+		}
+	}
+}
+
+func TestEstimateSpecsFromTheCassettes(t *testing.T) {
+	root, err := modroot.Find()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "cassettes")
+	m, err := ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var converse, stream string
+	for path, p := range m.Cassettes {
+		switch {
+		case path == "cascade/claude-sonnet-4-5/system_only.yaml":
+			converse = p.Spec
+		case path == "streaming/nova-lite/parity.yaml":
+			stream = p.Spec
+		}
+	}
+	cat := matrix.Default()
+	one, err := EstimateSpecs(dir, []string{converse}, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A cascade cell makes five calls, the first writing and the others
+	// reading or rewriting a prefix above the minimum.
+	if one.Specs != 1 || one.Calls != 5 || one.Usage.Write == 0 || one.Usage.Read == 0 || one.USD <= 0 || one.USD >= one.WithoutCacheUSD*2 {
+		t.Errorf("estimate of %q: %+v", converse, one)
+	}
+	// A ConverseStream answer's usage is in its metadata event.
+	both, err := EstimateSpecs(dir, []string{converse, stream, "a spec nobody recorded"}, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if both.Calls != one.Calls+3 || len(both.Unrecorded) != 1 || both.USD <= one.USD {
+		t.Errorf("estimate with a streaming spec and an unrecorded one: %+v", both)
+	}
+}
