@@ -140,11 +140,11 @@ func (e *Emulator) eligible(spec *modelSpec, ordinal, tokens int) bool {
 		return true
 	}
 	min := spec.minTokens
-	if e.fault(FaultThresholdOff) {
-		min -= thresholdOffBy
-	}
 	if e.opts.Threshold == ThresholdPerCheckpoint {
 		min *= ordinal
+	}
+	if e.fault(FaultThresholdOff) {
+		min -= thresholdOffBy
 	}
 	return tokens >= min
 }
@@ -207,10 +207,11 @@ func (e *Emulator) applyCache(account string, spec *modelSpec, r *request, p pre
 		b := cp.boundary
 		ttl := ttlDuration(cp.ttl)
 		if b <= read {
-			// A prefix of what was read: it was used, so it is refreshed.
+			// A prefix of what was read: it was used, so it is refreshed
+			// for its own TTL (a 5m checkpoint reading a 1h entry does not
+			// shorten it, nor a 1h checkpoint lengthen a 5m one unpaid).
 			if en, ok := live(b); ok && refresh {
-				en.ttl = ttl
-				en.expires = now.Add(ttl)
+				en.expires = now.Add(en.ttl)
 			}
 			continue
 		}

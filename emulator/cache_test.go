@@ -257,6 +257,33 @@ func TestOneHourTTL(t *testing.T) {
 	wantUsage(t, "after 61m idle", u, 0, total)
 }
 
+// TestHitKeepsTheEntrysTTL checks that a hit refreshes an entry for its own
+// TTL: a five-minute checkpoint reading a one-hour entry does not shorten
+// it, and a one-hour checkpoint reading a five-minute entry does not make
+// it an unpaid one-hour entry.
+func TestHitKeepsTheEntrysTTL(t *testing.T) {
+	h := startHarness(t, Options{})
+	with := func(ttl string) *bedrockruntime.ConverseInput {
+		return &bedrockruntime.ConverseInput{
+			ModelId:  aws.String(sonnet45),
+			System:   []types.SystemContentBlock{sysText(txt("keep", 1300)), sysCPTTL(ttl)},
+			Messages: []types.Message{user(text("hello"))},
+		}
+	}
+	total := i32(mustCall(t, h.c, with("1h")).CacheWriteInputTokens)
+	h.srv.Advance(time.Minute)
+	wantUsage(t, "5m checkpoint on the 1h entry", mustCall(t, h.c, with("5m")), total, 0)
+	h.srv.Advance(10 * time.Minute)
+	wantUsage(t, "1h checkpoint 11m later", mustCall(t, h.c, with("1h")), total, 0)
+
+	h = startHarness(t, Options{})
+	mustCall(t, h.c, with("5m"))
+	h.srv.Advance(time.Minute)
+	wantUsage(t, "1h checkpoint on the 5m entry", mustCall(t, h.c, with("1h")), total, 0)
+	h.srv.Advance(30 * time.Minute)
+	wantUsage(t, "5m checkpoint 30m later", mustCall(t, h.c, with("5m")), 0, total)
+}
+
 // TestAccountIsolation checks that entries are per account: two access keys
 // do not share, the same key does.
 func TestAccountIsolation(t *testing.T) {

@@ -4,7 +4,9 @@
 // An Emulator is an http.Handler speaking Bedrock runtime's REST-JSON:
 //
 //	POST /model/{modelId}/converse
-//	POST /model/{modelId}/converse-stream   (AWS event-stream framing)
+//	POST /model/{modelId}/converse-stream                (AWS event-stream framing)
+//	POST /model/{modelId}/invoke                         (the model's native body)
+//	POST /model/{modelId}/invoke-with-response-stream    (event-stream chunks)
 //
 // where modelId is a base model ID, an inference profile ID (us., eu.,
 // apac., jp., global.) or an ARN of either, URL-escaped as the SDKs send it.
@@ -40,7 +42,7 @@
 //
 // Beside the API the handler answers, without authentication:
 //
-//	POST /_emulator/clock/advance?by=5m   move time forward
+//	POST /_emulator/clock/advance?by=5m   move time forward (never back)
 //	GET  /_emulator/clock                 current emulator time
 //	POST /_emulator/reset                 drop every cache entry
 //	GET  /_emulator/profiles              fault and benign profiles

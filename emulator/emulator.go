@@ -150,10 +150,17 @@ func (e *Emulator) Clock() Clock { return emulatorClock{e} }
 // Advance moves the emulator's time forward by d, so entries expire without
 // sleeping.
 func (e *Emulator) Advance(d time.Duration) {
+	if d <= 0 {
+		return // time only moves forward
+	}
 	e.mu.Lock()
-	e.offset += d
+	e.offset += min(d, maxAdvance)
 	e.mu.Unlock()
 }
+
+// maxAdvance bounds one move of the clock, so that repeated moves cannot
+// overflow it.
+const maxAdvance = 10000 * time.Hour
 
 // Reset drops every cache entry (time is left where it is).
 func (e *Emulator) Reset() {
@@ -436,8 +443,8 @@ func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d, err := time.ParseDuration(r.URL.Query().Get("by"))
-		if err != nil {
-			reply(http.StatusBadRequest, errBody{"by: want a Go duration such as 5m or 90s"})
+		if err != nil || d < 0 || d > maxAdvance {
+			reply(http.StatusBadRequest, errBody{"by: want a non-negative Go duration up to 10000h, such as 5m or 90s"})
 			return
 		}
 		e.Advance(d)

@@ -159,13 +159,10 @@ type novaResponseJSON struct {
 }
 
 func (e *Emulator) novaUsage(res *result, stream bool) novaUsageJSON {
-	u := novaUsageJSON{InputTokens: res.input, OutputTokens: res.output}
-	u.TotalTokens = res.input + res.output + res.cache.read + res.cache.write
-	if e.fault(FaultTotalsDontAddUp) {
-		u.TotalTokens = res.input + res.output
-	}
-	if !(stream && e.fault(FaultStreamDropsCacheUsage)) {
-		u.CacheReadInputTokenCount, u.CacheWriteInputTokenCount = intp(res.cache.read), intp(res.cache.write)
+	read, write, total, shown := e.accounting(res, stream)
+	u := novaUsageJSON{InputTokens: res.input, OutputTokens: res.output, TotalTokens: total}
+	if shown {
+		u.CacheReadInputTokenCount, u.CacheWriteInputTokenCount = intp(read), intp(write)
 	}
 	return u
 }
@@ -195,8 +192,8 @@ type invocationMetricsJSON struct {
 func (e *Emulator) invocationMetrics(res *result) invocationMetricsJSON {
 	m := invocationMetricsJSON{InputTokenCount: res.input, OutputTokenCount: res.output,
 		InvocationLatency: res.latencyMs, FirstByteLatency: res.latencyMs / 3}
-	if res.spec.caching && !e.fault(FaultStreamDropsCacheUsage) {
-		m.CacheReadInputTokenCount, m.CacheWriteInputTokenCount = intp(res.cache.read), intp(res.cache.write)
+	if read, write, _, shown := e.accounting(res, true); res.spec.caching && shown {
+		m.CacheReadInputTokenCount, m.CacheWriteInputTokenCount = intp(read), intp(write)
 	}
 	return m
 }

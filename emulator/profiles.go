@@ -11,12 +11,12 @@ import (
 // correct verifier must not depend on.
 type Profile struct {
 	// Name is what Options.Profiles and the -fault flag take.
-	Name string
+	Name string `json:"name"`
 	// Description says in one line what the profile changes (for a fault:
 	// the rule it breaks).
-	Description string
+	Description string `json:"description"`
 	// Benign is true for profiles a correct verifier must still pass under.
-	Benign bool
+	Benign bool `json:"benign"`
 }
 
 // Fault profile names.

@@ -59,16 +59,27 @@ type converseJSON struct {
 	Zextension *extensionJSON `json:"zExtension,omitempty"`
 }
 
+// accounting returns the cache figures of a response, its total, and
+// whether the cache figures are shown at all. Each fault breaks one rule:
+// under stream-drops-cache-usage a stream leaves the cache figures out and
+// its total adds up what it does show; under totals-dont-add-up the total
+// leaves the cache out while the figures are shown.
+func (e *Emulator) accounting(res *result, stream bool) (read, write, total int, shown bool) {
+	read, write = res.cache.read, res.cache.write
+	shown = !(stream && e.fault(FaultStreamDropsCacheUsage))
+	total = res.input + res.output + read + write
+	if !shown || e.fault(FaultTotalsDontAddUp) {
+		total = res.input + res.output
+	}
+	return read, write, total, shown
+}
+
 // usage builds the usage object; stream selects the ConverseStream variant
 // (no serverToolUsage, and the stream-drops-cache-usage fault applies).
 func (e *Emulator) usage(res *result, stream bool) usageJSON {
-	read, write := res.cache.read, res.cache.write
-	u := usageJSON{InputTokens: res.input, OutputTokens: res.output}
-	u.TotalTokens = res.input + res.output + read + write
-	if e.fault(FaultTotalsDontAddUp) {
-		u.TotalTokens = res.input + res.output
-	}
-	if res.spec.caching && !(stream && e.fault(FaultStreamDropsCacheUsage)) {
+	read, write, total, shown := e.accounting(res, stream)
+	u := usageJSON{InputTokens: res.input, OutputTokens: res.output, TotalTokens: total}
+	if res.spec.caching && shown {
 		u.CacheReadInputTokenCount, u.CacheReadInputTokens = intp(read), intp(read)
 		u.CacheWriteInputTokenCount, u.CacheWriteInputTokens = intp(write), intp(write)
 		if res.spec.cacheDetails {

@@ -16,7 +16,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/cachecascade/cachecascade/recorder"
+	"github.com/cachecascade/cachecascade/internal/safebody"
 )
 
 // ServerOptions configures Start beyond the emulator itself.
@@ -107,10 +107,10 @@ func (s *Server) HTTPClient() *http.Client {
 	return &http.Client{Transport: SafeBodyTransport{Base: tr}}
 }
 
-// SafeBodyTransport is recorder.BodyReaderTransport: it works around a
-// race between smithy-go and net/http that a server answering as fast as
-// this one triggers (see there).
-type SafeBodyTransport = recorder.BodyReaderTransport
+// SafeBodyTransport works around a race between smithy-go and net/http
+// that a server answering as fast as this one triggers (see
+// safebody.Transport).
+type SafeBodyTransport = safebody.Transport
 
 // Close stops the server, waiting up to five seconds for requests in flight.
 func (s *Server) Close() error {

@@ -12,8 +12,9 @@ import (
 )
 
 // BeRejectedAs succeeds when an error is the service error a rejection
-// predicts: the same error code (such as ValidationException) and, when the
-// prediction has one, the same message, verbatim.
+// predicts: the same error code (such as ValidationException), the same
+// HTTP status where the error carries one, and, when the prediction has
+// one, the same message, verbatim.
 func BeRejectedAs(r matrix.Rejection) types.GomegaMatcher {
 	return gcustom.MakeMatcher(func(err error) (bool, error) {
 		if err == nil {
@@ -22,6 +23,10 @@ func BeRejectedAs(r matrix.Rejection) types.GomegaMatcher {
 		var api smithy.APIError
 		if !errors.As(err, &api) {
 			return false, fmt.Errorf("not a service error: %w", err)
+		}
+		var status interface{ HTTPStatusCode() int }
+		if r.Status != 0 && errors.As(err, &status) && status.HTTPStatusCode() != r.Status {
+			return false, nil
 		}
 		return api.ErrorCode() == r.ErrorCode && (r.Message == "" || api.ErrorMessage() == r.Message), nil
 	}).WithTemplate("Expected\n{{.FormattedActual}}\n{{.To}} be the service's rejection\n{{format .Data 1}}", r)

@@ -115,7 +115,13 @@ func ValidateCheckpoints(m Model, cps []Checkpoint) []Rejection {
 		}
 	}
 	if len(cps) > m.MaxCheckpoints {
-		reject(RuleTooManyCheckpoints, cps[m.MaxCheckpoints], fmt.Sprintf(msgTooMany, m.MaxCheckpoints, len(cps)))
+		// FACTS.md quotes this message from Claude; for other families
+		// only the status and error code are predicted.
+		msg := ""
+		if m.Family == Claude {
+			msg = fmt.Sprintf(msgTooMany, m.MaxCheckpoints, len(cps))
+		}
+		reject(RuleTooManyCheckpoints, cps[m.MaxCheckpoints], msg)
 	}
 	for _, cp := range cps {
 		switch {

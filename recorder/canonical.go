@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/url"
 	"regexp"
+	"unicode/utf8"
 
 	"github.com/cachecascade/cachecascade/fixtures"
 	"github.com/cachecascade/cachecascade/jsondiff"
@@ -17,10 +18,16 @@ const RedactedAccount = "000000000000"
 // arn:aws:bedrock:us-east-1:123456789012:inference-profile/... .
 var accountInARN = regexp.MustCompile(`(?i)(arn(?::|%3a)aws[a-z-]*(?::|%3a)[a-z0-9-]+(?::|%3a)[a-z0-9-]*(?::|%3a))[0-9]{12}((?::|%3a))`)
 
-// normalize replaces what legitimately differs between runs and accounts:
-// run salts and account IDs in ARNs. Both keep their length.
-func normalize(b []byte) []byte {
-	b = fixtures.NormalizeSalt(b)
+// normalize replaces what legitimately differs between runs and accounts,
+// for what is saved: run salts and account IDs in ARNs. Both keep their
+// length.
+func normalize(b []byte) []byte { return redactAccounts(fixtures.NormalizeSalt(b)) }
+
+// redactAccounts replaces account IDs in ARNs with RedactedAccount. It is
+// the only normalisation matching applies: cassettes are saved with the
+// zero salt, which replay sends too, so a request with another salt (a run
+// whose specs would not share their cache entries) does not match.
+func redactAccounts(b []byte) []byte {
 	if !mayHoldARN(b) {
 		return b
 	}
@@ -34,13 +41,17 @@ func mayHoldARN(b []byte) bool {
 	return bytes.Contains(b, []byte("arn:aws")) || bytes.Contains(b, []byte("arn%3Aaws")) || bytes.Contains(b, []byte("arn%3aaws"))
 }
 
-// CanonicalBody returns a request body in canonical form: salts and account
-// IDs normalised, then, for JSON, the jsondiff canonical form (keys sorted,
+// CanonicalBody returns a request body in canonical form: account IDs in
+// ARNs redacted, then, for JSON, the jsondiff canonical form (keys sorted,
 // numbers exact, no HTML escaping). Two bodies are the same request exactly
-// when their canonical forms are equal. A body that is not JSON is returned
-// normalised, with ok false.
+// when their canonical forms are equal. A body that is not JSON or not
+// valid UTF-8 (which decoding would alter) is returned as it is, with ok
+// false, to be compared byte for byte.
 func CanonicalBody(body []byte) (canonical []byte, ok bool) {
-	body = normalize(body)
+	body = redactAccounts(body)
+	if !utf8.Valid(body) {
+		return body, false
+	}
 	c, err := jsondiff.Canonical(body)
 	if err != nil {
 		return body, false
@@ -52,7 +63,7 @@ func CanonicalBody(body []byte) (canonical []byte, ok bool) {
 // plus its query in sorted form. Model IDs are escaped in the path (':' as
 // %3A), so the escaped form is what is compared.
 func canonicalPath(u *url.URL) string {
-	p := string(normalize([]byte(u.EscapedPath())))
+	p := string(redactAccounts([]byte(u.EscapedPath())))
 	if q := u.Query(); len(q) > 0 {
 		p += "?" + q.Encode()
 	}

@@ -8,9 +8,9 @@ import (
 )
 
 // MissError is returned, through the SDK's error chain, when a replayed
-// request matches no unreplayed interaction of the spec's cassette. It
-// unwraps to go-vcr's cassette.ErrInteractionNotFound, which the replay
-// retryer never retries.
+// request does not match the next recorded interaction of the spec's
+// cassette (replay is strictly in recorded order). It unwraps to go-vcr's
+// cassette.ErrInteractionNotFound, which the replay retryer never retries.
 type MissError struct {
 	// Spec names the spec that sent the request.
 	Spec string
@@ -18,35 +18,36 @@ type MissError struct {
 	Cassette string
 	// Method and Path identify the request (the path as matched, escaped).
 	Method, Path string
-	// Recorded counts the cassette's interactions; SameRoute those with
-	// the request's method and path.
-	Recorded, SameRoute int
-	// Identical counts recorded interactions equal to the request; when
-	// positive, all of them were already replayed.
-	Identical int
-	// Nearest is the index of the recorded interaction closest to the
-	// request, or -1 when there is none with the same method and path.
-	Nearest int
-	// Diff shows how the request differs from the nearest one (see
-	// BodyDiff).
+	// Call is the request's position among the spec's requests, from 1.
+	Call int
+	// Recorded counts the cassette's interactions.
+	Recorded int
+	// Next is the index of the interaction the request should have
+	// matched, or -1 when every recorded one was already replayed.
+	Next int
+	// Diff shows how the request differs from interaction Next: request
+	// line, account and body by JSON path (see BodyDiff).
 	Diff string
+	// Elsewhere is the index of another interaction the request matches,
+	// or -1: the spec now sends its requests in another order.
+	Elsewhere int
 	// Rerecord is the command that records the spec again.
 	Rerecord string
 }
 
 func (e *MissError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "cassette miss in spec %q\n  cassette: %s\n  request:  %s %s\n", e.Spec, e.Cassette, e.Method, e.Path)
-	switch {
-	case e.Identical > 0:
-		fmt.Fprintf(&b, "  the cassette holds %d identical request(s) and all were already replayed:\n  the spec now sends this request more often than when it was recorded\n", e.Identical)
-	case e.Nearest < 0:
-		fmt.Fprintf(&b, "  none of the cassette's %d interaction(s) is a %s to this path\n", e.Recorded, e.Method)
-	default:
-		fmt.Fprintf(&b, "  nearest recorded request: interaction %d of %d (%d to this path); it differs at\n", e.Nearest, e.Recorded, e.SameRoute)
+	fmt.Fprintf(&b, "cassette miss in spec %q\n  cassette: %s\n  request:  %s %s (call %d of the spec)\n", e.Spec, e.Cassette, e.Method, e.Path, e.Call)
+	if e.Next < 0 {
+		fmt.Fprintf(&b, "  all %d recorded interactions were already replayed: the spec now sends more requests than when it was recorded\n", e.Recorded)
+	} else {
+		fmt.Fprintf(&b, "  it differs from the next recorded request, interaction %d of %d, at\n", e.Next, e.Recorded)
 		for _, line := range strings.Split(strings.TrimRight(e.Diff, "\n"), "\n") {
 			b.WriteString("    " + line + "\n")
 		}
+	}
+	if e.Elsewhere >= 0 {
+		fmt.Fprintf(&b, "  it matches interaction %d instead: the spec now sends its requests in another order\n", e.Elsewhere)
 	}
 	fmt.Fprintf(&b, "  if the change is intended, re-record with:\n    %s", e.Rerecord)
 	return b.String()

@@ -10,8 +10,9 @@ import (
 	"gopkg.in/dnaeon/go-vcr.v2/cassette"
 )
 
-// Matcher matches a request against recorded ones by method, escaped path
-// and canonical body (see CanonicalBody). The host is ignored, so one
+// Matcher matches a request against recorded ones by method, escaped path,
+// the account that signed it (AccountHeader, where recorded) and canonical
+// body (see CanonicalBody). The host is ignored, so one
 // cassette set replays from any region or endpoint. It remembers the
 // canonical form of each recorded body and of the request being matched,
 // so a request is read and canonicalised once, not once per candidate.
@@ -33,6 +34,9 @@ func (m *Matcher) Match(r *http.Request, i cassette.Request) bool {
 	if r.Method != i.Method {
 		return false
 	}
+	if want := i.Headers.Get(AccountHeader); want != "" && r.Header.Get(AccountHeader) != want {
+		return false
+	}
 	u, err := url.Parse(i.URL)
 	if err != nil || canonicalPath(r.URL) != canonicalPath(u) {
 		return false
@@ -41,8 +45,8 @@ func (m *Matcher) Match(r *http.Request, i cassette.Request) bool {
 	if err != nil {
 		return false
 	}
-	// Cassettes are saved normalised, so the same request usually has the
-	// same bytes: equal bytes need no JSON decoding.
+	// Cassettes are saved as the SDK wrote the request, so the same request
+	// usually has the same bytes: equal bytes need no JSON decoding.
 	if bytes.Equal(raw, []byte(i.Body)) {
 		return true
 	}
@@ -60,7 +64,7 @@ func (m *Matcher) requestRaw(r *http.Request) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.last, m.lastRaw, m.lastBody = r, normalize(body), nil
+	m.last, m.lastRaw, m.lastBody = r, redactAccounts(body), nil
 	return m.lastRaw, nil
 }
 

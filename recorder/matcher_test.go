@@ -29,7 +29,10 @@ func TestMatcher(t *testing.T) {
 		{"keys in another order, with other white space",
 			"POST", path, `{"toolConfig": {"tools": [{"toolSpec": {"name": "t", "inputSchema": {"json": {"type": "object", "properties": {"b": {"type": "number"}, "a": {"type": "string"}}}}}}]},
 			 "system": [{"text": "cachecascade-run:0000000000000000 You are terse."}], "messages": [{"role": "user", "content": [{"text": "hi"}]}]}`, true},
-		{"another run's salt", "POST", path, strings.Replace(recorded.Body, "0000000000000000", "9f86d081884c7d65", 1), true},
+		// Cassettes hold the zero salt and replay sends it: another salt
+		// means a run whose specs would not share cache entries.
+		{"another run's salt", "POST", path, strings.Replace(recorded.Body, "0000000000000000", "9f86d081884c7d65", 1), false},
+		{"invalid UTF-8 is compared byte for byte", "POST", path, strings.Replace(recorded.Body, "terse", "ters\xff", 1), false},
 		{"changed system text", "POST", path, strings.Replace(recorded.Body, "terse", "brief", 1), false},
 		{"changed schema", "POST", path, strings.Replace(recorded.Body, `"number"`, `"integer"`, 1), false},
 		{"array order matters", "POST", path, strings.Replace(recorded.Body, `"role":"user"`, `"role":"assistant"`, 1), false},
@@ -102,5 +105,14 @@ func TestBodyDiff(t *testing.T) {
 	}
 	if d := recorder.BodyDiff([]byte(`{"a":1,"b":2}`), []byte(`{"b":2,"a":1}`)); d != "" {
 		t.Errorf("reordered keys gave a diff:\n%s", d)
+	}
+}
+
+func TestMatcherDoesNotConflateInvalidUTF8(t *testing.T) {
+	// Decoding would turn both bytes into U+FFFD and call them equal.
+	recorded := cassette.Request{Method: "POST", URL: "/model/m/converse", Body: "{\"system\":[{\"text\":\"a\xfe\"}]}"}
+	req, _ := http.NewRequest("POST", "/model/m/converse", strings.NewReader("{\"system\":[{\"text\":\"a\xff\"}]}"))
+	if recorder.NewMatcher().Match(req, recorded) {
+		t.Error("two different invalid bytes matched")
 	}
 }

@@ -12,6 +12,7 @@ import (
 // else (Authorization, X-Amz-Security-Token, X-Amz-Date, Amz-Sdk-*, the
 // User-Agent, a bearer token) never reaches disk.
 var RequestHeaders = []string{
+	AccountHeader,
 	"Accept",
 	"Content-Type",
 	"X-Amzn-Bedrock-Accept",
@@ -73,3 +74,7 @@ func keep(h http.Header, names []string) http.Header {
 func isEventStream(h http.Header) bool {
 	return strings.HasPrefix(h.Get("Content-Type"), "application/vnd.amazon.eventstream")
 }
+
+// RedactText replaces account IDs in ARNs and run salts in free text, such
+// as an error message bound for a report, as Redact does in cassettes.
+func RedactText(s string) string { return string(normalize([]byte(s))) }

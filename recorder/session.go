@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -22,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"gopkg.in/dnaeon/go-vcr.v2/cassette"
 	vcr "gopkg.in/dnaeon/go-vcr.v2/recorder"
+
+	"github.com/cachecascade/cachecascade/internal/safebody"
 )
 
 // BearerTokenEnv is the variable through which the SDK takes a Bedrock API
@@ -135,9 +136,7 @@ func (s *Session) openReplay(o Options) error {
 	if len(c.Interactions) == 0 {
 		return fail(errors.New("it holds no interactions"))
 	}
-	m := NewMatcher()
-	c.Matcher = m.Match
-	s.replay = &replayTransport{cassette: c, recorded: c.Interactions, opts: o}
+	s.replay = &replayTransport{recorded: c.Interactions, matcher: NewMatcher(), accounts: &accounts{}, opts: o}
 	s.Client = bedrockruntime.New(bedrockruntime.Options{
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDREPLAYONLY00000", "replay-only-secret", ""),
@@ -169,6 +168,8 @@ func (s *Session) openRecord(ctx context.Context, o Options) error {
 		return fmt.Errorf("recorder: spec %q: %w", o.Spec, err)
 	}
 	rec.SkipRequestLatency = true
+	// Number the accounts before Redact drops the Authorization header.
+	rec.AddSaveFilter((&accounts{}).filter)
 	rec.AddSaveFilter(Redact)
 	s.rec = rec
 	client, err := targetClient(ctx, o, rec)
@@ -186,40 +187,9 @@ func realTransport(o Options) http.RoundTripper {
 }
 
 // BodyReaderTransport wraps a RoundTripper so that request bodies are seen
-// only as io.Reader and io.Closer.
-//
-// It works around a race between smithy-go and net/http: smithy-go closes
-// the request body as soon as the response headers arrive, and its body
-// wrapper's WriteTo then answers io.EOF; net/http's write loop, still
-// draining the body, takes that for a write error and closes the connection
-// under the response being read, so a ConverseStream fails with "use of
-// closed network connection". A fast local server (the emulator) loses the
-// race about once in a thousand streams. Hiding WriteTo makes the drain use
-// Read, whose io.EOF ends the body cleanly.
-type BodyReaderTransport struct {
-	// Base is the wrapped transport; nil means http.DefaultTransport.
-	Base http.RoundTripper
-}
-
-// RoundTrip sends r through Base with its body stripped of WriteTo.
-func (t BodyReaderTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	base := t.Base
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	if _, ok := r.Body.(io.WriterTo); ok && r.Body != http.NoBody {
-		r2 := r.Clone(r.Context())
-		r2.Body = readCloser{r.Body}
-		r = r2
-	}
-	return base.RoundTrip(r)
-}
-
-// readCloser hides every method of a body but Read and Close.
-type readCloser struct{ rc io.ReadCloser }
-
-func (b readCloser) Read(p []byte) (int, error) { return b.rc.Read(p) }
-func (b readCloser) Close() error               { return b.rc.Close() }
+// only as io.Reader and io.Closer, working around a race between smithy-go
+// and net/http that a fast local server triggers (see safebody.Transport).
+type BodyReaderTransport = safebody.Transport
 
 // targetClient builds a client for a real target from the SDK's default
 // configuration chain, with the adaptive retryer.
@@ -236,7 +206,7 @@ func targetClient(ctx context.Context, o Options, transport http.RoundTripper) (
 		return nil, &TargetError{Problem: "no AWS region",
 			Fix: "set AWS_REGION (for example us-east-1) or use a profile with a region; offline, use CACHECASCADE_MODE=replay"}
 	}
-	if os.Getenv(BearerTokenEnv) == "" {
+	if os.Getenv(BearerTokenEnv) == "" || strings.HasPrefix(o.Endpoint, "http://") {
 		if err := checkCredentials(ctx, cfg.Credentials); err != nil {
 			return nil, err
 		}
@@ -246,6 +216,12 @@ func targetClient(ctx context.Context, o Options, transport http.RoundTripper) (
 		bo.Retryer = TargetRetryer(o.MaxAttempts)
 		if o.Endpoint != "" {
 			bo.BaseEndpoint = aws.String(o.Endpoint)
+			if strings.HasPrefix(o.Endpoint, "http://") {
+				// The SDK sends a bearer token only over HTTPS and refuses
+				// the call otherwise; a plain local endpoint (the in-process
+				// emulator) gets SigV4, and the token stays at home.
+				noBearer(bo)
+			}
 		}
 	}), nil
 }
@@ -335,15 +311,18 @@ func syncFile(name string) error {
 	return f.Close()
 }
 
-// replayTransport answers from a go-vcr cassette, identical requests in
-// recorded order, and turns a miss into a *MissError.
+// replayTransport answers from a go-vcr cassette strictly in recorded
+// order: each request must match the next recorded interaction. Cache state
+// depends on the order of calls, so a spec whose calls moved must not be
+// answered with another step's response. A mismatch is a *MissError.
 type replayTransport struct {
-	cassette *cassette.Cassette
 	recorded []*cassette.Interaction
+	matcher  *Matcher
+	accounts *accounts
 	opts     Options
 
 	mu       sync.Mutex
-	replayed int // interactions served
+	replayed int // interactions served, so the index of the next one
 }
 
 func (t *replayTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -354,19 +333,18 @@ func (t *replayTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := req.Context().Err(); err != nil {
 		return nil, err
 	}
-	i, err := t.cassette.GetInteraction(req)
-	if errors.Is(err, cassette.ErrInteractionNotFound) {
-		m := t.miss(req, body)
-		t.logWire(body, m.Nearest, false)
+	t.accounts.mark(req.Header)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	next := t.replayed
+	if next >= len(t.recorded) || !t.matcher.Match(req, t.recorded[next].Request) {
+		m := t.miss(req, body, next)
+		t.logWire(body, m.Next, false)
 		return nil, m
 	}
-	if err != nil {
-		return nil, err
-	}
-	t.logWire(body, slices.Index(t.recorded, i), true)
-	t.mu.Lock()
+	i := t.recorded[next]
 	t.replayed++
-	t.mu.Unlock()
+	t.logWire(body, next, true)
 	// The response as go-vcr's recorder would build it.
 	return &http.Response{
 		Status: i.Response.Status, StatusCode: i.Response.Code,
@@ -384,32 +362,36 @@ func (t *replayTransport) used() int {
 	return t.replayed
 }
 
-// miss describes a request no unreplayed interaction matched.
-func (t *replayTransport) miss(req *http.Request, body []byte) *MissError {
-	path := canonicalPath(req.URL)
-	e := &MissError{Spec: t.opts.Spec, Cassette: t.opts.Cassette, Method: req.Method, Path: path,
-		Recorded: len(t.recorded), Nearest: -1, Rerecord: t.opts.Rerecord}
-	want := canonical(body)
-	best := -1
-	for i, in := range t.recorded {
-		u, err := url.Parse(in.Request.URL)
-		if err != nil || in.Request.Method != req.Method || canonicalPath(u) != path {
-			continue
-		}
-		e.SameRoute++
-		d := BodyDiff([]byte(in.Request.Body), body)
-		if d == "" && string(canonical([]byte(in.Request.Body))) == string(want) {
-			e.Identical++
-			continue
-		}
-		if best < 0 || len(d) < best {
-			best, e.Nearest, e.Diff = len(d), i, d
-		}
+// miss describes a request that does not match the next recorded
+// interaction.
+func (t *replayTransport) miss(req *http.Request, body []byte, next int) *MissError {
+	e := &MissError{Spec: t.opts.Spec, Cassette: t.opts.Cassette, Method: req.Method, Path: canonicalPath(req.URL),
+		Call: next + 1, Recorded: len(t.recorded), Next: -1, Elsewhere: -1, Rerecord: t.opts.Rerecord}
+	if next < len(t.recorded) {
+		e.Next = next
+		e.Diff = requestDiff(t.recorded[next].Request, req, body)
 	}
-	if e.Identical > 0 {
-		e.Nearest, e.Diff = -1, ""
+	for i, in := range t.recorded {
+		if i != next && t.matcher.Match(req, in.Request) {
+			e.Elsewhere = i
+			break
+		}
 	}
 	return e
+}
+
+// requestDiff describes how a request differs from a recorded one: request
+// line, account and body.
+func requestDiff(rec cassette.Request, req *http.Request, body []byte) string {
+	var b strings.Builder
+	if u, err := url.Parse(rec.URL); err != nil || rec.Method != req.Method || canonicalPath(u) != canonicalPath(req.URL) {
+		fmt.Fprintf(&b, "request line:\n\t-recorded: %s %s\n\t+actual:   %s %s\n", rec.Method, rec.URL, req.Method, canonicalPath(req.URL))
+	}
+	if want, got := rec.Headers.Get(AccountHeader), req.Header.Get(AccountHeader); want != "" && want != got {
+		fmt.Fprintf(&b, "account (%s):\n\t-recorded: %s\n\t+actual:   %s\n", AccountHeader, want, got)
+	}
+	b.WriteString(BodyDiff([]byte(rec.Body), body))
+	return b.String()
 }
 
 // ClientAs returns a client that sends through the same session (the same

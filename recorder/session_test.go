@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"gopkg.in/dnaeon/go-vcr.v2/cassette"
@@ -62,14 +63,14 @@ func TestRecordThenReplayInOrder(t *testing.T) {
 			t.Errorf("call %d replayed %q, want %q", i, got, tc.want)
 		}
 	}
-	// A fourth identical request finds every identical one replayed.
+	// A fourth request finds every recorded one replayed.
 	_, err = s.Client.Converse(ctx, converse(sonnet, "prime"))
 	var miss *recorder.MissError
-	if !errors.As(err, &miss) || miss.Identical != 2 || !errors.Is(err, cassette.ErrInteractionNotFound) {
-		t.Fatalf("fourth call: err %v, want a *MissError with 2 identical recordings", err)
+	if !errors.As(err, &miss) || miss.Next != -1 || miss.Call != 4 || !errors.Is(err, cassette.ErrInteractionNotFound) {
+		t.Fatalf("fourth call: err %v, want a *MissError past the last interaction", err)
 	}
-	if !strings.Contains(miss.Error(), "more often than when it was recorded") {
-		t.Errorf("miss message does not explain the exhausted repeats:\n%s", miss)
+	if !strings.Contains(miss.Error(), "sends more requests than when it was recorded") {
+		t.Errorf("miss message does not explain the extra request:\n%s", miss)
 	}
 	if err := s.Finish(true); err != nil {
 		t.Errorf("Finish after using every interaction: %v", err)
@@ -100,6 +101,8 @@ func TestReplayMissNamesSpecCassetteDiffAndCommand(t *testing.T) {
 		`spec "cascade claude-sonnet-4-5/system_only"`,
 		"cassette: " + path,
 		"POST /model/us.amazon.nova-lite-v1%3A0/converse",
+		"call 1 of the spec",
+		"the next recorded request, interaction 0 of 1",
 		"system[0].text:",
 		`-recorded: "You answer in one word."`,
 		`+actual:   "You answer in two words."`,
@@ -109,14 +112,79 @@ func TestReplayMissNamesSpecCassetteDiffAndCommand(t *testing.T) {
 			t.Errorf("miss message lacks %q:\n%s", want, msg)
 		}
 	}
-	// Another model: no interaction on that path at all.
+	// Another model: the request line differs.
 	_, err = s.Client.Converse(ctx, converse(sonnet, "You answer in one word."))
-	if !errors.As(err, &miss) || miss.Nearest != -1 || !strings.Contains(miss.Error(), "none of the cassette's 1 interaction(s)") {
+	if !errors.As(err, &miss) || miss.Next != 0 || !strings.Contains(miss.Error(), "request line:") {
 		t.Errorf("miss on another path: %v", err)
 	}
 	// The recorded request was never replayed: Finish says so.
 	if err := s.Finish(true); err == nil || !strings.Contains(err.Error(), "replayed 0 of the 1 interactions") {
 		t.Errorf("Finish = %v, want the unused interaction reported", err)
+	}
+}
+
+func TestReplayIsStrictlyInRecordedOrder(t *testing.T) {
+	fakeAWS(t, "")
+	_, srv := serve(t)
+	path := filepath.Join(t.TempDir(), "order.yaml")
+	ctx := context.Background()
+	if err := record(t, path, srv.URL, true, func(c *bedrockruntime.Client) {
+		for _, sys := range []string{"prime", "change system", "prime"} {
+			c.Converse(ctx, converse(sonnet, sys))
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := replay(t, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The spec now sends its second step first: it matches interaction 1,
+	// but the next recorded one is 0, whose answer must not be given to it.
+	_, err = s.Client.Converse(ctx, converse(sonnet, "change system"))
+	var miss *recorder.MissError
+	if !errors.As(err, &miss) || miss.Next != 0 || miss.Elsewhere != 1 || !strings.Contains(miss.Error(), "in another order") {
+		t.Fatalf("a step out of order: %v", err)
+	}
+}
+
+func TestReplayChecksTheAccount(t *testing.T) {
+	fakeAWS(t, "")
+	_, srv := serve(t)
+	path := filepath.Join(t.TempDir(), "accounts.yaml")
+	ctx := context.Background()
+	second := credentials.NewStaticCredentialsProvider("AKIASECONDACCOUNT000", "other-secret", "")
+	s, err := recorder.Open(ctx, recorder.Options{Mode: recorder.Record, Cassette: path, Spec: t.Name(), Endpoint: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Client.Converse(ctx, converse(sonnet, "x"))
+	s.ClientAs(second).Converse(ctx, converse(sonnet, "x"))
+	if err := s.Finish(true); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	if strings.Count(string(b), recorder.AccountHeader) != 2 || strings.Contains(string(b), "AKIASECONDACCOUNT000") {
+		t.Fatalf("the cassette must number the accounts without naming them:\n%s", b)
+	}
+	// In replay the same two calls from one account: the second misses.
+	r, err := replay(t, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Client.Converse(ctx, converse(sonnet, "x")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Client.Converse(ctx, converse(sonnet, "x"))
+	var miss *recorder.MissError
+	if !errors.As(err, &miss) || !strings.Contains(miss.Error(), "account ("+recorder.AccountHeader+")") {
+		t.Fatalf("the second account's call replayed from the first: %v", err)
+	}
+	// From a second account, as recorded, it replays.
+	r, _ = replay(t, path)
+	r.Client.Converse(ctx, converse(sonnet, "x"))
+	if _, err := r.ClientAs(second).Converse(ctx, converse(sonnet, "x")); err != nil {
+		t.Errorf("the second account's call: %v", err)
 	}
 }
 

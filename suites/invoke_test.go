@@ -246,7 +246,7 @@ func invokeThreshold(ctx context.Context, s *framework.Spec, m matrix.Model) {
 	if pa < min {
 		s.Inconclusive("one checkpoint above", fmt.Sprintf("the 'above' prefix measured %d tokens, below the %d-token minimum; raise the margin (now %d above)", pa, min, margin))
 	}
-	if !verdict.BetweenRuns.Same(above.Usage.Write, pa) {
+	if !verdict.WithinRun.Same(above.Usage.Write, pa) {
 		Fail(fmt.Sprintf("threshold %s (InvokeModel), step %q: a %d-token prefix, above the %d-token minimum, must be written whole (write ≈ %d); observed %v", m.Key, "one checkpoint above", pa, min, pa, above.Usage))
 	}
 	s.Note("boundary: %d tokens not cached, %d cached (minimum %d, tail %d tokens)", pb, pa, min, z.tail)

@@ -96,7 +96,7 @@ var _ = Describe("threshold", func() {
 				if pa < min {
 					s.Inconclusive("one checkpoint above", fmt.Sprintf("the 'above' prefix measured %d tokens, below the %d-token minimum; raise the margin (now %d above)", pa, min, margin))
 				}
-				if !verdict.BetweenRuns.Same(above.Usage.Write, pa) {
+				if !verdict.WithinRun.Same(above.Usage.Write, pa) {
 					Fail(fmt.Sprintf("threshold %s, step %q: a %d-token prefix, above the %d-token minimum, must be written whole (write ≈ %d); observed %v", m.Key, "one checkpoint above", pa, min, pa, above.Usage))
 				}
 
@@ -108,7 +108,7 @@ var _ = Describe("threshold", func() {
 					s.Inconclusive("two checkpoints", fmt.Sprintf("the prefix through the second checkpoint measured %d tokens; it must lie between the minimum %d and twice it to tell the readings apart", p2, min))
 				}
 				switch {
-				case verdict.BetweenRuns.Same(two.Usage.Write, p2):
+				case verdict.WithinRun.Same(two.Usage.Write, p2):
 					s.Note("the minimum applies to the cumulative prefix (a %d-token prefix over two checkpoints was written)", p2)
 				case two.Usage.Write == 0:
 					s.Note("the minimum applies per checkpoint: a %d-token prefix over two checkpoints, each part below %d, was not cached", p2, min)

@@ -122,6 +122,9 @@ func Judge(e Expectation, o Observation) Finding {
 		return fail("expected success, got error: %v", o.Err)
 	}
 	u := o.Usage
+	if u.Prompt() == 0 {
+		return fail("the response reported no usage (no input, cache read or cache write tokens); a target must report usage to be judged")
+	}
 	if !u.TotalsAddUp() {
 		return fail("totalTokens %d ≠ input %d + output %d + read %d + write %d = %d in %v",
 			u.Total, u.Input, u.Output, u.Read, u.Write, u.Input+u.Output+u.Read+u.Write, u)

@@ -69,6 +69,8 @@ func TestJudgeRealSequences(t *testing.T) {
 			verdict.Observation{Usage: u(0, 0, 3000, 5)}, verdict.Pass, ""},
 		{"no checkpoint but a write", verdict.Expectation{},
 			verdict.Observation{Usage: u(0, 2900, 100, 5)}, verdict.Fail, "without checkpoints"},
+		{"a response without usage", verdict.Expectation{Prime: true, MinTokens: 1024},
+			verdict.Observation{Checkpoints: systemOnly}, verdict.Fail, "reported no usage"},
 		{"an unexpected error", verdict.Expectation{Prime: true},
 			verdict.Observation{Err: &smithy.GenericAPIError{Code: "ValidationException", Message: "nope"}, Checkpoints: systemOnly}, verdict.Fail, "expected success"},
 	} {

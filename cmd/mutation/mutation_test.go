@@ -80,10 +80,12 @@ func TestRulesNameRealFailures(t *testing.T) {
 			[]string{"ttl-never-expires"}},
 		{ttlSpec, `ttl claude-3-5-haiku/system_only, step "after 4m more (8m since the write): hit, because the last hit refreshed it": expected hit at system: read = 3306 (what the first call wrote), write = 0; observed {read 0, write 3306, input 49, output 4, total 3359, 5m write 3306} (observed: all miss)`,
 			[]string{"no-refresh-on-hit"}},
-		// The stream check fails on the totals identity first: it names both.
+		// A totals failure at the stream step names the totals rule only.
 		{streamSpec, `streaming claude-3-5-haiku/system_only, step "stream repeat": totalTokens 3385 ≠ input 71 + output 8 + read 0 + write 0 = 79 in {read 0, write 0, input 71, output 8, total 3385}`,
-			[]string{"stream-drops-cache-usage", "totals-dont-add-up"}},
-		{streamSpec, `streaming claude-3-5-haiku, step "stream repeat": the metadata event must report the same input-side usage as Converse; Converse {read 3306}, ConverseStream {read 0}`,
+			[]string{"totals-dont-add-up"}},
+		{streamSpec, `streaming claude-3-5-haiku, step "stream repeat": the ConverseStream metadata event must report the same input-side usage as Converse; Converse {read 3306}, ConverseStream {read 0}`,
+			[]string{"stream-drops-cache-usage"}},
+		{streamSpec, `streaming claude-3-5-haiku (InvokeModel), step "stream repeat": the stream's usage (message_start / metadata) must report the same input-side usage as InvokeModel; InvokeModel {read 3306}, stream {read 0}`,
 			[]string{"stream-drops-cache-usage"}},
 		// totals-dont-add-up fails nearly every spec at its first call; those
 		// failures name the totals rule only, whatever the spec's text says.

@@ -44,11 +44,12 @@ var rules = map[string]Rule{
 	// ("refresh" alone is in the TTL spec's text, which ttl-never-expires
 	// also fails.)
 	"no-refresh-on-hit": {{"refresh", "expected hit"}},
-	// streaming <cell>, step "stream repeat": totalTokens 3385 ≠ ... or the
-	// parity check: "the metadata event must report the same input-side
-	// usage as Converse". ("ConverseStream" alone is in the accounting
-	// spec's text, which totals-dont-add-up fails at its Converse prime.)
-	"stream-drops-cache-usage": {{`step "stream`}, {"metadata event", "ConverseStream"}},
+	// The parity checks: "the ConverseStream metadata event must report the
+	// same input-side usage as Converse", and for InvokeModel "the stream's
+	// usage ... must report the same input-side usage as InvokeModel".
+	// ("ConverseStream" alone is in the accounting spec's text, which
+	// totals-dont-add-up fails at its Converse prime.)
+	"stream-drops-cache-usage": {{"metadata event", "ConverseStream"}, {"stream's usage", "same input-side usage"}},
 	// totalTokens 57 ≠ input 49 + output 8 + read 0 + write 5507 = 5564, or
 	// "totals do not add up in {...}".
 	"totals-dont-add-up": {{"totalTokens", "≠"}, {"totals do not add up"}},

@@ -127,7 +127,10 @@ func EstimateSpecs(dir string, specs []string, cat *matrix.Catalog) (Estimate, e
 			continue
 		}
 		for _, rel := range paths {
-			model, _ := cat.Lookup(m.Cassettes[rel].Model)
+			model, ok := cat.Lookup(m.Cassettes[rel].Model)
+			if !ok {
+				return e, fmt.Errorf("framework: estimating %s: its model %q is not in the catalog, so it cannot be priced", rel, m.Cassettes[rel].Model)
+			}
 			c, err := cassette.Load(strings.TrimSuffix(filepath.Join(dir, filepath.FromSlash(rel)), ".yaml"))
 			if err != nil {
 				return e, fmt.Errorf("framework: estimating %s: %w", rel, err)
@@ -165,6 +168,16 @@ func recordedUsage(i *cassette.Interaction) (usage.Usage, bool) {
 			AnthropicOutput           int `json:"output_tokens"`
 			AnthropicRead             int `json:"cache_read_input_tokens"`
 			AnthropicWrite            int `json:"cache_creation_input_tokens"`
+			// Writes by TTL, priced differently: Converse's cacheDetails
+			// and Anthropic's cache_creation.
+			CacheDetails []struct {
+				InputTokens int    `json:"inputTokens"`
+				TTL         string `json:"ttl"`
+			} `json:"cacheDetails"`
+			CacheCreation *struct {
+				FiveMinutes int `json:"ephemeral_5m_input_tokens"`
+				OneHour     int `json:"ephemeral_1h_input_tokens"`
+			} `json:"cache_creation"`
 		} `json:"usage"`
 	}
 	payload := []byte(i.Response.Body)
@@ -192,6 +205,12 @@ func recordedUsage(i *cassette.Interaction) (usage.Usage, bool) {
 		Write: max(u.CacheWriteInputTokens, u.CacheWriteInputTokenCount, u.AnthropicWrite), Total: u.TotalTokens}
 	if out.Total == 0 {
 		out.Total = out.Input + out.Output + out.Read + out.Write
+	}
+	for _, d := range u.CacheDetails {
+		out.Writes = append(out.Writes, usage.TTLWrite{TTL: d.TTL, Tokens: d.InputTokens})
+	}
+	if c := u.CacheCreation; c != nil && c.OneHour > 0 {
+		out.Writes = append(out.Writes, usage.TTLWrite{TTL: "1h", Tokens: c.OneHour}, usage.TTLWrite{TTL: "5m", Tokens: c.FiveMinutes})
 	}
 	return out, true
 }

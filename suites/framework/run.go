@@ -129,8 +129,15 @@ func NewRun() (*Run, error) {
 		}
 		r.emu, r.Endpoint, r.Region = srv, srv.URL(), "us-east-1"
 	case t == TargetAWS || t == "" && os.Getenv(EndpointEnv) == "":
+		if os.Getenv(EndpointEnv) != "" {
+			return nil, fmt.Errorf("framework: %s=aws, but %s=%s sends the calls elsewhere, and the cassettes would be labelled as recorded on AWS; unset one of them", TargetEnv, EndpointEnv, os.Getenv(EndpointEnv))
+		}
 		r.Target = TargetAWS
-		r.Region = os.Getenv("AWS_REGION")
+		// The region as the SDK resolves it (environment or profile), for
+		// the manifest; recorder.Open reports a missing one.
+		if cfg, err := config.LoadDefaultConfig(context.Background()); err == nil {
+			r.Region = cfg.Region
+		}
 	case t == "":
 		r.Target, r.Endpoint = TargetEndpoint, os.Getenv(EndpointEnv)
 	default:

@@ -115,6 +115,14 @@ func TestNewRunTargets(t *testing.T) {
 		t.Errorf("Advance against a plain endpoint returned after %v (%v); it must wait", time.Since(start), err)
 	}
 
+	// An aws target with the endpoint variable set would label another
+	// endpoint's answers as AWS in the manifest.
+	env(t, "record", "aws")
+	t.Setenv(framework.EndpointEnv, srv.URL)
+	if _, err := framework.NewRun(); err == nil || !strings.Contains(err.Error(), framework.EndpointEnv) {
+		t.Errorf("aws target with %s set: %v", framework.EndpointEnv, err)
+	}
+
 	env(t, "record", "gcp")
 	if _, err := framework.NewRun(); err == nil || !strings.Contains(err.Error(), "CACHECASCADE_TARGET") {
 		t.Errorf("an unknown target: %v", err)

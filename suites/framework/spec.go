@@ -85,6 +85,9 @@ func (s *Spec) finish() error {
 			}
 		}
 	}
+	// Reports are published (step summaries, artifacts): an error message
+	// naming a role ARN must not carry the account ID.
+	s.row.Message = recorder.RedactText(s.row.Message)
 	s.row.Duration = time.Since(s.started)
 	s.row.InputTokens, s.row.OutputTokens = s.total.Input, s.total.Output
 	s.row.CacheReadTokens, s.row.CacheWriteTokens = s.total.Read, s.total.Write
