@@ -1,10 +1,12 @@
 package recorder
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 	"gopkg.in/dnaeon/go-vcr.v2/cassette"
 )
 
@@ -38,10 +40,10 @@ var ResponseHeaders = []string{
 // is written. It keeps only the allowlisted headers, stores the URL as path
 // and query (the host names a region or a local port, and the matcher
 // ignores it), replaces account IDs in ARNs with RedactedAccount and run
-// salts with fixtures.ZeroSalt in the URL and in JSON bodies, and zeroes the
-// recorded latency so that re-recording an unchanged spec gives an
-// unchanged file. Event-stream bodies are binary frames with checksums and
-// are left as they are.
+// salts with fixtures.ZeroSalt in the URL and in bodies (in the payload of
+// each event of an event-stream response, re-encoded with fresh
+// checksums), and zeroes the recorded latency so that re-recording an
+// unchanged spec gives an unchanged file.
 func Redact(i *cassette.Interaction) error {
 	i.Request.Headers = keep(i.Request.Headers, RequestHeaders)
 	i.Response.Headers = keep(i.Response.Headers, ResponseHeaders)
@@ -52,7 +54,9 @@ func Redact(i *cassette.Interaction) error {
 	}
 	i.Request.Form = nil
 	i.Request.Body = string(normalize([]byte(i.Request.Body)))
-	if !isEventStream(i.Response.Headers) {
+	if isEventStream(i.Response.Headers) {
+		i.Response.Body = redactStream(i.Response.Body)
+	} else {
 		i.Response.Body = string(normalize([]byte(i.Response.Body)))
 	}
 	i.Response.Duration = 0
@@ -78,3 +82,39 @@ func isEventStream(h http.Header) bool {
 // RedactText replaces account IDs in ARNs and run salts in free text, such
 // as an error message bound for a report, as Redact does in cassettes.
 func RedactText(s string) string { return string(normalize([]byte(s))) }
+
+// streamPayloads decodes the payloads of an event-stream body; it stops at
+// the first frame it cannot decode.
+func streamPayloads(body string) [][]byte {
+	var out [][]byte
+	dec := eventstream.NewDecoder()
+	r := strings.NewReader(body)
+	for r.Len() > 0 {
+		msg, err := dec.Decode(r, nil)
+		if err != nil {
+			break
+		}
+		out = append(out, msg.Payload)
+	}
+	return out
+}
+
+// redactStream normalises the payload of every event of an event-stream
+// body and re-encodes the frames, whose checksums cover the payload. A body
+// that does not decode whole is left as it is (Scan still reads it).
+func redactStream(body string) string {
+	dec, enc := eventstream.NewDecoder(), eventstream.NewEncoder()
+	r := strings.NewReader(body)
+	var out bytes.Buffer
+	for r.Len() > 0 {
+		msg, err := dec.Decode(r, nil)
+		if err != nil {
+			return body
+		}
+		msg.Payload = normalize(msg.Payload)
+		if err := enc.Encode(&out, msg); err != nil {
+			return body
+		}
+	}
+	return out.String()
+}

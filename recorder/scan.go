@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"gopkg.in/dnaeon/go-vcr.v2/cassette"
 )
 
 // Finding is a possible secret found in a cassette.
@@ -48,7 +50,9 @@ var secretPatterns = []struct {
 // Scan looks through every cassette (.yaml) under root for credentials and
 // account IDs: access key IDs, secret-key fields, session-token and
 // Authorization headers, SigV4 credential scopes, bearer tokens, Bedrock API
-// keys, and account IDs in ARNs other than RedactedAccount.
+// keys, and account IDs in ARNs other than RedactedAccount. It reads the
+// file line by line, and the payloads of event-stream responses, which the
+// file holds base64-encoded, decoded (reported at line 0).
 func Scan(root string) ([]Finding, error) {
 	var out []Finding
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -62,24 +66,50 @@ func Scan(root string) ([]Finding, error) {
 		defer f.Close()
 		lines := bufio.NewScanner(f)
 		lines.Buffer(make([]byte, 1<<20), 64<<20)
+		streams := false
 		for n := 1; lines.Scan(); n++ {
-			line := lines.Text()
-			lower := strings.ToLower(line)
-			for _, p := range secretPatterns {
-				if !slices.ContainsFunc(p.hints, func(h string) bool { return strings.Contains(lower, h) }) {
-					continue
-				}
-				for _, m := range p.re.FindAllString(line, -1) {
-					if p.kind == "account ID in an ARN" && strings.HasSuffix(m, RedactedAccount) {
-						continue
-					}
-					out = append(out, Finding{File: path, Line: n, Kind: p.kind, Excerpt: mask(m)})
+			out = append(out, scanText(path, n, lines.Text())...)
+			streams = streams || strings.Contains(lines.Text(), "application/vnd.amazon.eventstream")
+		}
+		if err := lines.Err(); err != nil || !streams {
+			return err
+		}
+		c, err := cassette.Load(strings.TrimSuffix(path, ".yaml"))
+		if err != nil {
+			return nil // not a cassette this package can read; its text was scanned
+		}
+		for _, i := range c.Interactions {
+			if !isEventStream(i.Response.Headers) {
+				continue
+			}
+			for _, payload := range streamPayloads(i.Response.Body) {
+				for _, f := range scanText(path, 0, string(payload)) {
+					f.Kind += " (in an event-stream payload)"
+					out = append(out, f)
 				}
 			}
 		}
-		return lines.Err()
+		return nil
 	})
 	return out, err
+}
+
+// scanText finds the secret patterns in one piece of text.
+func scanText(path string, line int, text string) []Finding {
+	var out []Finding
+	lower := strings.ToLower(text)
+	for _, p := range secretPatterns {
+		if !slices.ContainsFunc(p.hints, func(h string) bool { return strings.Contains(lower, h) }) {
+			continue
+		}
+		for _, m := range p.re.FindAllString(text, -1) {
+			if p.kind == "account ID in an ARN" && strings.HasSuffix(m, RedactedAccount) {
+				continue
+			}
+			out = append(out, Finding{File: path, Line: line, Kind: p.kind, Excerpt: mask(m)})
+		}
+	}
+	return out
 }
 
 // mask keeps the start and end of s and hides the rest.
