@@ -323,7 +323,7 @@ func (e *Emulator) converse(account, modelID string, body []byte) (*result, *api
 	if aerr != nil {
 		return nil, aerr
 	}
-	req, aerr := decodeRequest(body)
+	req, aerr := e.decodeConverse(body)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -376,17 +376,27 @@ func (e *Emulator) validateForModel(spec *modelSpec, r *request) *apiError {
 	if len(cps) > spec.maxCheckpoints && !e.fault(FaultCheckpointLimitNotEnforced) {
 		return errValidationf(msgTooManyCheckpoints, spec.maxCheckpoints, len(cps))
 	}
-	for _, cp := range cps {
+	for i, cp := range cps {
 		if !cp.explicitTTL {
 			continue
 		}
 		if spec.family == "nova" {
 			if cp.ttl == "1h" {
-				return errValidation(msgNovaExtendedTTL)
+				if !e.fault(FaultNovaAcceptsOneHour) {
+					return errValidation(msgNovaExtendedTTL)
+				}
+				// The fault accepts it as the 5m checkpoint Nova does
+				// have (Nova has no 1h tier), so that it changes only
+				// whether the request is accepted: kept as 1h, it would
+				// also meet the TTL-order check below, Anthropic's rule.
+				cps[i].ttl = "5m"
 			}
 		} else if !spec.ttl1h {
 			return errValidation(msgExtraInputs)
 		}
+	}
+	if e.fault(FaultTTLOrderNotEnforced) {
+		return nil // each checkpoint is cached for its own TTL
 	}
 	seen5m := false
 	for _, cp := range cps {

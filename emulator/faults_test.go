@@ -29,6 +29,14 @@ func verdict(u *types.TokenUsage, err error) string {
 	return "partial"
 }
 
+// invokeVerdict is verdict for an InvokeModel call.
+func invokeVerdict(u invokeUsage, err error) string {
+	if err != nil {
+		return "error:" + apiCode(err)
+	}
+	return verdict(&types.TokenUsage{CacheReadInputTokens: aws.Int32(int32(u.read)), CacheWriteInputTokens: aws.Int32(int32(u.write))}, nil)
+}
+
 // scenario is one observation a verifier makes; affectedBy lists the
 // faults that must change its verdict (every other profile must not).
 type scenario struct {
@@ -80,9 +88,33 @@ func scenarios() []scenario {
 			return conv(t, h, &bedrockruntime.ConverseInput{ModelId: aws.String(novaLite),
 				ToolConfig: &types.ToolConfiguration{Tools: []types.Tool{tool("t", txt("t", 1500)), toolCP()}}, Messages: msgs(user(text("q")))})
 		}},
-		{"nova 1h", nil, func(t *testing.T, h *harness) string {
+		// The checkpoint rules below are checked through Converse and through
+		// InvokeModel (the Anthropic body on Claude, the native body on Nova),
+		// which share the validation: the verdict is both, in that order.
+		{"nova 1h", []string{FaultNovaAcceptsOneHour}, func(t *testing.T, h *harness) string {
+			s := txt("s", 1500)
 			return conv(t, h, &bedrockruntime.ConverseInput{ModelId: aws.String(novaLite),
-				System: []types.SystemContentBlock{sysText(txt("s", 1500)), sysCPTTL("1h")}, Messages: msgs(user(text("q")))})
+				System: []types.SystemContentBlock{sysText(s), sysCPTTL("1h")}, Messages: msgs(user(text("q")))}) + " " +
+				invokeVerdict(invoke(t, h.c, novaLite, novaNative(
+					[]any{map[string]any{"text": s + " (invoke)"}, map[string]any{"cachePoint": map[string]any{"type": "default", "ttl": "1h"}}})))
+		}},
+		{"ttl order", []string{FaultTTLOrderNotEnforced}, func(t *testing.T, h *harness) string {
+			s := txt("s", 1500)
+			return conv(t, h, &bedrockruntime.ConverseInput{ModelId: aws.String(sonnet45),
+				System: []types.SystemContentBlock{sysText(s), sysCPTTL("5m")}, Messages: msgs(user(text("q"), cpTTL("1h")))}) + " " +
+				invokeVerdict(invoke(t, h.c, sonnet45, map[string]any{"anthropic_version": "bedrock-2023-05-31", "max_tokens": 16,
+					"system":   []any{anthropicText(s+" (invoke)", cc("5m"))},
+					"messages": []any{map[string]any{"role": "user", "content": []any{anthropicText("q", cc("1h"))}}}}))
+		}},
+		{"nothing to cache", []string{FaultNothingToCacheAccepted}, func(t *testing.T, h *harness) string {
+			// An Anthropic body cannot put a checkpoint before every
+			// block (cache_control sits on the block it closes), so the
+			// InvokeModel half is Nova's native body.
+			s := txt("s", 1500)
+			return conv(t, h, &bedrockruntime.ConverseInput{ModelId: aws.String(sonnet45),
+				System: []types.SystemContentBlock{sysCP(), sysText(s)}, Messages: msgs(user(text("q")))}) + " " +
+				invokeVerdict(invoke(t, h.c, novaLite, novaNative(
+					[]any{map[string]any{"cachePoint": map[string]any{"type": "default"}}, map[string]any{"text": s}})))
 		}},
 		{"ttl expiry", []string{FaultTTLNeverExpires}, func(t *testing.T, h *harness) string {
 			in := defaultLayered().input()
@@ -139,6 +171,13 @@ func scenarios() []scenario {
 	}
 }
 
+// novaNative is a Nova InvokeModel body with the given system list and one
+// user message.
+func novaNative(system []any) map[string]any {
+	return map[string]any{"schemaVersion": "messages-v1", "system": system,
+		"messages": []any{map[string]any{"role": "user", "content": []any{map[string]any{"text": "q"}}}}}
+}
+
 func runScenario(t *testing.T, profile string, s scenario) string {
 	t.Helper()
 	var opts Options
@@ -178,6 +217,22 @@ func TestFaultProfiles(t *testing.T) {
 				t.Errorf("fault %s has no scenario", f.Name)
 			}
 		})
+	}
+}
+
+// TestNovaAcceptsOneHourCachesFiveMinutes pins the documented choice of the
+// nova-accepts-one-hour fault: the accepted 1h checkpoint is a 5m one.
+func TestNovaAcceptsOneHourCachesFiveMinutes(t *testing.T) {
+	h := startHarness(t, Options{Profiles: []string{FaultNovaAcceptsOneHour}})
+	in := &bedrockruntime.ConverseInput{ModelId: aws.String(novaLite),
+		System: []types.SystemContentBlock{sysText(txt("s", 1500)), sysCPTTL("1h")}, Messages: msgs(user(text("q")))}
+	var got []string
+	for _, wait := range []time.Duration{0, 4 * time.Minute, 5*time.Minute + time.Second} {
+		h.srv.Advance(wait)
+		got = append(got, verdict(call(t, h.c, in)))
+	}
+	if s := strings.Join(got, " "); s != "miss hit miss" {
+		t.Errorf("Nova 1h under %s: %s, want miss hit miss (a 5m entry, refreshed by the hit)", FaultNovaAcceptsOneHour, s)
 	}
 }
 
@@ -252,8 +307,9 @@ func TestBenignProfilesChangeSomething(t *testing.T) {
 // iterates.
 func TestProfileListing(t *testing.T) {
 	wantFaults := []string{"checkpoint-limit-not-enforced", "no-cascade", "no-lookback", "no-refresh-on-hit",
-		"nova-accepts-tool-checkpoints", "shared-cache-across-accounts", "stream-drops-cache-usage",
-		"threshold-ignored", "threshold-off", "totals-dont-add-up", "ttl-never-expires"}
+		"nothing-to-cache-accepted", "nova-accepts-one-hour", "nova-accepts-tool-checkpoints",
+		"shared-cache-across-accounts", "stream-drops-cache-usage", "threshold-ignored", "threshold-off",
+		"totals-dont-add-up", "ttl-never-expires", "ttl-order-not-enforced"}
 	var got []string
 	for _, p := range Faults() {
 		got = append(got, p.Name)

@@ -28,7 +28,7 @@ func (e *Emulator) serveInvoke(w http.ResponseWriter, reqID, account, modelID st
 	case "claude":
 		req, aerr = decodeAnthropic(body)
 	case "nova":
-		req, aerr = decodeRequest(body)
+		req, aerr = e.decodeConverse(body)
 	default:
 		aerr = errValidation("The emulator does not implement the native InvokeModel body of " + spec.id + ".")
 	}

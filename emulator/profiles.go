@@ -32,6 +32,9 @@ const (
 	FaultNoLookback                 = "no-lookback"
 	FaultSharedCacheAcrossAccounts  = "shared-cache-across-accounts"
 	FaultCheckpointLimitNotEnforced = "checkpoint-limit-not-enforced"
+	FaultTTLOrderNotEnforced        = "ttl-order-not-enforced"
+	FaultNovaAcceptsOneHour         = "nova-accepts-one-hour"
+	FaultNothingToCacheAccepted     = "nothing-to-cache-accepted"
 )
 
 // Benign profile names.
@@ -61,6 +64,9 @@ var profiles = []Profile{
 	{Name: FaultNoLookback, Description: "look-back broken: a miss at a checkpoint does not find an entry at an earlier block boundary"},
 	{Name: FaultSharedCacheAcrossAccounts, Description: "isolation broken: one cache is shared by every account (access key or bearer token)"},
 	{Name: FaultCheckpointLimitNotEnforced, Description: "limit broken: more than 4 checkpoints are accepted instead of a ValidationException"},
+	{Name: FaultTTLOrderNotEnforced, Description: "TTL order broken: a ttl='1h' checkpoint after a ttl='5m' one is accepted (each cached for its own TTL) instead of a ValidationException"},
+	{Name: FaultNovaAcceptsOneHour, Description: "Nova TTL rule broken: a 1h TTL is accepted (and cached as a 5m checkpoint, Nova's only TTL) instead of a ValidationException"},
+	{Name: FaultNothingToCacheAccepted, Description: "empty-prefix rule broken: a cachePoint with nothing before it in its block list is accepted (and ignored) instead of a ValidationException"},
 	{Name: BenignTokenizerRatio, Description: fmt.Sprintf("another tokenizer: %.1f characters per token instead of 4", benignCharsPerToken), Benign: true},
 	{Name: BenignOtherReplyText, Description: "another deterministic reply text (and so other output token counts)", Benign: true},
 	{Name: BenignLatency, Description: "a small added delay before each response", Benign: true},

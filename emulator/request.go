@@ -84,7 +84,19 @@ type request struct {
 
 // decodeRequest decodes and validates a request body without reference to a
 // model. Every failure is an *apiError with a 4xx status; it never panics.
-func decodeRequest(body []byte) (*request, *apiError) {
+func decodeRequest(body []byte) (*request, *apiError) { return decodeRequestAs(body, false) }
+
+// decodeConverse is decodeRequest under the emulator's profiles: the
+// Converse body, and Nova's InvokeModel body, which has Converse's shape.
+func (e *Emulator) decodeConverse(body []byte) (*request, *apiError) {
+	return decodeRequestAs(body, e.fault(FaultNothingToCacheAccepted))
+}
+
+// decodeRequestAs is decodeRequest; dropEmpty (the nothing-to-cache-accepted
+// fault) accepts and ignores a cachePoint with nothing before it in its
+// block list instead of rejecting the request. (An Anthropic body cannot
+// express such a checkpoint: its cache_control sits on the block it closes.)
+func decodeRequestAs(body []byte, dropEmpty bool) (*request, *apiError) {
 	var w wireRequest
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&w); err != nil {
@@ -120,11 +132,11 @@ func decodeRequest(body []byte) (*request, *apiError) {
 
 	// Tools, then system, then messages: the order the model reads them.
 	if w.ToolConfig != nil {
-		if err := r.addList(prefix.Tools, -1, "", w.ToolConfig.Tools); err != nil {
+		if err := r.addList(prefix.Tools, -1, "", w.ToolConfig.Tools, dropEmpty); err != nil {
 			return nil, err
 		}
 	}
-	if err := r.addList(prefix.System, -1, "", w.System); err != nil {
+	if err := r.addList(prefix.System, -1, "", w.System, dropEmpty); err != nil {
 		return nil, err
 	}
 
@@ -148,7 +160,7 @@ func decodeRequest(body []byte) (*request, *apiError) {
 		if len(m.Content) == 0 {
 			return nil, errValidationf(msgEmptyContent, i)
 		}
-		if err := r.addList(prefix.Messages, i, m.Role, m.Content); err != nil {
+		if err := r.addList(prefix.Messages, i, m.Role, m.Content, dropEmpty); err != nil {
 			return nil, err
 		}
 	}
@@ -156,8 +168,9 @@ func decodeRequest(body []byte) (*request, *apiError) {
 }
 
 // addList appends one block list (the tools, the system blocks, or one
-// message's content) to the request.
-func (r *request) addList(layer prefix.Layer, msg int, role string, list []json.RawMessage) *apiError {
+// message's content) to the request. dropEmpty ignores a cachePoint with
+// nothing before it in the list instead of rejecting it (a fault).
+func (r *request) addList(layer prefix.Layer, msg int, role string, list []json.RawMessage, dropEmpty bool) *apiError {
 	var lastKind string // member name of the previous element in this list
 	contentIdx := -1    // index of the previous non-cachePoint element
 	first := true
@@ -172,6 +185,9 @@ func (r *request) addList(layer prefix.Layer, msg int, role string, list []json.
 				return err
 			}
 			if lastKind == "" {
+				if dropEmpty {
+					continue // nothing before it, so no checkpoint
+				}
 				return errValidation(msgNothingToCache)
 			}
 			if lastKind == "reasoningContent" {

@@ -62,6 +62,11 @@ func TestRulesNameRealFailures(t *testing.T) {
 		convSpec      = "conversation history claude-3-5-haiku: each of 4 turns reads the previous turn's prefix and writes only the new part"
 		isoSpec       = "isolation claude-3-5-sonnet-v2: another account does not read this account's entries"
 		limitsSpec    = "limits claude-3-5-haiku: rejects five checkpoints"
+		ttlOrderSpec  = "limits claude-sonnet-4-5: answers a one-hour checkpoint after a five-minute one as Validate predicts"
+		invokeOrder   = "invoke claude-sonnet-4-5: InvokeModel answers a one-hour checkpoint after a five-minute one as invoke.Validate predicts"
+		novaOrderSpec = "limits nova-lite: answers a one-hour checkpoint after a five-minute one as Validate predicts"
+		nova1hSpec    = "nova nova-lite: rejects a one-hour TTL"
+		nothingSpec   = "limits claude-3-5-haiku: rejects a checkpoint with nothing before it"
 	)
 	cases := []struct {
 		spec, msg string
@@ -103,6 +108,17 @@ func TestRulesNameRealFailures(t *testing.T) {
 			[]string{"shared-cache-across-accounts"}},
 		{limitsSpec, `limits claude-3-5-haiku, step "five checkpoints": expected the service to reject the request with ValidationException (too-many-checkpoints at messages[2].content[1]): "A maximum of 4 blocks with cache_control may be provided. Found 5.", but it succeeded`,
 			[]string{"checkpoint-limit-not-enforced"}},
+		{ttlOrderSpec, `limits claude-sonnet-4-5, step "1h after 5m": expected the service to reject the request with ValidationException (ttl-order at messages[2].content[1]): "The model returned the following errors: messages.2.content.0.cache_control.ttl: a ttl='1h' cache_control block must not come after a ttl='5m' cache_control block. Note that blocks are processed in the following order: ` + "`tools`, `system`, `messages`" + `.", but it succeeded`,
+			[]string{"ttl-order-not-enforced"}},
+		{invokeOrder, `limits claude-sonnet-4-5 via invoke, step "1h after 5m": expected the service to reject the request with ValidationException (ttl-order at messages[2].content[0]): "The model returned the following errors: messages.2.content.0.cache_control.ttl: a ttl='1h' cache_control block must not come after a ttl='5m' cache_control block. Note that blocks are processed in the following order: ` + "`tools`, `system`, `messages`" + `.", but it succeeded`,
+			[]string{"ttl-order-not-enforced"}},
+		// On Nova the same step is the Nova rule, not the order.
+		{novaOrderSpec, `limits nova-lite, step "1h after 5m": expected the service to reject the request with ValidationException (extended-ttl-not-anthropic at messages[2].content[1]): "Extended TTL prompt caching is only supported for Anthropic models", but it succeeded`,
+			[]string{"nova-accepts-one-hour"}},
+		{nova1hSpec, `nova nova-lite/system_only, step "one-hour checkpoint": expected the service to reject the request with ValidationException (extended-ttl-not-anthropic at system[1]): "Extended TTL prompt caching is only supported for Anthropic models", but it succeeded`,
+			[]string{"nova-accepts-one-hour"}},
+		{nothingSpec, `limits claude-3-5-haiku, step "checkpoint first": expected the service to reject the request with ValidationException (nothing-to-cache at system[0]): "There is nothing available to cache. Please remove the invalid cache point and try again.", but it succeeded`,
+			[]string{"nothing-to-cache-accepted"}},
 	}
 	for _, c := range cases {
 		var got []string

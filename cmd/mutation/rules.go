@@ -64,6 +64,25 @@ var rules = map[string]Rule{
 	// the request with ValidationException (too-many-checkpoints at ...):
 	// "A maximum of 4 blocks with cache_control may be provided. Found 5."
 	"checkpoint-limit-not-enforced": {{"too-many-checkpoints"}, {"maximum of 4"}},
+	// limits <model> (and "<model> via invoke"), step "1h after 5m":
+	// expected the service to reject the request with ValidationException
+	// (ttl-order at messages[2].content[1]): "... a ttl='1h' cache_control
+	// block must not come after a ttl='5m' cache_control block ...".
+	// ("one-hour checkpoint after a five-minute one" is the spec's text,
+	// which nova-accepts-one-hour also fails on Nova.)
+	"ttl-order-not-enforced": {{"ttl-order"}, {"must not come after", "ttl='5m'"}},
+	// nova <model>/system_only, step "one-hour checkpoint", and on Nova the
+	// limits step "1h after 5m" (Converse and InvokeModel): expected the
+	// service to reject the request with ValidationException
+	// (extended-ttl-not-anthropic at system[1]): "Extended TTL prompt
+	// caching is only supported for Anthropic models". ("one-hour" alone is
+	// in the spec's text.)
+	"nova-accepts-one-hour": {{"extended-ttl-not-anthropic"}, {"Extended TTL", "only supported for Anthropic"}},
+	// limits <model>, step "checkpoint first": expected the service to
+	// reject the request with ValidationException (nothing-to-cache at
+	// system[0]): "There is nothing available to cache. ...". ("nothing
+	// before it" alone is the spec's text, whatever fails.)
+	"nothing-to-cache-accepted": {{"nothing-to-cache"}, {"nothing available to cache"}},
 }
 
 // Names reports whether the text names the rule.
