@@ -8,6 +8,7 @@ import (
 	"github.com/cachecascade/cachecascade/fixtures"
 	"github.com/cachecascade/cachecascade/matrix"
 	"github.com/cachecascade/cachecascade/prefix"
+	"github.com/cachecascade/cachecascade/suites/framework"
 	"github.com/cachecascade/cachecascade/verdict"
 )
 
@@ -39,35 +40,49 @@ var _ = Describe("cascade", func() {
 	DescribeTable("invalidates every checkpoint at or after a changed layer and keeps those before it",
 		func(ctx context.Context, cell matrix.Cell) {
 			s := run.Open(ctx, "cascade", cell.Model, cell.Strategy, cell.Strategy.Slug())
-			base := cascadeFixture(cell)
-			steps := []struct {
-				name    string
-				spec    fixtures.Spec
-				changed prefix.Layer
-				prime   bool
-			}{
-				{"prime", base, 0, true},
-				{"repeat", base, prefix.Messages + 1, false},
-				{"change messages", base.Variant(prefix.Messages), prefix.Messages, false},
-				{"change system", base.Variant(prefix.System), prefix.System, false},
-				{"change tools", base.Variant(prefix.Tools), prefix.Tools, false},
-			}
-			baseline := 0
-			for _, st := range steps {
+			runCascade(s, cascadeFixture(cell), func(st cascadeStep) (framework.Call, verdict.Expectation, []prefix.Layer) {
 				r := build(cell.Model, st.spec, cell.Strategy, matrix.TTLDefault)
-				e := expectation(cell.Model, r)
-				e.Prime = st.prime
-				if !st.prime {
-					e.Hits = matrix.CascadeHits(r.Checkpoints, st.changed)
-				}
-				c := s.Converse(ctx, st.name, r.In)
-				f := s.Judge(c, e, verdict.Observation{Checkpoints: r.Checkpoints, Baseline: baseline})
-				if f.Outcome == verdict.ExpectedError {
-					return // the service refused the placement as predicted; later steps would repeat it
-				}
-				if st.prime {
-					baseline = c.Usage.Write
-				}
-			}
+				return s.Converse(ctx, st.name, r.In), expectation(cell.Model, r), r.Checkpoints
+			})
 		}, cascadeEntries())
 })
+
+// cascadeStep is one call of a cascade sequence: its material and the layer
+// it changed from the prime's.
+type cascadeStep struct {
+	name    string
+	spec    fixtures.Spec
+	changed prefix.Layer
+	prime   bool
+}
+
+// runCascade runs prime → repeat → change messages → change system →
+// change tools from base. send builds a step's request, sends it and
+// returns the call, the expectation its model and Validate give it, and its
+// checkpoints; runCascade adds the cascade rule (which checkpoints hit) and
+// judges. A rejection predicted and met ends the sequence: later steps
+// would repeat it.
+func runCascade(s *framework.Spec, base fixtures.Spec, send func(cascadeStep) (framework.Call, verdict.Expectation, []prefix.Layer)) {
+	GinkgoHelper()
+	steps := []cascadeStep{
+		{"prime", base, 0, true},
+		{"repeat", base, prefix.Messages + 1, false},
+		{"change messages", base.Variant(prefix.Messages), prefix.Messages, false},
+		{"change system", base.Variant(prefix.System), prefix.System, false},
+		{"change tools", base.Variant(prefix.Tools), prefix.Tools, false},
+	}
+	baseline := 0
+	for _, st := range steps {
+		c, e, cps := send(st)
+		e.Prime = st.prime
+		if !st.prime {
+			e.Hits = matrix.CascadeHits(cps, st.changed)
+		}
+		if s.Judge(c, e, verdict.Observation{Checkpoints: cps, Baseline: baseline}).Outcome == verdict.ExpectedError {
+			return
+		}
+		if st.prime {
+			baseline = c.Usage.Write
+		}
+	}
+}

@@ -87,35 +87,10 @@ var _ = Describe("invoke", func() {
 			// read each other's entries within a run.
 			base := cascadeFixture(cell)
 			base.Seed = "invoke-" + base.Seed
-			steps := []struct {
-				name    string
-				spec    fixtures.Spec
-				changed prefix.Layer
-				prime   bool
-			}{
-				{"prime", base, 0, true},
-				{"repeat", base, prefix.Messages + 1, false},
-				{"change messages", base.Variant(prefix.Messages), prefix.Messages, false},
-				{"change system", base.Variant(prefix.System), prefix.System, false},
-				{"change tools", base.Variant(prefix.Tools), prefix.Tools, false},
-			}
-			baseline := 0
-			for _, st := range steps {
+			runCascade(s, base, func(st cascadeStep) (framework.Call, verdict.Expectation, []prefix.Layer) {
 				r := buildInvoke(cell.Model, st.spec, cell.Strategy, matrix.TTLDefault)
-				e := r.expectation(cell.Model)
-				e.Prime = st.prime
-				if !st.prime {
-					e.Hits = matrix.CascadeHits(r.Checkpoints, st.changed)
-				}
-				c := s.Invoke(ctx, st.name, r.Body)
-				f := s.Judge(c, e, verdict.Observation{Checkpoints: r.Checkpoints, Baseline: baseline})
-				if f.Outcome == verdict.ExpectedError {
-					return // refused as predicted (Nova's tools checkpoint); later steps would repeat it
-				}
-				if st.prime {
-					baseline = c.Usage.Write
-				}
-			}
+				return s.Invoke(ctx, st.name, r.Body), r.expectation(cell.Model), r.Checkpoints
+			})
 		}, invokeCascadeEntries())
 
 	for _, m := range matrix.Default().Models {
