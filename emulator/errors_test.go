@@ -198,6 +198,8 @@ func TestErrorWireShape(t *testing.T) {
 		{"checkpoint error", fakeSigV4, path, `{"messages":[{"role":"user","content":[{"cachePoint":{"type":"default"}}]}]}`, 400,
 			"ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/", "message", msgNothingToCache},
 		{"garbage body", fakeSigV4, path, "\x00\xff", 400, "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/", "message", msgMalformed},
+		{"a tool that is not a structure", fakeSigV4, path, `{"messages":[{"role":"user","content":[{"text":"hi"}]}],"toolConfig":{"tools":[{"toolSpec":"x"}]}}`, 400,
+			"ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/", "message", msgMalformed},
 		{"unknown operation", fakeSigV4, "/model/x/invoke-everything", `{}`, 404, "UnknownOperationException:http://internal.amazon.com/coral/com.amazon.coral.service/", "Message", "The requested operation is not recognized by the service."},
 		{"unescaped ARN slash", fakeSigV4, "/model/arn:aws:bedrock:us-east-1:1:inference-profile/us.x/converse", `{}`, 404, "UnknownOperationException:http://internal.amazon.com/coral/com.amazon.coral.service/", "Message", "The requested operation is not recognized by the service."},
 	} {

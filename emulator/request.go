@@ -203,6 +203,11 @@ func (r *request) addList(layer prefix.Layer, msg int, role string, list []json.
 		}
 		b := block{layer: layer, msg: msg, role: role, firstInMsg: first && layer == prefix.Messages, raw: raw, chars: len(raw)}
 		first = false
+		if member != "text" && !isObject(value) {
+			// Every member but text is a structure: {"toolSpec": "x"} is
+			// refused by the service's deserializer.
+			return errValidation(msgMalformed)
+		}
 		if member == "text" {
 			var s string
 			if json.Unmarshal(value, &s) != nil {
@@ -291,4 +296,10 @@ func modelPath(layer prefix.Layer, msg, i int) string {
 
 func isJSONNull(raw json.RawMessage) bool {
 	return len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null"
+}
+
+// isObject reports whether a JSON value is an object.
+func isObject(v json.RawMessage) bool {
+	t := bytes.TrimLeft(v, " \t\r\n")
+	return len(t) > 0 && t[0] == '{'
 }
