@@ -190,39 +190,8 @@ func invokeThreshold(ctx context.Context, s *framework.Spec, m matrix.Model) {
 		return c, fixtures.Build(sp)
 	}
 
-	By("calibrating: two prefixes well above the minimum")
-	big, bigSet := call("calibrate at 2.5x the minimum", next(min*5/2))
-	mid, midSet := call("calibrate at 1.8x the minimum", next(min*9/5))
-	if big.Usage.Write == 0 || mid.Usage.Write == 0 {
-		Fail(fmt.Sprintf("threshold %s (InvokeModel): prefixes of about 1.8 and 2.5 times the %d-token minimum were not cached: %v, %v", m.Key, min, mid.Usage, big.Usage))
-	}
-	ca, cb := bigSet.Chars(prefix.System), midSet.Chars(prefix.System)
-	z := sizer{est: estimate(m), tail: big.Usage.Prompt() - big.Usage.Write}
-	z.perChar = float64(big.Usage.Write-mid.Usage.Write) / float64(ca-cb)
-	z.fixed = float64(big.Usage.Write) - z.perChar*float64(ca)
-	if z.perChar <= 0 || mid.Usage.Prompt()-mid.Usage.Write != z.tail {
-		s.Inconclusive("calibrate", fmt.Sprintf("the two calibration calls do not give a usable size model (tokens per character %.3f, tails %d and %d); the target counts tokens in a way this suite cannot aim with", z.perChar, z.tail, mid.Usage.Prompt()-mid.Usage.Write))
-	}
-	margin := max(12, min/50)
-
-	By("one checkpoint just below the minimum")
-	below, _ := call("one checkpoint below", next(z.systemTokensFor(min-margin)))
-	pb := z.prefixOf(below)
-	if pb >= min {
-		s.Inconclusive("one checkpoint below", fmt.Sprintf("the 'below' prefix measured %d tokens, not below the %d-token minimum; lower the margin's target (now %d below) or recalibrate", pb, min, margin))
-	}
-	if below.Usage.Write != 0 || below.Usage.Read != 0 {
-		Fail(fmt.Sprintf("threshold %s (InvokeModel), step %q: a %d-token prefix, below the %d-token minimum, must not be cached (read 0, write 0), and the request must succeed; observed %v", m.Key, "one checkpoint below", pb, min, below.Usage))
-	}
-
-	By("one checkpoint just above the minimum")
-	above, _ := call("one checkpoint above", next(z.systemTokensFor(min+margin)))
-	pa := z.prefixOf(above)
-	if pa < min {
-		s.Inconclusive("one checkpoint above", fmt.Sprintf("the 'above' prefix measured %d tokens, below the %d-token minimum; raise the margin (now %d above)", pa, min, margin))
-	}
-	if !verdict.WithinRun.Same(above.Usage.Write, pa) {
-		Fail(fmt.Sprintf("threshold %s (InvokeModel), step %q: a %d-token prefix, above the %d-token minimum, must be written whole (write ≈ %d); observed %v", m.Key, "one checkpoint above", pa, min, pa, above.Usage))
-	}
+	z, pb, pa := straddle(s, "threshold "+m.Key+" (InvokeModel)", m, func(step string, systemTokens int) (framework.Call, fixtures.Set) {
+		return call(step, next(systemTokens))
+	})
 	s.Note("boundary: %d tokens not cached, %d cached (minimum %d, tail %d tokens)", pb, pa, min, z.tail)
 }

@@ -34,6 +34,54 @@ func (z sizer) systemTokensFor(want int) int {
 	return int(math.Round(chars / z.est.CharsPerToken))
 }
 
+// straddle calibrates a size model on two prefixes well above the model's
+// minimum, then aims one SYSTEM_ONLY checkpoint just below it (it must not be
+// cached, and the call succeeds) and one just above (the prefix is written
+// whole). call sends a system prompt of about the given estimated tokens
+// as the named step, with a fresh variant each time, and returns the call
+// (already checked for success and consistent totals) and the material.
+// cell names the spec in failure messages. It returns the size model and
+// the measured prefixes below and above.
+func straddle(s *framework.Spec, cell string, m matrix.Model, call func(step string, systemTokens int) (framework.Call, fixtures.Set)) (z sizer, below, above int) {
+	GinkgoHelper()
+	min := m.MinTokens
+	By("calibrating: two prefixes well above the minimum")
+	big, bigSet := call("calibrate at 2.5x the minimum", min*5/2)
+	mid, midSet := call("calibrate at 1.8x the minimum", min*9/5)
+	if big.Usage.Write == 0 || mid.Usage.Write == 0 {
+		Fail(fmt.Sprintf("%s: prefixes of about 1.8 and 2.5 times the %d-token minimum were not cached: %v, %v", cell, min, mid.Usage, big.Usage))
+	}
+	ca, cb := bigSet.Chars(prefix.System), midSet.Chars(prefix.System)
+	z = sizer{est: estimate(m), tail: big.Usage.Prompt() - big.Usage.Write}
+	z.perChar = float64(big.Usage.Write-mid.Usage.Write) / float64(ca-cb)
+	z.fixed = float64(big.Usage.Write) - z.perChar*float64(ca)
+	if z.perChar <= 0 || mid.Usage.Prompt()-mid.Usage.Write != z.tail {
+		s.Inconclusive("calibrate", fmt.Sprintf("the two calibration calls do not give a usable size model (tokens per character %.3f, tails %d and %d); the target counts tokens in a way this suite cannot aim with", z.perChar, z.tail, mid.Usage.Prompt()-mid.Usage.Write))
+	}
+	margin := max(12, min/50)
+
+	By("one checkpoint just below the minimum")
+	b, _ := call("one checkpoint below", z.systemTokensFor(min-margin))
+	below = z.prefixOf(b)
+	if below >= min {
+		s.Inconclusive("one checkpoint below", fmt.Sprintf("the 'below' prefix measured %d tokens, not below the %d-token minimum; lower the margin's target (now %d below) or recalibrate", below, min, margin))
+	}
+	if b.Usage.Write != 0 || b.Usage.Read != 0 {
+		Fail(fmt.Sprintf("%s, step %q: a %d-token prefix, below the %d-token minimum, must not be cached (read 0, write 0), and the request must succeed; observed %v", cell, "one checkpoint below", below, min, b.Usage))
+	}
+
+	By("one checkpoint just above the minimum")
+	a, _ := call("one checkpoint above", z.systemTokensFor(min+margin))
+	above = z.prefixOf(a)
+	if above < min {
+		s.Inconclusive("one checkpoint above", fmt.Sprintf("the 'above' prefix measured %d tokens, below the %d-token minimum; raise the margin (now %d above)", above, min, margin))
+	}
+	if !verdict.WithinRun.Same(a.Usage.Write, above) {
+		Fail(fmt.Sprintf("%s, step %q: a %d-token prefix, above the %d-token minimum, must be written whole (write ≈ %d); observed %v", cell, "one checkpoint above", above, min, above, a.Usage))
+	}
+	return z, below, above
+}
+
 // prefixOf returns the measured size of the prefix through the last
 // checkpoint of a call: the prompt less the tail measured at calibration.
 func (z sizer) prefixOf(c framework.Call) int { return c.Usage.Prompt() - z.tail }
@@ -65,40 +113,9 @@ var _ = Describe("threshold", func() {
 					return c, fixtures.Build(sp)
 				}
 
-				By("calibrating: two prefixes well above the minimum")
-				big, bigSet := call("calibrate at 2.5x the minimum", next(min*5/2, 1))
-				mid, midSet := call("calibrate at 1.8x the minimum", next(min*9/5, 1))
-				if big.Usage.Write == 0 || mid.Usage.Write == 0 {
-					Fail(fmt.Sprintf("threshold %s: prefixes of about 1.8 and 2.5 times the %d-token minimum were not cached: %v, %v", m.Key, min, mid.Usage, big.Usage))
-				}
-				ca, cb := bigSet.Chars(prefix.System), midSet.Chars(prefix.System)
-				z := sizer{est: estimate(m), tail: big.Usage.Prompt() - big.Usage.Write}
-				z.perChar = float64(big.Usage.Write-mid.Usage.Write) / float64(ca-cb)
-				z.fixed = float64(big.Usage.Write) - z.perChar*float64(ca)
-				if z.perChar <= 0 || mid.Usage.Prompt()-mid.Usage.Write != z.tail {
-					s.Inconclusive("calibrate", fmt.Sprintf("the two calibration calls do not give a usable size model (tokens per character %.3f, tails %d and %d); the target counts tokens in a way this suite cannot aim with", z.perChar, z.tail, mid.Usage.Prompt()-mid.Usage.Write))
-				}
-				margin := max(12, min/50)
-
-				By("one checkpoint just below the minimum")
-				below, _ := call("one checkpoint below", next(z.systemTokensFor(min-margin), 1))
-				pb := z.prefixOf(below)
-				if pb >= min {
-					s.Inconclusive("one checkpoint below", fmt.Sprintf("the 'below' prefix measured %d tokens, not below the %d-token minimum; lower the margin's target (now %d below) or recalibrate", pb, min, margin))
-				}
-				if below.Usage.Write != 0 || below.Usage.Read != 0 {
-					Fail(fmt.Sprintf("threshold %s, step %q: a %d-token prefix, below the %d-token minimum, must not be cached (read 0, write 0), and the request must succeed; observed %v", m.Key, "one checkpoint below", pb, min, below.Usage))
-				}
-
-				By("one checkpoint just above the minimum")
-				above, _ := call("one checkpoint above", next(z.systemTokensFor(min+margin), 1))
-				pa := z.prefixOf(above)
-				if pa < min {
-					s.Inconclusive("one checkpoint above", fmt.Sprintf("the 'above' prefix measured %d tokens, below the %d-token minimum; raise the margin (now %d above)", pa, min, margin))
-				}
-				if !verdict.WithinRun.Same(above.Usage.Write, pa) {
-					Fail(fmt.Sprintf("threshold %s, step %q: a %d-token prefix, above the %d-token minimum, must be written whole (write ≈ %d); observed %v", m.Key, "one checkpoint above", pa, min, pa, above.Usage))
-				}
+				z, pb, pa := straddle(s, "threshold "+m.Key, m, func(step string, systemTokens int) (framework.Call, fixtures.Set) {
+					return call(step, next(systemTokens, 1))
+				})
 
 				By("two checkpoints: the first below the minimum, the prefix through the second above it but below twice it")
 				half := z.systemTokensFor(min*13/10) / 2
