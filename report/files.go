@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/cachecascade/cachecascade/internal/atomicfile"
 )
 
 // The file names WriteFiles uses.
@@ -19,10 +21,11 @@ const (
 
 // WriteFiles writes the matrix to dir as matrix.md, matrix.json and
 // matrix.html, creating dir if needed, and returns the paths it wrote in
-// that order. Each file is written to a temporary file in dir and renamed
-// into place, so a reader sees either the old file or the complete new one
-// and no temporary file is left behind, even on error. On error the paths
-// already written are returned with it.
+// that order. Each file is written with atomicfile.WriteFile (a temporary
+// file in dir, fsynced and renamed into place, mode 0644), so a reader sees
+// either the old file or the complete new one and no temporary file is left
+// behind, even on error. On error the paths already written are returned
+// with it.
 func WriteFiles(m Matrix, dir string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
@@ -42,41 +45,12 @@ func WriteFiles(m Matrix, dir string) ([]string, error) {
 	var paths []string
 	for _, f := range files {
 		path := filepath.Join(dir, f.name)
-		if err := writeAtomic(path, f.data); err != nil {
-			return paths, err
+		if err := atomicfile.WriteFile(path, f.data, 0o644); err != nil {
+			return paths, fmt.Errorf("report: %w", err)
 		}
 		paths = append(paths, path)
 	}
 	return paths, nil
-}
-
-// writeAtomic writes data to path through a temporary file in the same
-// directory and a rename.
-func writeAtomic(path string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-			err = fmt.Errorf("report: write %s: %w", path, err)
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // GitHubSummaryEnv is the environment variable GitHub Actions sets to the

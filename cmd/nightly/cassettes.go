@@ -5,11 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/cachecascade/cachecascade/internal/atomicfile"
 )
 
 // manifestFile is the cassette manifest's name (framework.ManifestFile).
@@ -72,33 +73,17 @@ func copyTree(src, dst string) error {
 	})
 }
 
-// copyFile copies one file through a temporary file beside the target and
-// a rename, so a reader never sees half a cassette.
+// copyFile copies one file with atomicfile.WriteFile (mode 0644), creating
+// the target's directory, so a reader never sees half a cassette.
 func copyFile(src, dst string) error {
-	in, err := os.Open(src)
+	b, err := os.ReadFile(src)
 	if err != nil {
 		return err
 	}
-	defer in.Close()
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".nightly-restore-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, in); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), dst)
+	return atomicfile.WriteFile(dst, b, 0o644)
 }
 
 // restoreFiles makes the named files of dir what they are in backup:
@@ -158,28 +143,13 @@ func readManifest(dir string) (manifest, error) {
 }
 
 // writeManifest writes the manifest as the framework does: indented JSON
-// with sorted keys and a final newline, through a temporary file.
+// with sorted keys and a final newline, with atomicfile.WriteFile.
 func writeManifest(dir string, m manifest) error {
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, ".manifest-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), filepath.Join(dir, manifestFile))
+	return atomicfile.WriteFile(filepath.Join(dir, manifestFile), append(b, '\n'), 0o644)
 }
 
 // specOf returns the spec a manifest entry names.
