@@ -1,20 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"crypto/sha256"
-	"encoding/json"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 
 	"github.com/cachecascade/cachecascade/internal/atomicfile"
+	"github.com/cachecascade/cachecascade/recorder"
 )
-
-// manifestFile is the cassette manifest's name (framework.ManifestFile).
-const manifestFile = "manifest.json"
 
 // tree maps each regular file under a directory, by slash-separated
 // relative path, to the SHA-256 of its content.
@@ -117,97 +113,48 @@ func restoreAll(backup, dir string) error {
 	return restoreFiles(backup, dir, changedFiles(before, after))
 }
 
-// manifest is the cassette manifest with its entries kept as raw JSON, so
-// that restoring an entry writes back exactly what it was.
-type manifest struct {
-	Note      string                     `json:"note"`
-	Cassettes map[string]json.RawMessage `json:"cassettes"`
-}
-
-func readManifest(dir string) (manifest, error) {
-	m := manifest{Cassettes: map[string]json.RawMessage{}}
-	b, err := os.ReadFile(filepath.Join(dir, manifestFile))
-	if os.IsNotExist(err) {
-		return m, nil
-	}
-	if err != nil {
-		return m, err
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return m, fmt.Errorf("%s: %w", filepath.Join(dir, manifestFile), err)
-	}
-	if m.Cassettes == nil {
-		m.Cassettes = map[string]json.RawMessage{}
-	}
-	return m, nil
-}
-
-// writeManifest writes the manifest as the framework does: indented JSON
-// with sorted keys and a final newline, with atomicfile.WriteFile.
-func writeManifest(dir string, m manifest) error {
-	b, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(filepath.Join(dir, manifestFile), append(b, '\n'), 0o644)
-}
-
-// specOf returns the spec a manifest entry names.
-func specOf(raw json.RawMessage) string {
-	var p struct {
-		Spec string `json:"spec"`
-	}
-	_ = json.Unmarshal(raw, &p)
-	return p.Spec
-}
-
 // rewritten maps each spec whose cassette a record run replaced to the
 // cassette paths, from the backup and the cassette directory after the
 // run: a file whose content changed, or a manifest entry that changed (a
 // re-recording may write the same bytes, but the manifest entry gets a new
 // date). Files are attributed to specs through either manifest.
 func rewritten(backup, dir string, before, after tree) (map[string][]string, error) {
-	old, err := readManifest(backup)
+	old, err := recorder.ReadManifest(backup)
 	if err != nil {
 		return nil, err
 	}
-	cur, err := readManifest(dir)
+	cur, err := recorder.ReadManifest(dir)
 	if err != nil {
 		return nil, err
 	}
 	paths := map[string]bool{}
 	for _, p := range changedFiles(before, after) {
-		if p != manifestFile {
+		if p != recorder.ManifestFile {
 			paths[p] = true
 		}
 	}
 	for p, e := range cur.Cassettes {
-		if o, ok := old.Cassettes[p]; !ok || !bytes.Equal(compact(o), compact(e)) {
+		if o, ok := old.Cassettes[p]; !ok || !reflect.DeepEqual(o, e) {
 			paths[p] = true
 		}
 	}
 	out := map[string][]string{}
 	for _, p := range sortedKeys(paths) {
-		spec := specOf(cur.Cassettes[p])
+		spec := cur.Cassettes[p].Spec
 		if spec == "" {
-			spec = specOf(old.Cassettes[p])
+			spec = old.Cassettes[p].Spec
 		}
 		out[spec] = append(out[spec], p) // "" collects files no manifest names
 	}
 	return out, nil
 }
 
-func compact(raw json.RawMessage) []byte {
-	var b bytes.Buffer
-	if json.Compact(&b, raw) != nil {
-		return raw
-	}
-	return b.Bytes()
-}
-
 // restoreSpecs puts back the old cassettes of the given specs and their
 // manifest entries. files maps each spec to the cassette paths its record
-// run touched (see rewritten).
+// run touched (see rewritten). Every entry of the manifest is typed
+// (recorder.Provenance), so an entry put back is written exactly as it was,
+// and restoring every spec gives back a manifest a record run wrote byte
+// for byte.
 func restoreSpecs(backup, dir string, specs []string, files map[string][]string) ([]string, error) {
 	var paths []string
 	for _, s := range specs {
@@ -220,11 +167,11 @@ func restoreSpecs(backup, dir string, specs []string, files map[string][]string)
 	if err := restoreFiles(backup, dir, paths); err != nil {
 		return nil, err
 	}
-	old, err := readManifest(backup)
+	old, err := recorder.ReadManifest(backup)
 	if err != nil {
 		return nil, err
 	}
-	cur, err := readManifest(dir)
+	cur, err := recorder.ReadManifest(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -238,5 +185,5 @@ func restoreSpecs(backup, dir string, specs []string, files map[string][]string)
 	if cur.Note == "" {
 		cur.Note = old.Note
 	}
-	return paths, writeManifest(dir, cur)
+	return paths, recorder.WriteManifest(dir, cur)
 }

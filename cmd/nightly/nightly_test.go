@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cachecascade/cachecascade/recorder"
 	"github.com/cachecascade/cachecascade/report"
 )
 
@@ -231,17 +232,25 @@ func readFile(t *testing.T, path string) string {
 	return string(b)
 }
 
+// testManifest is a manifest as a record run writes it
+// (recorder.WriteManifest).
 const testManifest = `{
   "note": "n",
   "cassettes": {
     "cascade/m/a.yaml": {
       "spec": "spec a",
+      "model": "us.amazon.nova-lite-v1:0",
       "source": "emulator 0.1.0",
+      "sdk": {
+        "github.com/aws/aws-sdk-go-v2": "v1.47.7",
+        "github.com/aws/smithy-go": "v1.28.8"
+      },
       "recorded": "2026-01-01T00:00:00Z"
     },
     "cascade/m/b.yaml": {
       "spec": "spec b",
       "source": "emulator 0.1.0",
+      "sdk": {},
       "recorded": "2026-01-01T00:00:00Z"
     }
   }
@@ -252,7 +261,7 @@ func TestRewrittenAndRestore(t *testing.T) {
 	dir, backup := filepath.Join(t.TempDir(), "cassettes"), filepath.Join(t.TempDir(), "backup")
 	writeFile(t, filepath.Join(dir, "cascade/m/a.yaml"), "a1")
 	writeFile(t, filepath.Join(dir, "cascade/m/b.yaml"), "b1")
-	writeFile(t, filepath.Join(dir, manifestFile), testManifest)
+	writeFile(t, filepath.Join(dir, recorder.ManifestFile), testManifest)
 	if err := copyTree(dir, backup); err != nil {
 		t.Fatal(err)
 	}
@@ -261,17 +270,24 @@ func TestRewrittenAndRestore(t *testing.T) {
 	// A record run: a is re-recorded with other bytes, b with the same
 	// bytes (only its manifest date moves), and a stray file appears.
 	writeFile(t, filepath.Join(dir, "cascade/m/a.yaml"), "a2")
-	m := strings.Replace(testManifest, `"spec a",
-      "source": "emulator 0.1.0",
-      "recorded": "2026-01-01T00:00:00Z"`, `"spec a",
-      "source": "emulator 0.1.0 with profiles x",
+	m := strings.Replace(testManifest, `"source": "emulator 0.1.0",
+      "sdk": {
+        "github.com/aws/aws-sdk-go-v2": "v1.47.7",
+        "github.com/aws/smithy-go": "v1.28.8"
+      },
+      "recorded": "2026-01-01T00:00:00Z"`, `"source": "emulator 0.1.0 with profiles x",
+      "sdk": {
+        "github.com/aws/aws-sdk-go-v2": "v1.47.7",
+        "github.com/aws/smithy-go": "v1.28.8"
+      },
       "recorded": "2026-02-02T00:00:00Z"`, 1)
-	m = strings.Replace(m, `"spec b",
-      "source": "emulator 0.1.0",
-      "recorded": "2026-01-01T00:00:00Z"`, `"spec b",
-      "source": "emulator 0.1.0",
+	m = strings.Replace(m, `"sdk": {},
+      "recorded": "2026-01-01T00:00:00Z"`, `"sdk": {},
       "recorded": "2026-02-02T00:00:00Z"`, 1)
-	writeFile(t, filepath.Join(dir, manifestFile), m)
+	if strings.Count(m, "2026-02-02") != 2 {
+		t.Fatalf("the test's record run did not move both entries:\n%s", m)
+	}
+	writeFile(t, filepath.Join(dir, recorder.ManifestFile), m)
 	writeFile(t, filepath.Join(dir, "cascade/m/.stray"), "x")
 	after, _ := hashTree(dir)
 
@@ -303,9 +319,9 @@ func TestRewrittenAndRestore(t *testing.T) {
 	if readFile(t, filepath.Join(dir, "cascade/m/a.yaml")) != "a2" || readFile(t, filepath.Join(dir, "cascade/m/b.yaml")) != "b1" {
 		t.Error("cassette contents after restoring b are wrong")
 	}
-	got, _ := readManifest(dir)
-	if !strings.Contains(string(got.Cassettes["cascade/m/a.yaml"]), "2026-02-02") || !strings.Contains(string(got.Cassettes["cascade/m/b.yaml"]), "2026-01-01") {
-		t.Errorf("manifest after restoring b: %s", got.Cassettes)
+	got, _ := recorder.ReadManifest(dir)
+	if got.Cassettes["cascade/m/a.yaml"].Recorded != "2026-02-02T00:00:00Z" || got.Cassettes["cascade/m/b.yaml"].Recorded != "2026-01-01T00:00:00Z" {
+		t.Errorf("manifest after restoring b: %v", got.Cassettes)
 	}
 
 	// Restoring a as well gives back the backup byte for byte, manifest
@@ -313,8 +329,8 @@ func TestRewrittenAndRestore(t *testing.T) {
 	if _, err := restoreSpecs(backup, dir, []string{"spec a"}, rw); err != nil {
 		t.Fatal(err)
 	}
-	if readFile(t, filepath.Join(dir, manifestFile)) != testManifest {
-		t.Errorf("manifest not restored byte for byte:\n%s", readFile(t, filepath.Join(dir, manifestFile)))
+	if readFile(t, filepath.Join(dir, recorder.ManifestFile)) != testManifest {
+		t.Errorf("manifest not restored byte for byte:\n%s", readFile(t, filepath.Join(dir, recorder.ManifestFile)))
 	}
 	now, _ := hashTree(dir)
 	if ch := changedFiles(before, now); len(ch) != 0 {
@@ -325,14 +341,14 @@ func TestRewrittenAndRestore(t *testing.T) {
 func TestRestoreAll(t *testing.T) {
 	dir, backup := filepath.Join(t.TempDir(), "cassettes"), filepath.Join(t.TempDir(), "backup")
 	writeFile(t, filepath.Join(dir, "a/x.yaml"), "x1")
-	writeFile(t, filepath.Join(dir, manifestFile), testManifest)
+	writeFile(t, filepath.Join(dir, recorder.ManifestFile), testManifest)
 	if err := copyTree(dir, backup); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := hashTree(dir)
 	writeFile(t, filepath.Join(dir, "a/x.yaml"), "half a cass")
 	writeFile(t, filepath.Join(dir, "b/new.yaml"), "new")
-	os.Remove(filepath.Join(dir, manifestFile))
+	os.Remove(filepath.Join(dir, recorder.ManifestFile))
 	if err := restoreAll(backup, dir); err != nil {
 		t.Fatal(err)
 	}
