@@ -1,6 +1,8 @@
 package invoke
 
 import (
+	"fmt"
+
 	"github.com/cachecascade/cachecascade/fixtures"
 	"github.com/cachecascade/cachecascade/matrix"
 	"github.com/cachecascade/cachecascade/prefix"
@@ -104,49 +106,65 @@ func (b *Anthropic) Checkpoints() []matrix.Checkpoint {
 	return out
 }
 
-func (b *Anthropic) mark(l prefix.Layer, ttl matrix.TTL) marking {
+// Mark returns how cache_control with ttl closing layer l would be set: on
+// the last tool, the last system block, or the last block of the last user
+// message.
+func (b *Anthropic) Mark(l prefix.Layer, ttl matrix.TTL) matrix.Marking {
 	var slot **CacheControl
 	where := matrix.Checkpoint{Layer: l, Message: -1, TTL: ttl}
 	switch l {
 	case prefix.Tools:
 		if len(b.Tools) == 0 {
-			return marking{skipped: true}
+			return matrix.Marking{Skipped: true}
 		}
 		where.Index = len(b.Tools) - 1
 		slot = &b.Tools[where.Index].CacheControl
 	case prefix.System:
 		if len(b.System) == 0 {
-			return marking{skipped: true}
+			return matrix.Marking{Skipped: true}
 		}
 		where.Index = len(b.System) - 1
 		slot = &b.System[where.Index].CacheControl
 	default:
 		m := lastUser(b.Messages)
 		if m < 0 || len(b.Messages[m].Content) == 0 {
-			return marking{skipped: true}
+			return matrix.Marking{Skipped: true}
 		}
 		where.Message, where.Index = m, len(b.Messages[m].Content)-1
 		slot = &b.Messages[m].Content[where.Index].CacheControl
 	}
 	if *slot != nil {
-		return marking{done: true}
+		return matrix.Marking{Done: true}
 	}
 	where.Preceding = where.Index + 1
-	return marking{where: where, place: func() { *slot = NewCacheControl(ttl) }}
+	return matrix.Marking{Where: where, Place: func() { *slot = NewCacheControl(ttl) }}
 }
 
 // MarkSystem puts cache_control with ttl on system block i (for specs that
 // place checkpoints by hand, beyond a strategy).
-func (b *Anthropic) MarkSystem(i int, ttl matrix.TTL) {
+func (b *Anthropic) MarkSystem(i int, ttl matrix.TTL) error {
+	if i < 0 || i >= len(b.System) {
+		return fmt.Errorf("invoke: no system block %d", i)
+	}
 	b.System[i].CacheControl = NewCacheControl(ttl)
+	return nil
 }
 
 // MarkMessage puts cache_control with ttl on the last content block of
 // message i.
-func (b *Anthropic) MarkMessage(i int, ttl matrix.TTL) {
+func (b *Anthropic) MarkMessage(i int, ttl matrix.TTL) error {
+	if i < 0 || i >= len(b.Messages) || len(b.Messages[i].Content) == 0 {
+		return fmt.Errorf("invoke: no message %d with content", i)
+	}
 	c := b.Messages[i].Content
 	c[len(c)-1].CacheControl = NewCacheControl(ttl)
+	return nil
 }
+
+// MarkSystemFirst returns ErrNotExpressible: cache_control closes the block
+// it sits on, so an Anthropic body cannot carry a checkpoint with nothing
+// before it.
+func (b *Anthropic) MarkSystemFirst(matrix.TTL) error { return ErrNotExpressible }
 
 func lastUser[M interface{ role() string }](msgs []M) int {
 	for i := len(msgs) - 1; i >= 0; i-- {

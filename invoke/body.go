@@ -2,6 +2,7 @@ package invoke
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/cachecascade/cachecascade/fixtures"
@@ -23,18 +24,11 @@ type Body interface {
 	Checkpoints() []matrix.Checkpoint
 	// Marshal returns the body as sent.
 	Marshal() ([]byte, error)
-
-	// mark returns how the strategy's checkpoint for layer l would be
-	// placed: skipped when the layer has nothing to close, done when it
-	// already ends in a checkpoint.
-	mark(l prefix.Layer, ttl matrix.TTL) (m marking)
-}
-
-// marking is one checkpoint a strategy would place.
-type marking struct {
-	skipped, done bool
-	where         matrix.Checkpoint
-	place         func()
+	// Mark returns how a strategy's checkpoint closing layer l would be
+	// placed (see matrix.Placeable): a Body is placed on by
+	// matrix.Strategy.Place, with the same rules and limits as a
+	// ConverseInput.
+	Mark(l prefix.Layer, ttl matrix.TTL) matrix.Marking
 }
 
 // Build returns the body for model m carrying the whole Set, with no
@@ -48,43 +42,6 @@ func Build(m matrix.Model, s fixtures.Set) (Body, error) {
 		return NewNova(s), nil
 	}
 	return nil, fmt.Errorf("invoke: no InvokeModel body for family %q of model %s", m.Family, m.Key)
-}
-
-// Apply places strategy s's checkpoints on b, each with the given TTL
-// (matrix.TTLDefault for none), with Strategy.Apply's rules: it counts the
-// checkpoints the caller already placed, does not add one where the layer
-// already ends in one, and returns a *matrix.TooManyCheckpointsError,
-// changing nothing, when adding its checkpoints would take the total over
-// matrix.MaxCheckpoints.
-func Apply(s matrix.Strategy, b Body, ttl matrix.TTL) (matrix.Placement, error) {
-	if _, err := matrix.ParseStrategy(string(s)); err != nil {
-		return matrix.Placement{}, err
-	}
-	if b == nil {
-		return matrix.Placement{}, fmt.Errorf("invoke: %s: nil body", s)
-	}
-	if ttl != matrix.TTLDefault && ttl != matrix.TTLFiveMinute && ttl != matrix.TTLOneHour {
-		return matrix.Placement{}, fmt.Errorf("invoke: unknown ttl %q", ttl)
-	}
-	p := matrix.Placement{Existing: len(b.Checkpoints())}
-	var steps []marking
-	for _, l := range s.Layers() {
-		m := b.mark(l, ttl)
-		switch {
-		case m.skipped:
-			p.Skipped = append(p.Skipped, l)
-		case !m.done:
-			steps = append(steps, m)
-		}
-	}
-	if len(steps) > 0 && p.Existing+len(steps) > matrix.MaxCheckpoints {
-		return matrix.Placement{}, &matrix.TooManyCheckpointsError{Strategy: s, Existing: p.Existing, Adding: len(steps)}
-	}
-	for _, st := range steps {
-		st.place()
-		p.Placed = append(p.Placed, st.where)
-	}
-	return p, nil
 }
 
 // Validate predicts every rejection the service would give b's checkpoints
@@ -109,13 +66,21 @@ func marshal(v any) ([]byte, error) {
 
 // Marker places checkpoints by hand, beyond a strategy: on both bodies,
 // MarkSystem closes system block i (counting text blocks only) and
-// MarkMessage closes the last block of message i, each with ttl. Specs use
-// it to reach counts a strategy never places (four, five).
+// MarkMessage closes the last block of message i, each with ttl;
+// MarkSystemFirst puts a checkpoint before every system block, where the
+// body's format can say so. Specs use it to reach counts a strategy never
+// places (four, five) and checkpoints the service rejects.
 type Marker interface {
 	Body
-	MarkSystem(i int, ttl matrix.TTL)
-	MarkMessage(i int, ttl matrix.TTL)
+	MarkSystem(i int, ttl matrix.TTL) error
+	MarkMessage(i int, ttl matrix.TTL) error
+	MarkSystemFirst(ttl matrix.TTL) error
 }
+
+// ErrNotExpressible is returned by a Marker asked for a checkpoint its
+// body's format cannot carry, such as one with nothing before it in an
+// Anthropic body, where cache_control sits on the block it closes.
+var ErrNotExpressible = errors.New("invoke: the body's format cannot express this checkpoint")
 
 var (
 	_ Marker = (*Anthropic)(nil)

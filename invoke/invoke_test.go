@@ -41,10 +41,10 @@ func layers(cps []matrix.Checkpoint) []prefix.Layer {
 
 func TestAnthropicBody(t *testing.T) {
 	b := build(t, sonnet45)
-	if _, err := Apply(matrix.SystemAndTools, b, matrix.TTLDefault); err != nil {
+	if _, err := matrix.SystemAndTools.Place(b, matrix.TTLDefault); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Apply(matrix.ConversationHistory, b, matrix.TTLOneHour); err != nil {
+	if _, err := matrix.ConversationHistory.Place(b, matrix.TTLOneHour); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := b.Marshal()
@@ -89,7 +89,7 @@ func TestAnthropicBody(t *testing.T) {
 		t.Errorf("message checkpoint %+v", cps[2])
 	}
 	// Placing again adds nothing: each layer already ends in a checkpoint.
-	p, err := Apply(matrix.SystemAndTools, b, matrix.TTLDefault)
+	p, err := matrix.SystemAndTools.Place(b, matrix.TTLDefault)
 	if err != nil || len(p.Placed) != 0 || p.Existing != 3 {
 		t.Errorf("second Apply: %+v, %v", p, err)
 	}
@@ -102,7 +102,7 @@ func TestAnthropicBody(t *testing.T) {
 
 func TestNovaBody(t *testing.T) {
 	b := build(t, novaLite)
-	if _, err := Apply(matrix.SystemAndTools, b, matrix.TTLDefault); err != nil {
+	if _, err := matrix.SystemAndTools.Place(b, matrix.TTLDefault); err != nil {
 		t.Fatal(err)
 	}
 	raw, _ := b.Marshal()
@@ -128,12 +128,19 @@ func TestNovaBody(t *testing.T) {
 func TestLimitsAndTTL(t *testing.T) {
 	// Five checkpoints: four by hand, the strategy refuses a fifth.
 	b := build(t, sonnet45).(Marker)
-	b.MarkSystem(0, "")
-	b.MarkSystem(1, "")
-	b.MarkMessage(0, "")
-	b.MarkMessage(2, "")
+	for _, err := range []error{b.MarkSystem(0, ""), b.MarkSystem(1, ""), b.MarkMessage(0, ""), b.MarkMessage(2, "")} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.MarkSystem(9, ""); err == nil {
+		t.Error("MarkSystem(9) on a two-block system found a block")
+	}
+	if err := b.MarkSystemFirst(""); !errors.Is(err, ErrNotExpressible) {
+		t.Errorf("an Anthropic body took a checkpoint with nothing before it: %v", err)
+	}
 	var tooMany *matrix.TooManyCheckpointsError
-	if _, err := Apply(matrix.ToolsOnly, b, matrix.TTLDefault); !errors.As(err, &tooMany) {
+	if _, err := matrix.ToolsOnly.Place(b, matrix.TTLDefault); !errors.As(err, &tooMany) {
 		t.Fatalf("Apply over four: %v", err)
 	}
 	if len(b.Checkpoints()) != 4 || len(Validate(sonnet45, b)) != 0 {
@@ -157,10 +164,12 @@ func TestLimitsAndTTL(t *testing.T) {
 		{novaLite, matrix.RuleExtendedTTLNotAnthropic, "Extended TTL prompt caching is only supported for Anthropic models"},
 	} {
 		b := build(t, tc.m).(Marker)
-		if _, err := Apply(matrix.SystemOnly, b, matrix.TTLFiveMinute); err != nil {
+		if _, err := matrix.SystemOnly.Place(b, matrix.TTLFiveMinute); err != nil {
 			t.Fatal(err)
 		}
-		b.MarkMessage(2, matrix.TTLOneHour)
+		if err := b.MarkMessage(2, matrix.TTLOneHour); err != nil {
+			t.Fatal(err)
+		}
 		rs := Validate(tc.m, b)
 		if len(rs) == 0 || rs[0].Rule != tc.rule || !strings.HasPrefix(rs[0].Message, tc.msg) {
 			t.Errorf("%s: %v", tc.m.Key, rs)
@@ -170,11 +179,27 @@ func TestLimitsAndTTL(t *testing.T) {
 
 func TestNovaMarkSystem(t *testing.T) {
 	b := build(t, novaLite).(*Nova)
-	b.MarkSystem(0, "")
-	b.MarkSystem(1, "")
+	if err := b.MarkSystem(0, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.MarkSystem(1, ""); err != nil {
+		t.Fatal(err)
+	}
 	cps := b.Checkpoints()
 	if len(cps) != 2 || cps[0].Index != 1 || cps[0].Preceding != 1 || cps[1].Index != 3 || cps[1].Preceding != 2 {
 		t.Fatalf("checkpoints %+v", cps)
+	}
+	if err := b.MarkSystem(5, ""); err == nil || len(b.Checkpoints()) != 2 {
+		t.Errorf("MarkSystem(5) on a two-block system: %v, checkpoints %+v", err, b.Checkpoints())
+	}
+	if err := b.MarkSystemFirst(""); err != nil {
+		t.Fatal(err)
+	}
+	if cps := b.Checkpoints(); cps[0].Index != 0 || cps[0].Preceding != 0 {
+		t.Errorf("MarkSystemFirst: %+v", cps[0])
+	}
+	if rs := Validate(novaLite, b); len(rs) == 0 || rs[0].Rule != matrix.RuleNothingToCache {
+		t.Errorf("Validate after MarkSystemFirst: %v", rs)
 	}
 }
 

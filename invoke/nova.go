@@ -128,16 +128,19 @@ func (b *Nova) Checkpoints() []matrix.Checkpoint {
 	return out
 }
 
-func (b *Nova) mark(l prefix.Layer, ttl matrix.TTL) marking {
+// Mark returns how a cachePoint entry with ttl closing layer l would be
+// appended: after the last tool, the last system block, or the last block
+// of the last user message.
+func (b *Nova) Mark(l prefix.Layer, ttl matrix.TTL) matrix.Marking {
 	where := matrix.Checkpoint{Layer: l, Message: -1, TTL: ttl}
 	switch l {
 	case prefix.Tools:
 		if b.ToolConfig == nil || len(b.ToolConfig.Tools) == 0 {
-			return marking{skipped: true}
+			return matrix.Marking{Skipped: true}
 		}
 		tools := &b.ToolConfig.Tools
 		if (*tools)[len(*tools)-1].CachePoint != nil {
-			return marking{done: true}
+			return matrix.Marking{Done: true}
 		}
 		where.Index = len(*tools)
 		for _, t := range *tools {
@@ -145,25 +148,25 @@ func (b *Nova) mark(l prefix.Layer, ttl matrix.TTL) marking {
 				where.Preceding++
 			}
 		}
-		return marking{where: where, place: func() { *tools = append(*tools, NovaTool{CachePoint: NewCachePoint(ttl)}) }}
+		return matrix.Marking{Where: where, Place: func() { *tools = append(*tools, NovaTool{CachePoint: NewCachePoint(ttl)}) }}
 	case prefix.System:
 		return appendPoint(&b.System, where, ttl)
 	}
 	m := lastUser(b.Messages)
 	if m < 0 || len(b.Messages[m].Content) == 0 {
-		return marking{skipped: true}
+		return matrix.Marking{Skipped: true}
 	}
 	where.Message = m
 	return appendPoint(&b.Messages[m].Content, where, ttl)
 }
 
 // appendPoint is the marking that appends a cachePoint to a block list.
-func appendPoint(list *[]NovaBlock, where matrix.Checkpoint, ttl matrix.TTL) marking {
+func appendPoint(list *[]NovaBlock, where matrix.Checkpoint, ttl matrix.TTL) matrix.Marking {
 	if len(*list) == 0 {
-		return marking{skipped: true}
+		return matrix.Marking{Skipped: true}
 	}
 	if (*list)[len(*list)-1].CachePoint != nil {
-		return marking{done: true}
+		return matrix.Marking{Done: true}
 	}
 	where.Index = len(*list)
 	for _, b := range *list {
@@ -171,22 +174,37 @@ func appendPoint(list *[]NovaBlock, where matrix.Checkpoint, ttl matrix.TTL) mar
 			where.Preceding++
 		}
 	}
-	return marking{where: where, place: func() { *list = append(*list, NovaBlock{CachePoint: NewCachePoint(ttl)}) }}
+	return matrix.Marking{Where: where, Place: func() { *list = append(*list, NovaBlock{CachePoint: NewCachePoint(ttl)}) }}
 }
 
 func (m NovaMessage) role() string { return m.Role }
 
 // MarkSystem inserts a cachePoint with ttl after system text block i.
-func (b *Nova) MarkSystem(i int, ttl matrix.TTL) { b.System = insertAfterText(b.System, i, ttl) }
-
-// MarkMessage appends a cachePoint with ttl to message i.
-func (b *Nova) MarkMessage(i int, ttl matrix.TTL) {
-	b.Messages[i].Content = append(b.Messages[i].Content, NovaBlock{CachePoint: NewCachePoint(ttl)})
+func (b *Nova) MarkSystem(i int, ttl matrix.TTL) error {
+	list, err := insertAfterText(b.System, i, ttl)
+	b.System = list
+	return err
 }
 
-// insertAfterText returns list with a cachePoint after its i-th text block
-// (it panics when there is none, like an index out of range).
-func insertAfterText(list []NovaBlock, i int, ttl matrix.TTL) []NovaBlock {
+// MarkMessage appends a cachePoint with ttl to message i.
+func (b *Nova) MarkMessage(i int, ttl matrix.TTL) error {
+	if i < 0 || i >= len(b.Messages) {
+		return fmt.Errorf("invoke: no message %d", i)
+	}
+	b.Messages[i].Content = append(b.Messages[i].Content, NovaBlock{CachePoint: NewCachePoint(ttl)})
+	return nil
+}
+
+// MarkSystemFirst puts a cachePoint with ttl before every system block,
+// where it has nothing before it.
+func (b *Nova) MarkSystemFirst(ttl matrix.TTL) error {
+	b.System = append([]NovaBlock{{CachePoint: NewCachePoint(ttl)}}, b.System...)
+	return nil
+}
+
+// insertAfterText returns list with a cachePoint after its i-th text block,
+// or list unchanged and an error when there is none.
+func insertAfterText(list []NovaBlock, i int, ttl matrix.TTL) ([]NovaBlock, error) {
 	n := -1
 	for pos, bl := range list {
 		if bl.CachePoint != nil {
@@ -194,8 +212,8 @@ func insertAfterText(list []NovaBlock, i int, ttl matrix.TTL) []NovaBlock {
 		}
 		if n++; n == i {
 			out := append(append([]NovaBlock(nil), list[:pos+1]...), NovaBlock{CachePoint: NewCachePoint(ttl)})
-			return append(out, list[pos+1:]...)
+			return append(out, list[pos+1:]...), nil
 		}
 	}
-	panic(fmt.Sprintf("invoke: no system text block %d", i))
+	return list, fmt.Errorf("invoke: no system text block %d", i)
 }

@@ -9,25 +9,20 @@ import (
 	"github.com/onsi/gomega/types"
 
 	"github.com/cachecascade/cachecascade/matrix"
+	"github.com/cachecascade/cachecascade/verdict"
 )
 
 // BeRejectedAs succeeds when an error is the service error a rejection
-// predicts: the same error code (such as ValidationException), the same
-// HTTP status where the error carries one, and, when the prediction has
-// one, the same message, verbatim.
+// predicts, as verdict.JudgeRejection decides it: the same error code (such
+// as ValidationException), the same HTTP status where the error carries one,
+// and, when the prediction has one, the same message, verbatim. An error
+// that is not a service error at all (a refused connection) is misuse.
 func BeRejectedAs(r matrix.Rejection) types.GomegaMatcher {
 	return gcustom.MakeMatcher(func(err error) (bool, error) {
-		if err == nil {
-			return false, nil
-		}
 		var api smithy.APIError
-		if !errors.As(err, &api) {
+		if err != nil && !errors.As(err, &api) {
 			return false, fmt.Errorf("not a service error: %w", err)
 		}
-		var status interface{ HTTPStatusCode() int }
-		if r.Status != 0 && errors.As(err, &status) && status.HTTPStatusCode() != r.Status {
-			return false, nil
-		}
-		return api.ErrorCode() == r.ErrorCode && (r.Message == "" || api.ErrorMessage() == r.Message), nil
+		return verdict.JudgeRejection(r, err).Outcome == verdict.ExpectedError, nil
 	}).WithTemplate("Expected\n{{.FormattedActual}}\n{{.To}} be the service's rejection\n{{format .Data 1}}", r)
 }

@@ -1,59 +1,54 @@
 package matrix
 
-import (
-	"github.com/onsi/ginkgo/v2"
-)
-
-// Cell is one point of the verification matrix: a model and a strategy.
+// Cell is one point of the verification matrix: a model, a strategy and the
+// API the requests go through. A spec is written once and run on every cell
+// of its area; the cell names what varies.
 type Cell struct {
 	Model    Model
 	Strategy Strategy
+	// API is the API the cell's requests go through; empty means Converse.
+	API API
 }
 
-// Name returns the cell's name, "<model key>/<strategy slug>", as used in
-// spec texts and reports.
-func (c Cell) Name() string { return c.Model.Key + "/" + c.Strategy.Slug() }
-
-// Labels returns the cell's Ginkgo labels: its family, generation, model and
-// strategy, so that any slice can be run with --label-filter, for example
-// --label-filter='family:nova && strategy:tools_only'.
-func (c Cell) Labels() ginkgo.Labels {
-	return ginkgo.Label(
-		FamilyLabel(c.Model.Family),
-		GenerationLabel(c.Model),
-		ModelLabel(c.Model.Key),
-		StrategyLabel(c.Strategy),
-	)
+// Name returns the cell's name, "<model key>/<strategy slug>", followed by
+// " via <api>" for every API but Converse, as used in spec texts and
+// reports. A cell without a strategy is named by its model alone.
+func (c Cell) Name() string {
+	name := c.Model.Key
+	if c.Strategy != "" {
+		name += "/" + c.Strategy.Slug()
+	}
+	if a := c.Via(); a != Converse {
+		name += " via " + string(a)
+	}
+	return name
 }
 
-// FamilyLabel returns the label of a family: "family:claude".
-func FamilyLabel(f Family) string { return "family:" + string(f) }
+// Via returns the cell's API: Converse when none is set.
+func (c Cell) Via() API {
+	if c.API == "" {
+		return Converse
+	}
+	return c.API
+}
 
-// GenerationLabel returns the label of a model's generation within its
-// family: "generation:claude-4".
-func GenerationLabel(m Model) string { return "generation:" + string(m.Family) + "-" + m.Generation }
-
-// ModelLabel returns the label of a model key: "model:nova-lite".
-func ModelLabel(key string) string { return "model:" + key }
-
-// StrategyLabel returns the label of a strategy: "strategy:tools_only".
-func StrategyLabel(s Strategy) string { return "strategy:" + s.Slug() }
-
-// AreaLabel returns the label of a suite area: "area:cascade".
-func AreaLabel(area string) string { return "area:" + area }
-
-// Cells returns every model × strategy pair, models in the given order and
-// strategies within each model in the given order.
-func Cells(models []Model, strategies []Strategy) []Cell {
-	out := make([]Cell, 0, len(models)*len(strategies))
+// Cells returns every model × strategy × API triple, models in the given
+// order, then strategies, then APIs, leaving out the APIs a model does not
+// support.
+func Cells(models []Model, strategies []Strategy, apis []API) []Cell {
+	out := make([]Cell, 0, len(models)*len(strategies)*len(apis))
 	for _, m := range models {
 		for _, s := range strategies {
-			out = append(out, Cell{Model: m, Strategy: s})
+			for _, a := range apis {
+				if m.Supports(a) {
+					out = append(out, Cell{Model: m, Strategy: s, API: a})
+				}
+			}
 		}
 	}
 	return out
 }
 
-// Cells returns the full matrix of the catalog: every model with every
-// strategy.
-func (c *Catalog) Cells() []Cell { return Cells(c.Models, Strategies) }
+// Cells returns the matrix of the catalog through the given APIs: every
+// model with every strategy.
+func (c *Catalog) Cells(apis ...API) []Cell { return Cells(c.Models, Strategies, apis) }

@@ -1,19 +1,16 @@
 package matrix_test
 
 import (
-	"slices"
 	"testing"
-
-	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/cachecascade/cachecascade/matrix"
 )
 
 func TestCells(t *testing.T) {
 	c := matrix.Default()
-	cells := c.Cells()
-	if want := len(c.Models) * len(matrix.Strategies); len(cells) != want {
-		t.Fatalf("%d cells, want %d", len(cells), want)
+	cells := c.Cells(matrix.APIs...)
+	if want := len(c.Models) * len(matrix.Strategies) * len(matrix.APIs); len(cells) != want {
+		t.Fatalf("%d cells, want %d (every catalog model supports every API)", len(cells), want)
 	}
 	names := map[string]bool{}
 	for _, cell := range cells {
@@ -22,39 +19,61 @@ func TestCells(t *testing.T) {
 		}
 		names[cell.Name()] = true
 	}
-	cell := matrix.Cell{Model: c.Must("nova-lite"), Strategy: matrix.ToolsOnly}
-	if cell.Name() != "nova-lite/tools_only" {
-		t.Errorf("Name() = %q", cell.Name())
+	for _, tc := range []struct {
+		cell matrix.Cell
+		want string
+	}{
+		{matrix.Cell{Model: c.Must("nova-lite"), Strategy: matrix.ToolsOnly}, "nova-lite/tools_only"},
+		{matrix.Cell{Model: c.Must("nova-lite"), Strategy: matrix.ToolsOnly, API: matrix.Converse}, "nova-lite/tools_only"},
+		{matrix.Cell{Model: c.Must("nova-lite"), Strategy: matrix.ToolsOnly, API: matrix.Invoke}, "nova-lite/tools_only via invoke"},
+		{matrix.Cell{Model: c.Must("nova-lite"), API: matrix.InvokeStream}, "nova-lite via invoke-stream"},
+	} {
+		if got := tc.cell.Name(); got != tc.want {
+			t.Errorf("Name() = %q, want %q", got, tc.want)
+		}
 	}
-	want := []string{"family:nova", "generation:nova-1", "model:nova-lite", "strategy:tools_only"}
-	if got := []string(cell.Labels()); !slices.Equal(got, want) {
-		t.Errorf("Labels() = %v, want %v", got, want)
-	}
-	// The labels must be usable in a Ginkgo label filter.
-	filter, err := types.ParseLabelFilter("family:nova && strategy:tools_only")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !filter(cell.Labels()) {
-		t.Error("the filter 'family:nova && strategy:tools_only' does not select the nova-lite/tools_only cell")
-	}
-	if filter(matrix.Cell{Model: c.Must("claude-sonnet-4"), Strategy: matrix.ToolsOnly}.Labels()) {
-		t.Error("the filter selects a Claude cell")
+	if got := len(c.Cells(matrix.Converse)); got != len(c.Models)*len(matrix.Strategies) {
+		t.Errorf("Cells(Converse) has %d cells", got)
 	}
 }
 
-func TestCellLabelsAreLabelSets(t *testing.T) {
-	// Ginkgo reads "key:value" labels as label sets too, so a user can
-	// also write 'strategy: containsAny {system_only, tools_only}'.
-	filter, err := types.ParseLabelFilter("strategy: containsAny {system_only, tools_only}")
-	if err != nil {
-		t.Fatal(err)
+func TestAPIs(t *testing.T) {
+	for _, a := range matrix.APIs {
+		got, err := matrix.ParseAPI(string(a))
+		if err != nil || got != a {
+			t.Errorf("ParseAPI(%q) = %q, %v", a, got, err)
+		}
+		if u := a.Unary(); u.Streams() || u.InvokesModel() != a.InvokesModel() {
+			t.Errorf("%s: Unary() = %s", a, u)
+		}
 	}
-	c := matrix.Default()
-	for _, cell := range c.Cells() {
-		want := cell.Strategy == matrix.SystemOnly || cell.Strategy == matrix.ToolsOnly
-		if filter(cell.Labels()) != want {
-			t.Errorf("%s: selected %v, want %v", cell.Name(), !want, want)
+	if _, err := matrix.ParseAPI("converse_stream"); err == nil {
+		t.Error("ParseAPI accepted an unknown name")
+	}
+	if matrix.ConverseStream.Operation() != "ConverseStream" || matrix.InvokeStream.Operation() != "InvokeModelWithResponseStream" {
+		t.Error("Operation() does not give the service's operation names")
+	}
+}
+
+// TestRulesListed keeps matrix.Rules complete: every Rule constant of the
+// package has exactly one entry, with a summary.
+func TestRulesListed(t *testing.T) {
+	seen := map[matrix.Rule]bool{}
+	for _, info := range matrix.Rules {
+		if seen[info.Rule] {
+			t.Errorf("rule %s is listed twice", info.Rule)
+		}
+		seen[info.Rule] = true
+		if info.Summary == "" {
+			t.Errorf("rule %s has no summary", info.Rule)
+		}
+	}
+	for _, r := range ruleConstants(t) {
+		if !seen[r] {
+			t.Errorf("rule constant %q is missing from matrix.Rules: add it with a one-sentence summary", r)
+		}
+		if _, ok := r.Info(); !ok {
+			t.Errorf("Info(%q) not found", r)
 		}
 	}
 }

@@ -96,83 +96,20 @@ func (e *TooManyCheckpointsError) Error() string {
 		e.Strategy, e.Adding, e.Existing, MaxCheckpoints)
 }
 
-// Apply places the strategy's checkpoints into in, each with the given TTL
-// (TTLDefault for none). It counts the checkpoints the caller already
-// placed, and does not add one where the layer already ends in a
-// checkpoint. If adding its checkpoints would take the total over
-// MaxCheckpoints it returns a *TooManyCheckpointsError and changes nothing;
-// a request the caller already took over the limit is left to Validate.
+// Apply places the strategy's checkpoints into a Converse request, each
+// with the given TTL (TTLDefault for none), by Place's rules.
 //
 // Apply appends to in's slices in place; callers that reuse a request
 // across turns should build each turn's request afresh, as the fixtures
 // package does, or the previous turn's checkpoints stay and count.
 func (s Strategy) Apply(in *bedrockruntime.ConverseInput, ttl TTL) (Placement, error) {
-	if _, err := ParseStrategy(string(s)); err != nil {
-		return Placement{}, err
-	}
 	if in == nil {
 		return Placement{}, fmt.Errorf("matrix: %s: nil ConverseInput", s)
 	}
-	existing := Checkpoints(in)
-	p := Placement{Existing: len(existing)}
-	point, err := newCachePoint(ttl)
-	if err != nil {
+	if _, err := newCachePoint(ttl); err != nil {
 		return Placement{}, err
 	}
-	type step struct {
-		layer prefix.Layer
-		place func()
-		where Checkpoint
-	}
-	var steps []step
-	for _, l := range s.Layers() {
-		switch l {
-		case prefix.Tools:
-			if in.ToolConfig == nil || len(in.ToolConfig.Tools) == 0 {
-				p.Skipped = append(p.Skipped, l)
-				continue
-			}
-			tools := in.ToolConfig.Tools
-			if _, done := tools[len(tools)-1].(*types.ToolMemberCachePoint); done {
-				continue
-			}
-			steps = append(steps, step{l, func() {
-				in.ToolConfig.Tools = append(in.ToolConfig.Tools, &types.ToolMemberCachePoint{Value: point})
-			}, Checkpoint{Layer: l, Message: -1, Index: len(tools), Preceding: len(tools), TTL: ttl}})
-		case prefix.System:
-			if len(in.System) == 0 {
-				p.Skipped = append(p.Skipped, l)
-				continue
-			}
-			if _, done := in.System[len(in.System)-1].(*types.SystemContentBlockMemberCachePoint); done {
-				continue
-			}
-			steps = append(steps, step{l, func() {
-				in.System = append(in.System, &types.SystemContentBlockMemberCachePoint{Value: point})
-			}, Checkpoint{Layer: l, Message: -1, Index: len(in.System), Preceding: len(in.System), TTL: ttl}})
-		case prefix.Messages:
-			m := lastUserMessage(in.Messages)
-			if m < 0 || len(in.Messages[m].Content) == 0 {
-				p.Skipped = append(p.Skipped, l)
-				continue
-			}
-			content := in.Messages[m].Content
-			if _, done := content[len(content)-1].(*types.ContentBlockMemberCachePoint); done {
-				continue
-			}
-			steps = append(steps, step{l, func() {
-				in.Messages[m].Content = append(in.Messages[m].Content, &types.ContentBlockMemberCachePoint{Value: point})
-			}, Checkpoint{Layer: l, Message: m, Index: len(content), Preceding: len(content), TTL: ttl}})
-		}
-	}
-	if len(steps) > 0 && p.Existing+len(steps) > MaxCheckpoints {
-		return Placement{}, &TooManyCheckpointsError{Strategy: s, Existing: p.Existing, Adding: len(steps)}
-	}
-	for _, st := range steps {
-		st.place()
-		p.Placed = append(p.Placed, st.where)
-	}
-	return p, nil
+	return s.Place(ConverseBody{in}, ttl)
 }
 
 // lastUserMessage returns the index of the last message from the user, or -1.

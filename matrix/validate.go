@@ -8,33 +8,6 @@ import (
 	"github.com/cachecascade/cachecascade/prefix"
 )
 
-// Rule names a cache rule the service enforces by rejecting a request.
-type Rule string
-
-// The rules Validate predicts.
-const (
-	// RuleNovaToolCheckpoint: Nova rejects a checkpoint in toolConfig.tools.
-	RuleNovaToolCheckpoint Rule = "nova-tool-checkpoint"
-	// RuleLayerNotCacheable: a checkpoint in a layer the model does not
-	// cache (other than Nova's tools, which has its own rule).
-	RuleLayerNotCacheable Rule = "layer-not-cacheable"
-	// RuleExtendedTTLNotAnthropic: a one-hour TTL on a non-Anthropic model.
-	RuleExtendedTTLNotAnthropic Rule = "extended-ttl-not-anthropic"
-	// RuleTTLNotSupported: a TTL on a Claude model without one-hour caching.
-	RuleTTLNotSupported Rule = "ttl-not-supported"
-	// RuleUnknownTTL: a TTL other than "5m" and "1h". The service's
-	// message is not documented, so the prediction carries none.
-	RuleUnknownTTL Rule = "unknown-ttl"
-	// RuleTooManyCheckpoints: more checkpoints than the model allows.
-	RuleTooManyCheckpoints Rule = "too-many-checkpoints"
-	// RuleNothingToCache: a checkpoint with no block before it in its list.
-	RuleNothingToCache Rule = "nothing-to-cache"
-	// RuleAfterReasoning: a checkpoint straight after a reasoning block.
-	RuleAfterReasoning Rule = "after-reasoning"
-	// RuleTTLOrder: a one-hour checkpoint after a five-minute one.
-	RuleTTLOrder Rule = "ttl-order"
-)
-
 // Rejection is a predicted service rejection: the rule, where in the
 // request it is broken, and the error the service answers with.
 type Rejection struct {

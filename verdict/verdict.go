@@ -9,6 +9,7 @@ package verdict
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/smithy-go"
@@ -67,18 +68,74 @@ const (
 	// Inconclusive: the observation cannot decide; the Reason says how to
 	// change the fixtures so that it can.
 	Inconclusive Outcome = "inconclusive"
+	// NotApplicable: the check does not apply to the cell (a TTL the SDK
+	// cannot express, a checkpoint the API's body cannot carry).
+	NotApplicable Outcome = "not-applicable"
+	// Skipped: the check did not run (a label filter, a spent budget).
+	Skipped Outcome = "skipped"
 )
 
-// Finding is a verdict on one observation.
+// Outcomes lists every outcome, worst first; reports order mixed cells and
+// their legends this way.
+var Outcomes = []Outcome{Fail, Inconclusive, Pass, ExpectedError, Skipped, NotApplicable}
+
+// Valid reports whether o is one of Outcomes.
+func (o Outcome) Valid() bool { return slices.Contains(Outcomes, o) }
+
+// Passed reports whether o counts as a pass: Pass or ExpectedError.
+func (o Outcome) Passed() bool { return o == Pass || o == ExpectedError }
+
+// Finding is a verdict on one check: what it concluded, under which rule,
+// for which cell and step, and why.
 type Finding struct {
 	Outcome Outcome
+	// Rule is the documented rule the check judged: every report row and
+	// the mutation run read the rule from here, never from the Reason.
+	Rule matrix.Rule
+	// Cell and Step name where the check was made ("cascade
+	// claude-sonnet-4-5/system_only via invoke", "change system"); the
+	// suites' framework fills them in.
+	Cell, Step string
 	// Reason explains a Fail or Inconclusive, naming the expected and the
 	// observed usage; for Pass and ExpectedError it says what was checked.
 	Reason string
 }
 
 // OK reports whether the finding is a pass or an expected error.
-func (f Finding) OK() bool { return f.Outcome == Pass || f.Outcome == ExpectedError }
+func (f Finding) OK() bool { return f.Outcome.Passed() }
+
+// String renders the finding as failure messages show it: the cell, the
+// step, the rule in brackets, then the reason.
+func (f Finding) String() string {
+	var b strings.Builder
+	if f.Outcome == Inconclusive {
+		b.WriteString("INCONCLUSIVE ")
+	}
+	b.WriteString(f.Cell)
+	if f.Step != "" {
+		fmt.Fprintf(&b, ", step %q", f.Step)
+	}
+	if b.Len() > 0 {
+		b.WriteString(": ")
+	}
+	fmt.Fprintf(&b, "[%s] %s", f.Rule, f.Reason)
+	return b.String()
+}
+
+// Check is the finding of a check that is a plain condition: Pass when ok,
+// else Fail with the formatted reason, under rule r.
+func Check(r matrix.Rule, ok bool, format string, args ...any) Finding {
+	if ok {
+		return Finding{Outcome: Pass, Rule: r, Reason: "checked: " + fmt.Sprintf(format, args...)}
+	}
+	return Finding{Outcome: Fail, Rule: r, Reason: fmt.Sprintf(format, args...)}
+}
+
+// Undecided is an Inconclusive finding under rule r: the reason must say
+// how to change the fixtures so that the check can decide.
+func Undecided(r matrix.Rule, format string, args ...any) Finding {
+	return Finding{Outcome: Inconclusive, Rule: r, Reason: fmt.Sprintf(format, args...)}
+}
 
 // Observation is what one call did, with what is needed to read it.
 type Observation struct {
@@ -111,76 +168,133 @@ type Expectation struct {
 	// without a checkpoint (Nova): reads are then not held to zero on a
 	// miss, and misses are judged by what is written.
 	Implicit bool
+	// Rule names the rule the call tests when it is not the one its
+	// shape implies (RulePrime for a prime, RuleRepeat when every
+	// checkpoint hits, RuleCascade otherwise): a TTL step tests
+	// RuleTTLExpiry, an isolation step RuleIsolation, an accepted limit
+	// RuleTooManyCheckpoints.
+	Rule matrix.Rule
 }
 
-// Judge compares an observation with an expectation.
+// rule returns the rule a non-prime call with the given checkpoints tests.
+func (e Expectation) rule(checkpoints []prefix.Layer) matrix.Rule {
+	switch {
+	case e.Rule != "":
+		return e.Rule
+	case e.Prime:
+		return matrix.RulePrime
+	case len(checkpoints) > 0 && len(e.Hits) == len(checkpoints):
+		return matrix.RuleRepeat
+	}
+	return matrix.RuleCascade
+}
+
+// Judge compares an observation with an expectation. Every finding names
+// its rule: the predicted rejection's, RuleUsageReported for a response
+// without usage or with totals that do not add up, RuleNoCheckpoint for a
+// request without checkpoints, RulePrime for a prime, and otherwise the
+// rule the expectation tests.
 func Judge(e Expectation, o Observation) Finding {
 	if e.Reject != nil {
-		return judgeRejection(*e.Reject, o.Err)
+		return JudgeRejection(*e.Reject, o.Err)
 	}
+	rule := e.rule(o.Checkpoints)
 	if o.Err != nil {
-		return fail("expected success, got error: %v", o.Err)
+		return fail(rule, "expected success, got error: %v", o.Err)
 	}
-	u := o.Usage
+	if f := JudgeUsage(o.Usage); !f.OK() {
+		return f
+	}
+	switch {
+	case len(o.Checkpoints) == 0:
+		return judgeUncached(e, o.Usage)
+	case e.Prime:
+		return judgePrime(e, o.Usage)
+	}
+	return judgeHits(rule, e, o)
+}
+
+// JudgeUsage checks RuleUsageReported: the response reported usage, and
+// totalTokens = input + output + read + write.
+func JudgeUsage(u usage.Usage) Finding {
 	if u.Prompt() == 0 {
-		return fail("the response reported no usage (no input, cache read or cache write tokens); a target must report usage to be judged")
+		return fail(matrix.RuleUsageReported, "the response reported no usage (no input, cache read or cache write tokens); a target must report usage to be judged")
 	}
 	if !u.TotalsAddUp() {
-		return fail("totalTokens %d ≠ input %d + output %d + read %d + write %d = %d in %v",
+		return fail(matrix.RuleUsageReported, "totalTokens %d ≠ input %d + output %d + read %d + write %d = %d in %v",
 			u.Total, u.Input, u.Output, u.Read, u.Write, u.Input+u.Output+u.Read+u.Write, u)
 	}
-	readZero := func() bool { return u.Read == 0 || e.Implicit && u.Read < u.Prompt() }
-	if len(o.Checkpoints) == 0 {
-		if u.Write != 0 || !readZero() {
-			return fail("expected no cache activity without checkpoints (write 0%s), observed %v", implicitNote(e), u)
-		}
-		return pass("no checkpoint, no cache write")
+	return pass(matrix.RuleUsageReported, "usage reported, totals add up")
+}
+
+// readNothing reports whether a call read nothing it should not have: no
+// read at all, or, on a model that caches implicitly, less than the whole
+// prompt.
+func readNothing(e Expectation, u usage.Usage) bool {
+	return u.Read == 0 || e.Implicit && u.Read < u.Prompt()
+}
+
+// judgeUncached checks RuleNoCheckpoint on a call without checkpoints.
+func judgeUncached(e Expectation, u usage.Usage) Finding {
+	if u.Write != 0 || !readNothing(e, u) {
+		return fail(matrix.RuleNoCheckpoint, "expected no cache activity without checkpoints (write 0%s), observed %v", implicitNote(e), u)
 	}
-	if e.Prime {
-		switch {
-		case u.Write > 0 && readZero():
-			return pass(fmt.Sprintf("primed: wrote %d", u.Write))
-		case u.Write == 0 && u.Prompt() < e.MinTokens:
-			return Finding{Inconclusive, fmt.Sprintf("the whole prompt is %d tokens, below the %d-token minimum, so nothing can be cached and the cell tests nothing; enlarge the fixtures (fixtures.Spec ToolTokens/SystemTokens) so that the prefix through the first checkpoint is above %d tokens; observed %v",
-				u.Prompt(), e.MinTokens, e.MinTokens, u)}
-		}
-		return fail("expected the first call to write the prefix through the last checkpoint (write > 0, read 0%s), observed %v", implicitNote(e), u)
+	return pass(matrix.RuleNoCheckpoint, "no checkpoint, no cache write")
+}
+
+// judgePrime checks RulePrime: the first call writes and reads nothing; a
+// prompt too small to cache makes the cell inconclusive.
+func judgePrime(e Expectation, u usage.Usage) Finding {
+	switch {
+	case u.Write > 0 && readNothing(e, u):
+		return pass(matrix.RulePrime, fmt.Sprintf("primed: wrote %d", u.Write))
+	case u.Write == 0 && u.Prompt() < e.MinTokens:
+		return Undecided(matrix.RulePrime, "the whole prompt is %d tokens, below the %d-token minimum, so nothing can be cached and the cell tests nothing; enlarge the fixtures (fixtures.Spec ToolTokens/SystemTokens) so that the prefix through the first checkpoint is above %d tokens; observed %v",
+			u.Prompt(), e.MinTokens, e.MinTokens, u)
 	}
-	b, tol := o.Baseline, Variant.Of(o.Baseline)
+	return fail(matrix.RulePrime, "expected the first call to write the prefix through the last checkpoint (write > 0, read 0%s), observed %v", implicitNote(e), u)
+}
+
+// judgeHits checks a later call against the checkpoints that must hit: all
+// of them (read what the prime wrote), none (write the prefix again), or a
+// leading part (read some, write the rest).
+func judgeHits(rule matrix.Rule, e Expectation, o Observation) Finding {
+	u, b := o.Usage, o.Baseline
+	tol := Variant.Of(b)
 	want := describe(o.Checkpoints, e.Hits)
 	switch hits := len(e.Hits); {
 	case hits == len(o.Checkpoints):
 		if u.Read != b || u.Write != 0 {
-			return fail("expected %s: read = %d (what the first call wrote), write = 0; observed %v (%s)", want, b, u, Observed(o))
+			return fail(rule, "expected %s: read = %d (what the first call wrote), write = 0; observed %v (%s)", want, b, u, Observed(o))
 		}
 	case hits == 0:
-		if u.Write == 0 || !readZero() || !Variant.Same(u.Read+u.Write, b) {
-			return fail("expected %s: read = 0%s, write ≈ %d ± %d; observed %v (%s)", want, implicitNote(e), b, tol, u, Observed(o))
+		if u.Write == 0 || !readNothing(e, u) || !Variant.Same(u.Read+u.Write, b) {
+			return fail(rule, "expected %s: read = 0%s, write ≈ %d ± %d; observed %v (%s)", want, implicitNote(e), b, tol, u, Observed(o))
 		}
 	default:
 		if u.Read <= 0 || u.Read >= b || u.Write <= 0 || !Variant.Same(u.Read+u.Write, b) {
-			return fail("expected %s: 0 < read < %d, write > 0, read + write ≈ %d ± %d; observed %v (%s)", want, b, b, tol, u, Observed(o))
+			return fail(rule, "expected %s: 0 < read < %d, write > 0, read + write ≈ %d ± %d; observed %v (%s)", want, b, b, tol, u, Observed(o))
 		}
 	}
-	return pass(want)
+	return pass(rule, want)
 }
 
-// Observed describes which checkpoints the usage shows as hit, inferring
-// from the read size: nothing read, all read (read equals the baseline), or
-// a leading part.
+// Observed describes which checkpoints the usage shows as hit (see Hits).
 func Observed(o Observation) string {
-	u := o.Usage
-	switch {
-	case len(o.Checkpoints) == 0:
+	if len(o.Checkpoints) == 0 {
 		return "no checkpoints"
-	case u.Read == 0:
-		return "observed: all miss"
-	case o.Baseline > 0 && u.Read == o.Baseline:
-		return "observed: all hit"
-	case o.Baseline > 0 && u.Read < o.Baseline:
-		return "observed: a leading part hit"
 	}
-	return fmt.Sprintf("observed: read %d of a %d-token prefix", u.Read, o.Baseline)
+	hits, err := Hits(o)
+	if err != nil {
+		return fmt.Sprintf("observed: read %d of a %d-token prefix", o.Usage.Read, o.Baseline)
+	}
+	switch len(hits) {
+	case 0:
+		return "observed: all miss"
+	case len(o.Checkpoints):
+		return "observed: all hit"
+	}
+	return "observed: " + describe(o.Checkpoints, hits)
 }
 
 // describe renders the expected hits and misses per checkpoint.
@@ -203,46 +317,48 @@ func implicitNote(e Expectation) string {
 	return ""
 }
 
-func pass(why string) Finding { return Finding{Pass, why} }
+func pass(r matrix.Rule, why string) Finding { return Finding{Outcome: Pass, Rule: r, Reason: why} }
 
-func fail(format string, args ...any) Finding {
-	return Finding{Fail, fmt.Sprintf(format, args...)}
+func fail(r matrix.Rule, format string, args ...any) Finding {
+	return Finding{Outcome: Fail, Rule: r, Reason: fmt.Sprintf(format, args...)}
 }
 
-// judgeRejection checks that err is the predicted service error: the same
-// error code and, where the prediction has one, the same message.
-func judgeRejection(r matrix.Rejection, err error) Finding {
+// JudgeRejection checks that err is the predicted service error, under the
+// prediction's rule: the same error code, the same HTTP status where the
+// error carries one and the prediction names one, and, where the
+// prediction has one, the same message, verbatim.
+func JudgeRejection(r matrix.Rejection, err error) Finding {
 	want := fmt.Sprintf("%s (%s at %s): %q", r.ErrorCode, r.Rule, r.Checkpoint.Path(), r.Message)
 	if err == nil {
-		return fail("expected the service to reject the request with %s, but it succeeded", want)
+		return fail(r.Rule, "expected the service to reject the request with %s, but it succeeded", want)
 	}
 	var api smithy.APIError
 	if !errors.As(err, &api) {
-		return fail("expected %s, got a non-service error: %v", want, err)
+		return fail(r.Rule, "expected %s, got a non-service error: %v", want, err)
 	}
 	if api.ErrorCode() != r.ErrorCode || r.Message != "" && api.ErrorMessage() != r.Message {
-		return fail("expected %s, got %s: %q", want, api.ErrorCode(), api.ErrorMessage())
+		return fail(r.Rule, "expected %s, got %s: %q", want, api.ErrorCode(), api.ErrorMessage())
 	}
 	var status interface{ HTTPStatusCode() int }
-	if errors.As(err, &status) && status.HTTPStatusCode() != r.Status {
-		return fail("expected %s with status %d, got status %d", want, r.Status, status.HTTPStatusCode())
+	if r.Status != 0 && errors.As(err, &status) && status.HTTPStatusCode() != r.Status {
+		return fail(r.Rule, "expected %s with status %d, got status %d", want, r.Status, status.HTTPStatusCode())
 	}
-	return Finding{ExpectedError, "rejected as predicted: " + want}
+	return Finding{Outcome: ExpectedError, Rule: r.Rule, Reason: "rejected as predicted: " + want}
 }
 
-// JudgeTurn checks one turn of an incrementally cached conversation: it
-// reads exactly the prefix the previous turn cached (previous = read + write
-// of that turn) and writes only the new part.
+// JudgeTurn checks one turn of an incrementally cached conversation under
+// RuleLookBack: it reads exactly the prefix the previous turn cached
+// (previous = read + write of that turn) and writes only the new part.
 func JudgeTurn(previous int, o Observation) Finding {
 	u := o.Usage
 	if o.Err != nil {
-		return fail("expected success, got error: %v", o.Err)
+		return fail(matrix.RuleLookBack, "expected success, got error: %v", o.Err)
 	}
-	if !u.TotalsAddUp() {
-		return fail("totalTokens %d does not add up in %v", u.Total, u)
+	if f := JudgeUsage(u); !f.OK() {
+		return f
 	}
 	if u.Read != previous || u.Write <= 0 {
-		return fail("expected the turn to read the %d tokens the previous turn cached and write the new part (read = %d, write > 0); observed %v", previous, previous, u)
+		return fail(matrix.RuleLookBack, "expected the turn to read the %d tokens the previous turn cached and write the new part (read = %d, write > 0); observed %v", previous, previous, u)
 	}
-	return pass(fmt.Sprintf("read the previous %d, wrote %d new", previous, u.Write))
+	return pass(matrix.RuleLookBack, fmt.Sprintf("read the previous %d, wrote %d new", previous, u.Write))
 }

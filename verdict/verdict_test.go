@@ -125,8 +125,9 @@ func TestJudgeRejection(t *testing.T) {
 		{"another code", &smithy.GenericAPIError{Code: "AccessDeniedException", Message: r.Message}, verdict.Fail},
 		{"accepted", nil, verdict.Fail},
 	} {
-		if f := verdict.Judge(exp, verdict.Observation{Err: tc.err}); f.Outcome != tc.want {
-			t.Errorf("%s: %s (%s), want %s", tc.name, f.Outcome, f.Reason, tc.want)
+		f := verdict.Judge(exp, verdict.Observation{Err: tc.err})
+		if f.Outcome != tc.want || f.Rule != matrix.RuleTooManyCheckpoints {
+			t.Errorf("%s: %s [%s] (%s), want %s [%s]", tc.name, f.Outcome, f.Rule, f.Reason, tc.want, matrix.RuleTooManyCheckpoints)
 		}
 	}
 }

@@ -1,0 +1,133 @@
+// Package request is one logical Bedrock runtime request, written once and
+// sent through any of the four APIs a cell names: Converse and
+// ConverseStream take a ConverseInput with cachePoint blocks; InvokeModel
+// and InvokeModelWithResponseStream take the model's own body (package
+// invoke). A Request is built from fixtures for a model and an API, takes a
+// strategy's checkpoints and hand-placed ones the same way whatever the
+// API, lists its checkpoints and the rejections matrix.Validate predicts
+// for them, serializes to the bytes the API would carry, and Send returns
+// the usage the API reported, streams read to their end.
+//
+// It is what a spec is written against, so that the API is a dimension of
+// a cell and never a second copy of a spec. Like matrix and invoke it
+// imports no test framework and never the emulator.
+package request
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+
+	"github.com/cachecascade/cachecascade/fixtures"
+	"github.com/cachecascade/cachecascade/invoke"
+	"github.com/cachecascade/cachecascade/matrix"
+	"github.com/cachecascade/cachecascade/prefix"
+	"github.com/cachecascade/cachecascade/wire"
+)
+
+// Request is one logical request to a model through one API. Exactly one
+// of Converse and Body is set, as the API says.
+type Request struct {
+	// Model is the model the request is for.
+	Model matrix.Model
+	// API is the API it goes through.
+	API matrix.API
+	// Converse is the request of Converse and ConverseStream.
+	Converse *bedrockruntime.ConverseInput
+	// Body is the body of InvokeModel and InvokeModelWithResponseStream.
+	Body invoke.Marker
+}
+
+// Build returns the request for model m through api carrying the whole
+// Set, with no checkpoints. Every call returns fresh values.
+func Build(m matrix.Model, api matrix.API, s fixtures.Set) (*Request, error) {
+	if _, err := matrix.ParseAPI(string(api)); err != nil {
+		return nil, err
+	}
+	if !m.Supports(api) {
+		return nil, fmt.Errorf("request: model %s has no %s request", m.Key, api.Operation())
+	}
+	r := &Request{Model: m, API: api}
+	if !api.InvokesModel() {
+		r.Converse = s.Input(m.ModelID())
+		return r, nil
+	}
+	b, err := invoke.Build(m, s)
+	if err != nil {
+		return nil, err
+	}
+	mk, ok := b.(invoke.Marker)
+	if !ok {
+		return nil, fmt.Errorf("request: the %T body of %s cannot take hand-placed checkpoints", b, m.Key)
+	}
+	r.Body = mk
+	return r, nil
+}
+
+// marker is what both request shapes can do with checkpoints.
+type marker interface {
+	matrix.Placeable
+	MarkSystem(i int, ttl matrix.TTL) error
+	MarkMessage(i int, ttl matrix.TTL) error
+	MarkSystemFirst(ttl matrix.TTL) error
+}
+
+// body returns the request's body as a marker.
+func (r *Request) body() marker {
+	if r.Body != nil {
+		return r.Body
+	}
+	return matrix.ConverseBody{In: r.Converse}
+}
+
+// Apply places strategy s's checkpoints, each with ttl, by
+// matrix.Strategy.Place's rules (a *matrix.TooManyCheckpointsError leaves
+// the request unchanged).
+func (r *Request) Apply(s matrix.Strategy, ttl matrix.TTL) (matrix.Placement, error) {
+	if r.Converse != nil {
+		// Apply also refuses a TTL this build's SDK cannot carry.
+		return s.Apply(r.Converse, ttl)
+	}
+	return s.Place(r.Body, ttl)
+}
+
+// MarkSystem places a checkpoint with ttl closing system block i, beyond
+// any strategy.
+func (r *Request) MarkSystem(i int, ttl matrix.TTL) error { return r.body().MarkSystem(i, ttl) }
+
+// MarkMessage places a checkpoint with ttl closing message i.
+func (r *Request) MarkMessage(i int, ttl matrix.TTL) error { return r.body().MarkMessage(i, ttl) }
+
+// MarkSystemFirst places a checkpoint with nothing before it, ahead of every
+// system block. An Anthropic body cannot carry one: invoke.ErrNotExpressible.
+func (r *Request) MarkSystemFirst(ttl matrix.TTL) error { return r.body().MarkSystemFirst(ttl) }
+
+// Checkpoints lists the request's checkpoints in the order the service reads
+// them: tools, system, messages.
+func (r *Request) Checkpoints() []matrix.Checkpoint { return r.body().Checkpoints() }
+
+// Layers returns the layers of the checkpoints the model caches, in prefix
+// order: what the cascade rule speaks of.
+func (r *Request) Layers() []prefix.Layer { return r.Model.Effective(r.Checkpoints()) }
+
+// Rejections returns every rejection matrix.Validate predicts for the
+// request's checkpoints, the one the service reports first; none predicts
+// that the request is accepted.
+func (r *Request) Rejections() []matrix.Rejection {
+	return matrix.ValidateCheckpoints(r.Model, r.Checkpoints())
+}
+
+// Wire returns the bytes the API would carry as the request body: the SDK's
+// serialization of the ConverseInput (captured, never sent), or the
+// InvokeModel body as marshalled.
+func (r *Request) Wire(ctx context.Context) ([]byte, error) {
+	if r.Body != nil {
+		return r.Body.Marshal()
+	}
+	w, err := wire.Converse(ctx, r.Converse)
+	if err != nil {
+		return nil, err
+	}
+	return w.Body, nil
+}
