@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 
+	"github.com/cachecascade/cachecascade/internal/env"
 	"github.com/cachecascade/cachecascade/recorder"
 )
 
@@ -72,8 +73,8 @@ func isolateAWS(t *testing.T) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", t.TempDir()+"/none")
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	t.Setenv("AWS_PROFILE", "")
-	t.Setenv(recorder.BearerTokenEnv, "")
-	t.Setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "")
+	t.Setenv(env.BearerToken, "")
+	t.Setenv(env.Endpoint, "")
 	t.Setenv("AWS_ENDPOINT_URL", "")
 }
 

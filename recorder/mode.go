@@ -15,6 +15,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/cachecascade/cachecascade/internal/env"
 )
 
 // Mode says where a client's responses come from.
@@ -30,8 +32,11 @@ const (
 	Live Mode = "live"
 )
 
-// ModeEnv is the environment variable that selects the mode.
-const ModeEnv = "CACHECASCADE_MODE"
+// ModeEnv is the environment variable that selects the mode, env.Mode.
+//
+// Deprecated: use env.Mode; ModeEnv stays until suites/framework's tests
+// use env.Mode.
+const ModeEnv = env.Mode
 
 // ParseMode returns the mode with the given name; the empty name is Replay.
 func ParseMode(name string) (Mode, error) {
@@ -41,12 +46,12 @@ func ParseMode(name string) (Mode, error) {
 	case Replay, Record, Live:
 		return m, nil
 	}
-	return "", fmt.Errorf("recorder: %s=%q: want replay, record or live", ModeEnv, name)
+	return "", fmt.Errorf("recorder: %s=%q: want replay, record or live", env.Mode, name)
 }
 
-// ModeFromEnv returns the mode named by CACHECASCADE_MODE, Replay when it is
-// unset.
-func ModeFromEnv() (Mode, error) { return ParseMode(os.Getenv(ModeEnv)) }
+// ModeFromEnv returns the mode named by the variable env.Mode
+// (CACHECASCADE_MODE), Replay when it is unset.
+func ModeFromEnv() (Mode, error) { return ParseMode(os.Getenv(env.Mode)) }
 
 // CallsTarget reports whether the mode sends requests to a real target.
 func (m Mode) CallsTarget() bool { return m == Record || m == Live }

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 
 	"github.com/cachecascade/cachecascade/fixtures"
+	"github.com/cachecascade/cachecascade/internal/env"
 	"github.com/cachecascade/cachecascade/recorder"
 )
 
@@ -72,7 +73,7 @@ func TestRecordRedactsBearerTokenOverHTTPS(t *testing.T) {
 	isolateAWS(t)
 	t.Setenv("AWS_REGION", "us-east-1")
 	t.Setenv("AWS_ACCESS_KEY_ID", "")
-	t.Setenv(recorder.BearerTokenEnv, "bedrock-api-key-ABSKfakefakefake")
+	t.Setenv(env.BearerToken, "bedrock-api-key-ABSKfakefakefake")
 	f := &fakeBedrock{}
 	srv := httptest.NewTLSServer(f)
 	defer srv.Close()

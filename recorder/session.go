@@ -22,12 +22,9 @@ import (
 	"gopkg.in/dnaeon/go-vcr.v2/cassette"
 	vcr "gopkg.in/dnaeon/go-vcr.v2/recorder"
 
+	"github.com/cachecascade/cachecascade/internal/env"
 	"github.com/cachecascade/cachecascade/internal/safebody"
 )
-
-// BearerTokenEnv is the variable through which the SDK takes a Bedrock API
-// key. Replayed clients ignore it.
-const BearerTokenEnv = "AWS_BEARER_TOKEN_BEDROCK"
 
 // Options configure a Session.
 type Options struct {
@@ -43,7 +40,7 @@ type Options struct {
 	Rerecord string
 	// Endpoint overrides the Bedrock runtime endpoint in Record and Live,
 	// as an in-process emulator needs. Unset, the SDK's own resolution
-	// applies, including AWS_ENDPOINT_URL_BEDROCK_RUNTIME.
+	// applies, including AWS_ENDPOINT_URL_BEDROCK_RUNTIME (env.Endpoint).
 	Endpoint string
 	// Region overrides the region in Record and Live; unset, the SDK's
 	// chain (AWS_REGION, the profile) decides.
@@ -109,10 +106,11 @@ func Open(ctx context.Context, o Options) (*Session, error) {
 }
 
 // DefaultRerecord returns the command that records one spec again against
-// the in-process emulator; against AWS, drop CACHECASCADE_TARGET.
+// the in-process emulator; against AWS, drop CACHECASCADE_TARGET
+// (env.Target).
 func DefaultRerecord(spec string) string {
 	focus := "'" + strings.ReplaceAll(regexp.QuoteMeta(spec), "'", `'\''`) + "'"
-	return "CACHECASCADE_MODE=record CACHECASCADE_TARGET=emulator go test ./suites/ -ginkgo.focus=" + focus
+	return env.Mode + "=record " + env.Target + "=emulator go test ./suites/ -ginkgo.focus=" + focus
 }
 
 func (s *Session) openReplay(o Options) error {
@@ -145,7 +143,8 @@ func (s *Session) openReplay(o Options) error {
 		Retryer:      ReplayRetryer(),
 	}, func(bo *bedrockruntime.Options) {
 		// The SDK switches to bearer auth when AWS_BEARER_TOKEN_BEDROCK
-		// is set; replay must not depend on the environment.
+		// (env.BearerToken) is set; replay must not depend on the
+		// environment.
 		noBearer(bo)
 	})
 	return nil
@@ -204,9 +203,9 @@ func targetClient(ctx context.Context, o Options, transport http.RoundTripper) (
 	}
 	if cfg.Region == "" {
 		return nil, &TargetError{Problem: "no AWS region",
-			Fix: "set AWS_REGION (for example us-east-1) or use a profile with a region; offline, use CACHECASCADE_MODE=replay"}
+			Fix: "set AWS_REGION (for example us-east-1) or use a profile with a region; offline, use " + env.Mode + "=replay"}
 	}
-	if os.Getenv(BearerTokenEnv) == "" || strings.HasPrefix(o.Endpoint, "http://") {
+	if os.Getenv(env.BearerToken) == "" || strings.HasPrefix(o.Endpoint, "http://") {
 		if err := checkCredentials(ctx, cfg.Credentials); err != nil {
 			return nil, err
 		}
@@ -229,7 +228,7 @@ func targetClient(ctx context.Context, o Options, transport http.RoundTripper) (
 // checkCredentials retrieves credentials once, so that a run without any
 // fails before its first spec rather than in each.
 func checkCredentials(ctx context.Context, p aws.CredentialsProvider) error {
-	fix := "the SDK's default chain looks at AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE and ~/.aws (for SSO run `aws sso login`), web identity and the instance role; a Bedrock API key goes in " + BearerTokenEnv + "; offline, use CACHECASCADE_MODE=replay"
+	fix := "the SDK's default chain looks at AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE and ~/.aws (for SSO run `aws sso login`), web identity and the instance role; a Bedrock API key goes in " + env.BearerToken + "; offline, use " + env.Mode + "=replay"
 	if p == nil {
 		return &TargetError{Problem: "no AWS credentials", Fix: fix}
 	}

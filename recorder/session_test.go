@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"gopkg.in/dnaeon/go-vcr.v2/cassette"
 
+	"github.com/cachecascade/cachecascade/internal/env"
 	"github.com/cachecascade/cachecascade/recorder"
 )
 
@@ -307,7 +308,7 @@ func TestModes(t *testing.T) {
 	if _, err := recorder.ParseMode("replay-or-record"); err == nil || !strings.Contains(err.Error(), "CACHECASCADE_MODE") {
 		t.Errorf("ParseMode of an unknown mode: %v", err)
 	}
-	t.Setenv(recorder.ModeEnv, "live")
+	t.Setenv(env.Mode, "live")
 	if m, _ := recorder.ModeFromEnv(); m != recorder.Live || !m.CallsTarget() || recorder.Replay.CallsTarget() {
 		t.Errorf("ModeFromEnv = %q", m)
 	}
@@ -349,7 +350,7 @@ func TestTargetErrors(t *testing.T) {
 		isolateAWS(t)
 		t.Setenv("AWS_ACCESS_KEY_ID", "")
 		t.Setenv("AWS_REGION", "us-east-1")
-		t.Setenv(recorder.BearerTokenEnv, "bedrock-api-key-fake")
+		t.Setenv(env.BearerToken, "bedrock-api-key-fake")
 		if _, err := recorder.Open(ctx, recorder.Options{Mode: recorder.Live}); err != nil {
 			t.Errorf("Open with a bearer token: %v", err)
 		}
@@ -359,7 +360,7 @@ func TestTargetErrors(t *testing.T) {
 func TestLiveHonoursEndpointEnvironment(t *testing.T) {
 	fakeAWS(t, "")
 	f, srv := serve(t)
-	t.Setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", srv.URL)
+	t.Setenv(env.Endpoint, srv.URL)
 	s, err := recorder.Open(context.Background(), recorder.Options{Mode: recorder.Live})
 	if err != nil {
 		t.Fatal(err)

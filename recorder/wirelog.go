@@ -4,14 +4,20 @@ import (
 	"encoding/json"
 	"os"
 	"sync"
+
+	"github.com/cachecascade/cachecascade/internal/env"
 )
 
-// WireLogEnv names a file to which replay appends one JSON line per request
-// the SDK sent (a WireLogEntry): the exact body and the interaction it was
-// served from, or the nearest one when it missed. Unset, nothing is logged.
+// WireLogEnv is env.WireLog, the variable naming a file to which replay
+// appends one JSON line per request the SDK sent (a WireLogEntry): the
+// exact body and the interaction it was served from or, when it missed, the
+// interaction it should have matched. Unset, nothing is logged.
 // scripts/sdk-upgrade sets it to compare the bytes another SDK version
 // writes with the recorded ones, request by request.
-const WireLogEnv = "CACHECASCADE_WIRE_LOG"
+//
+// Deprecated: use env.WireLog; WireLogEnv stays until cmd/sdk-upgrade uses
+// env.WireLog.
+const WireLogEnv = env.WireLog
 
 // WireLogEntry is one line of the wire log.
 type WireLogEntry struct {
@@ -35,7 +41,7 @@ var wireLogMu sync.Mutex
 // logWire appends an entry to the wire log, if one is configured. Errors
 // are ignored: the log is a diagnostic and must not change replay.
 func (t *replayTransport) logWire(body []byte, interaction int, matched bool) {
-	path := os.Getenv(WireLogEnv)
+	path := os.Getenv(env.WireLog)
 	if path == "" {
 		return
 	}

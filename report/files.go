@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/cachecascade/cachecascade/internal/atomicfile"
+	"github.com/cachecascade/cachecascade/internal/env"
 )
 
 // The file names WriteFiles uses.
@@ -54,8 +55,8 @@ func WriteFiles(m Matrix, dir string) ([]string, error) {
 }
 
 // GitHubSummaryEnv is the environment variable GitHub Actions sets to the
-// file a step appends its Markdown summary to.
-const GitHubSummaryEnv = "GITHUB_STEP_SUMMARY"
+// file a step appends its Markdown summary to (env.GitHubStepSummary).
+const GitHubSummaryEnv = env.GitHubStepSummary
 
 // AppendGitHubSummary appends the matrix's Markdown, followed by a blank
 // line, to the file named by $GITHUB_STEP_SUMMARY. It does nothing and

@@ -53,6 +53,8 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/cachecascade/cachecascade/emulator"
+	// envvar, not env: childEnv's parameter env would hide the package.
+	envvar "github.com/cachecascade/cachecascade/internal/env"
 	"github.com/cachecascade/cachecascade/internal/modroot"
 )
 
@@ -171,9 +173,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mutation:", err)
 		status = max(status, 1)
 	}
-	if p := os.Getenv("GITHUB_STEP_SUMMARY"); p != "" {
+	if p := os.Getenv(envvar.GitHubStepSummary); p != "" {
 		if err := appendFile(p, md+"\n"); err != nil {
-			fmt.Fprintln(stderr, "mutation: GITHUB_STEP_SUMMARY:", err)
+			fmt.Fprintln(stderr, "mutation: "+envvar.GitHubStepSummary+":", err)
 		}
 	}
 	if ctx.Err() != nil {
@@ -278,9 +280,9 @@ func childEnv(env []string, t Target, reportDir string) []string {
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
 		switch {
-		case strings.HasPrefix(k, "CACHECASCADE_"), strings.HasPrefix(k, "AWS_ENDPOINT_URL"),
-			k == "AWS_BEARER_TOKEN_BEDROCK", k == "AWS_PROFILE", k == "AWS_DEFAULT_PROFILE",
-			k == "GITHUB_STEP_SUMMARY":
+		case strings.HasPrefix(k, envvar.Prefix), strings.HasPrefix(k, "AWS_ENDPOINT_URL"),
+			k == envvar.BearerToken, k == "AWS_PROFILE", k == "AWS_DEFAULT_PROFILE",
+			k == envvar.GitHubStepSummary:
 			continue
 		}
 		out = append(out, kv)
@@ -290,11 +292,11 @@ func childEnv(env []string, t Target, reportDir string) []string {
 		profiles = ""
 	}
 	return append(out,
-		"CACHECASCADE_MODE=live",
-		"CACHECASCADE_TARGET=emulator",
-		"CACHECASCADE_EMULATOR_PROFILES="+profiles,
-		"CACHECASCADE_QUIET=1",
-		"CACHECASCADE_REPORT_DIR="+reportDir,
+		envvar.Mode+"=live",
+		envvar.Target+"=emulator",
+		envvar.EmulatorProfiles+"="+profiles,
+		envvar.Quiet+"=1",
+		envvar.ReportDir+"="+reportDir,
 	)
 }
 

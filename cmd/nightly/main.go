@@ -74,6 +74,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cachecascade/cachecascade/internal/env"
 	"github.com/cachecascade/cachecascade/internal/modroot"
 	"github.com/cachecascade/cachecascade/report"
 )
@@ -88,18 +89,6 @@ const (
 
 // phaseDirs names each phase's report directory under reports/nightly/.
 var phaseDirs = map[string]string{PhaseReplay: "replay", PhaseLive: "live", PhaseRerecord: "rerecord", PhaseVerify: "verify"}
-
-// The environment the suites read (see suites/framework).
-const (
-	envMode      = "CACHECASCADE_MODE"
-	envTarget    = "CACHECASCADE_TARGET"
-	envProfiles  = "CACHECASCADE_EMULATOR_PROFILES"
-	envCassettes = "CACHECASCADE_CASSETTES"
-	envReports   = "CACHECASCADE_REPORT_DIR"
-	envQuiet     = "CACHECASCADE_QUIET"
-	envSummary   = "GITHUB_STEP_SUMMARY"
-	envBearer    = "AWS_BEARER_TOKEN_BEDROCK"
-)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -126,7 +115,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("nightly", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o options
-	fs.StringVar(&o.target, "target", os.Getenv(envTarget), "where live and record calls go: aws or emulator (default $"+envTarget+"; required)")
+	fs.StringVar(&o.target, "target", os.Getenv(env.Target), "where live and record calls go: aws or emulator (default $"+env.Target+"; required)")
 	fs.StringVar(&o.labelFilter, "label-filter", "", "Ginkgo label filter selecting the specs, such as '!slow'")
 	fs.StringVar(&o.profile, "profile", "", "emulator profile(s), comma-separated, to simulate a changed service (emulator only)")
 	fs.DurationVar(&o.timeout, "timeout", 4*time.Hour, "time limit of one phase")
@@ -154,7 +143,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case fs.NArg() > 0:
 		return usage("unexpected arguments %q", fs.Args())
 	case o.target == "":
-		return usage("say where live calls go: -target aws or -target emulator (or set %s)", envTarget)
+		return usage("say where live calls go: -target aws or -target emulator (or set %s)", env.Target)
 	case o.target != "aws" && o.target != "emulator":
 		return usage("-target %q: want aws or emulator", o.target)
 	case o.profile != "" && o.target != "emulator":
@@ -166,8 +155,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return usage("%v", err)
 	}
 	n := &nightly{options: o, root: root, suites: filepath.Join(root, "suites"), stderr: stderr}
-	n.cassettes = absPath(envOr(envCassettes, filepath.Join(root, "cassettes")))
-	n.reports = filepath.Join(absPath(envOr(envReports, filepath.Join(root, "reports"))), "nightly")
+	n.cassettes = absPath(envOr(env.Cassettes, filepath.Join(root, "cassettes")))
+	n.reports = filepath.Join(absPath(envOr(env.ReportDir, filepath.Join(root, "reports"))), "nightly")
 	if st, err := os.Stat(n.cassettes); err != nil || !st.IsDir() {
 		return usage("the cassette directory %s is missing", n.cassettes)
 	}
@@ -439,24 +428,24 @@ func describeArgs(args []string) string {
 // variables the program sets, and without the step summary (the program
 // writes its own).
 func (n *nightly) env(mode, reports string) []string {
-	drop := map[string]bool{envMode: true, envTarget: true, envProfiles: true, envCassettes: true, envReports: true, envQuiet: true, envSummary: true}
+	drop := map[string]bool{env.Mode: true, env.Target: true, env.EmulatorProfiles: true, env.Cassettes: true, env.ReportDir: true, env.Quiet: true, env.GitHubStepSummary: true}
 	if mode == "replay" {
-		drop[envBearer] = true // replay never uses credentials
+		drop[env.BearerToken] = true // replay never uses credentials
 	}
-	var env []string
+	var out []string
 	for _, kv := range os.Environ() {
 		if k, _, _ := strings.Cut(kv, "="); !drop[k] {
-			env = append(env, kv)
+			out = append(out, kv)
 		}
 	}
-	env = append(env, envMode+"="+mode, envCassettes+"="+n.cassettes, envReports+"="+reports, envQuiet+"=1")
+	out = append(out, env.Mode+"="+mode, env.Cassettes+"="+n.cassettes, env.ReportDir+"="+reports, env.Quiet+"=1")
 	if mode != "replay" {
-		env = append(env, envTarget+"="+n.target)
+		out = append(out, env.Target+"="+n.target)
 		if n.profile != "" {
-			env = append(env, envProfiles+"="+n.profile)
+			out = append(out, env.EmulatorProfiles+"="+n.profile)
 		}
 	}
-	return env
+	return out
 }
 
 func (n *nightly) describeTarget() string {
@@ -483,12 +472,12 @@ func (n *nightly) finish(stdout io.Writer) int {
 	if b, err := json.MarshalIndent(summaryJSON(n.sum), "", "  "); err == nil {
 		_ = os.WriteFile(filepath.Join(n.reports, "summary.json"), append(b, '\n'), 0o644)
 	}
-	if path := os.Getenv(envSummary); path != "" {
+	if path := os.Getenv(env.GitHubStepSummary); path != "" {
 		if f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
 			fmt.Fprint(f, md+"\n")
 			f.Close()
 		} else {
-			n.logf("appending to %s: %v", envSummary, err)
+			n.logf("appending to %s: %v", env.GitHubStepSummary, err)
 		}
 	}
 	n.logf("exit %d: %s (summary: %s)", n.sum.Exit, ExitMeaning(n.sum.Exit), filepath.Join(n.reports, "summary.md"))

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cachecascade/cachecascade/internal/env"
 	"github.com/cachecascade/cachecascade/recorder"
 	"github.com/cachecascade/cachecascade/report"
 )
@@ -359,7 +360,7 @@ func TestRestoreAll(t *testing.T) {
 }
 
 func TestFlags(t *testing.T) {
-	t.Setenv(envTarget, "")
+	t.Setenv(env.Target, "")
 	cases := []struct {
 		args []string
 		want string
