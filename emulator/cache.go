@@ -157,22 +157,46 @@ func (e *Emulator) applyCache(account string, spec *modelSpec, r *request, p pre
 	if e.fault(FaultSharedCacheAcrossAccounts) {
 		account = ""
 	}
-	key := func(b int) entryKey { return entryKey{account: account, model: spec.id, hash: p.hashes[b]} }
-	live := func(b int) (*entry, bool) {
-		k := key(b)
-		en, ok := e.entries[k]
-		if !ok {
-			return nil, false
-		}
-		if !e.fault(FaultTTLNeverExpires) && !now.Before(en.expires) {
-			delete(e.entries, k)
-			return nil, false
-		}
-		return en, true
-	}
+	s := cacheScope{e: e, account: account, model: spec.id, hashes: p.hashes, now: now}
+	read := e.longestLiveRead(s, spec, r)
+	return e.writeCheckpoints(s, spec, r, p, read)
+}
 
-	// Read: the longest live prefix at a checkpoint or, on a miss there, at
-	// an earlier block boundary within the model's look-back window.
+// cacheScope is where one request looks in the cache: its account and
+// model, its prefixes' hashes by block boundary, and the time it arrived.
+type cacheScope struct {
+	e       *Emulator
+	account string
+	model   string
+	hashes  [][32]byte
+	now     time.Time
+}
+
+// key returns the cache key of the prefix ending at block boundary b.
+func (s cacheScope) key(b int) entryKey {
+	return entryKey{account: s.account, model: s.model, hash: s.hashes[b]}
+}
+
+// live returns the entry for the prefix ending at block boundary b if it
+// has not expired; an expired entry is deleted on the way.
+func (s cacheScope) live(b int) (*entry, bool) {
+	k := s.key(b)
+	en, ok := s.e.entries[k]
+	if !ok {
+		return nil, false
+	}
+	if !s.e.fault(FaultTTLNeverExpires) && !s.now.Before(en.expires) {
+		delete(s.e.entries, k)
+		return nil, false
+	}
+	return en, true
+}
+
+// longestLiveRead returns the block boundary the request reads up to: the
+// longest live prefix at a checkpoint or, on a miss there, at an earlier
+// block boundary within the model's look-back window (0 when nothing is
+// read).
+func (e *Emulator) longestLiveRead(s cacheScope, spec *modelSpec, r *request) int {
 	read := 0
 	lookBack := spec.lookBack
 	if e.fault(FaultNoLookback) {
@@ -183,23 +207,29 @@ func (e *Emulator) applyCache(account string, spec *modelSpec, r *request, p pre
 		if b <= read {
 			continue
 		}
-		if _, ok := live(b); ok {
+		if _, ok := s.live(b); ok {
 			read = b
 			continue
 		}
 		for j := b - 1; j >= 1 && j >= b-lookBack && j > read; j-- {
-			if _, ok := live(j); ok {
+			if _, ok := s.live(j); ok {
 				read = j
 				break
 			}
 		}
 	}
+	return read
+}
 
+// writeCheckpoints refreshes the entries the request read up to boundary
+// read and writes an entry at every later eligible checkpoint, returning
+// the tokens read and written.
+func (e *Emulator) writeCheckpoints(s cacheScope, spec *modelSpec, r *request, p prefixInfo, read int) cacheResult {
 	res := cacheResult{read: p.tokens[read]}
 	refresh := !e.fault(FaultNoRefreshOnHit)
 	if read > 0 && refresh {
-		if en, ok := live(read); ok {
-			en.expires = now.Add(en.ttl)
+		if en, ok := s.live(read); ok {
+			en.expires = s.now.Add(en.ttl)
 		}
 	}
 	prev := read
@@ -210,8 +240,8 @@ func (e *Emulator) applyCache(account string, spec *modelSpec, r *request, p pre
 			// A prefix of what was read: it was used, so it is refreshed
 			// for its own TTL (a 5m checkpoint reading a 1h entry does not
 			// shorten it, nor a 1h checkpoint lengthen a 5m one unpaid).
-			if en, ok := live(b); ok && refresh {
-				en.expires = now.Add(en.ttl)
+			if en, ok := s.live(b); ok && refresh {
+				en.expires = s.now.Add(en.ttl)
 			}
 			continue
 		}
@@ -228,7 +258,7 @@ func (e *Emulator) applyCache(account string, spec *modelSpec, r *request, p pre
 			}
 			prev = b
 		}
-		e.store(key(b), &entry{expires: now.Add(ttl), ttl: ttl}, now)
+		e.store(s.key(b), &entry{expires: s.now.Add(ttl), ttl: ttl}, s.now)
 	}
 	return res
 }

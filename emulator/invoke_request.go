@@ -127,6 +127,30 @@ func decodeAnthropic(body []byte) (*request, *apiError) {
 	if !ok {
 		return nil, errValidation(msgMalformed)
 	}
+	if err := checkAnthropicKeys(top); err != nil {
+		return nil, err
+	}
+	r, err := decodeAnthropicSettings(top)
+	if err != nil {
+		return nil, err
+	}
+	// Tools, then system, then messages: the order the model reads them.
+	if err := r.addAnthropicTools(top); err != nil {
+		return nil, err
+	}
+	if err := r.addAnthropicSystem(top); err != nil {
+		return nil, err
+	}
+	if err := r.addAnthropicMessages(top); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// checkAnthropicKeys runs the schema's key checks on the top-level fields:
+// the first extraneous key in sorted order is refused, then the first
+// missing required key.
+func checkAnthropicKeys(top []field) *apiError {
 	keys := make([]string, 0, len(top))
 	for _, f := range top {
 		keys = append(keys, f.key)
@@ -134,14 +158,21 @@ func decodeAnthropic(body []byte) (*request, *apiError) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		if !anthropicKeys[k] {
-			return nil, errValidationf(msgExtraneousKey, k)
+			return errValidationf(msgExtraneousKey, k)
 		}
 	}
 	for _, k := range []string{"anthropic_version", "max_tokens", "messages"} {
 		if _, ok := lookup(top, k); !ok {
-			return nil, errValidationf(msgRequiredKey, k)
+			return errValidationf(msgRequiredKey, k)
 		}
 	}
+	return nil
+}
+
+// decodeAnthropicSettings checks anthropic_version and max_tokens and
+// starts the request with max_tokens and the fields that are part of the
+// cache key without being blocks (tool_choice, thinking).
+func decodeAnthropicSettings(top []field) (*request, *apiError) {
 	r := &request{}
 	raw, _ := lookup(top, "anthropic_version")
 	var version string
@@ -163,43 +194,90 @@ func decodeAnthropic(body []byte) (*request, *apiError) {
 	if raw, ok := lookup(top, "thinking"); ok {
 		r.extraFields = raw
 	}
+	return r, nil
+}
 
-	// Tools, then system, then messages: the order the model reads them.
-	if raw, ok := lookup(top, "tools"); ok {
-		var tools []json.RawMessage
-		if json.Unmarshal(raw, &tools) != nil {
-			return nil, errValidation(msgMalformed)
+// addAnthropicTools adds one block per tool of the tools field, if any;
+// every tool must be an object with a name.
+func (r *request) addAnthropicTools(top []field) *apiError {
+	raw, ok := lookup(top, "tools")
+	if !ok {
+		return nil
+	}
+	var tools []json.RawMessage
+	if json.Unmarshal(raw, &tools) != nil {
+		return errValidation(msgMalformed)
+	}
+	for i, t := range tools {
+		fields, ok := objectFields(t)
+		if !ok {
+			return errValidation(msgMalformed)
 		}
-		for i, t := range tools {
-			fields, ok := objectFields(t)
-			if !ok {
-				return nil, errValidation(msgMalformed)
-			}
-			if _, ok := lookup(fields, "name"); !ok {
-				return nil, errValidationf(msgModelErr, fmt.Sprintf(msgNoToolName, i))
-			}
-			if err := r.addAnthropicBlock(prefix.Tools, -1, "", i, fields, len(t)); err != nil {
-				return nil, err
-			}
+		if _, ok := lookup(fields, "name"); !ok {
+			return errValidationf(msgModelErr, fmt.Sprintf(msgNoToolName, i))
+		}
+		if err := r.addAnthropicBlock(prefix.Tools, -1, "", i, fields, len(t)); err != nil {
+			return err
 		}
 	}
-	if raw, ok := lookup(top, "system"); ok {
-		blocks, err := anthropicContent(raw)
+	return nil
+}
+
+// addAnthropicSystem adds the blocks of the system field, if any: one for a
+// plain string, one per element for an array.
+func (r *request) addAnthropicSystem(top []field) *apiError {
+	raw, ok := lookup(top, "system")
+	if !ok {
+		return nil
+	}
+	blocks, err := anthropicContent(raw)
+	if err != nil {
+		return err
+	}
+	for i, b := range blocks {
+		if err := r.addAnthropicContent(prefix.System, -1, "", i, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// anthropicInputMessage is one element of the messages field as received.
+type anthropicInputMessage struct {
+	Role    string          `json:"role"`
+	Content json.RawMessage `json:"content"`
+}
+
+// addAnthropicMessages adds the content blocks of every message, in order,
+// once the messages field has been decoded and its roles checked; only a
+// final assistant message may be empty.
+func (r *request) addAnthropicMessages(top []field) *apiError {
+	msgs, err := anthropicMessages(top)
+	if err != nil {
+		return err
+	}
+	for i, m := range msgs {
+		blocks, err := anthropicContent(m.Content)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		for i, b := range blocks {
-			if err := r.addAnthropicContent(prefix.System, -1, "", i, b); err != nil {
-				return nil, err
+		if len(blocks) == 0 && !(i == len(msgs)-1 && m.Role == "assistant") {
+			return errValidationf(msgModelErr, fmt.Sprintf(msgEmptyMessage, i))
+		}
+		for j, b := range blocks {
+			if err := r.addAnthropicContent(prefix.Messages, i, m.Role, j, b); err != nil {
+				return err
 			}
 		}
 	}
+	return nil
+}
 
-	raw, _ = lookup(top, "messages")
-	var msgs []struct {
-		Role    string          `json:"role"`
-		Content json.RawMessage `json:"content"`
-	}
+// anthropicMessages decodes the messages field and checks its roles: at
+// least one message, each from the user or the assistant, the user first.
+func anthropicMessages(top []field) ([]anthropicInputMessage, *apiError) {
+	raw, _ := lookup(top, "messages")
+	var msgs []anthropicInputMessage
 	if json.Unmarshal(raw, &msgs) != nil {
 		return nil, errValidation(msgMalformed)
 	}
@@ -214,21 +292,7 @@ func decodeAnthropic(body []byte) (*request, *apiError) {
 	if msgs[0].Role != "user" {
 		return nil, errValidationf(msgModelErr, msgFirstUserAnth)
 	}
-	for i, m := range msgs {
-		blocks, err := anthropicContent(m.Content)
-		if err != nil {
-			return nil, err
-		}
-		if len(blocks) == 0 && !(i == len(msgs)-1 && m.Role == "assistant") {
-			return nil, errValidationf(msgModelErr, fmt.Sprintf(msgEmptyMessage, i))
-		}
-		for j, b := range blocks {
-			if err := r.addAnthropicContent(prefix.Messages, i, m.Role, j, b); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return r, nil
+	return msgs, nil
 }
 
 // anthropicContent returns the blocks of a content value: a plain string is

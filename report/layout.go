@@ -106,32 +106,97 @@ func (m Matrix) layout() view {
 	v.Meta = m.meta()
 	v.HasOthers = v.Summary.Other > 0
 
-	models, modelIndex := m.modelOrder()
-	strategies, strategyIndex := m.strategyOrder()
-	label := func(r Row) string {
-		if r.Model == "" {
-			return "—"
+	o := m.tableOrder()
+	apis := m.apis()
+	v.MultiAPI = len(apis) > 1
+
+	// The main table: cascade rows with both a model and a strategy.
+	cascade, strays := splitCascade(m.Rows)
+	for _, api := range apis {
+		if t := o.cascadeTable(api, cascade); len(t.Models) > 0 {
+			v.Main = append(v.Main, t)
 		}
-		if i, ok := modelIndex[r.Model]; ok && models[i].Name != "" {
-			return models[i].Name
-		}
-		if r.ModelName != "" {
-			return r.ModelName
-		}
-		return r.Model
+	}
+	v.Strays = o.compactTable(AreaCascade, "Other cascade specs", strays)
+	byArea, areas := otherAreas(m.Rows)
+	for _, a := range areas {
+		v.Areas = append(v.Areas, o.compactTable(a, areaHeading(a), byArea[a]))
 	}
 
+	// Problems, in the order the tables show them.
+	var groups [][]Row
+	for _, api := range apis {
+		groups = append(groups, rowsOfAPI(cascade, api))
+	}
+	groups = append(groups, strays)
+	for _, a := range areas {
+		groups = append(groups, byArea[a])
+	}
+	v.Problems = o.problems(groups)
+	return v
+}
+
+// tableOrder is the order the tables follow: the models and the strategy
+// columns, each with its index by key.
+type tableOrder struct {
+	models        []ModelInfo
+	modelIndex    map[string]int
+	strategies    []string
+	strategyIndex map[string]int
+}
+
+// tableOrder returns the model and strategy order of m's tables.
+func (m Matrix) tableOrder() tableOrder {
+	var o tableOrder
+	o.models, o.modelIndex = m.modelOrder()
+	o.strategies, o.strategyIndex = m.strategyOrder()
+	return o
+}
+
+// label returns the name a table shows for r's model: the model list's
+// name, else the row's, else the key, and "—" for a row without a model.
+func (o tableOrder) label(r Row) string {
+	if r.Model == "" {
+		return "—"
+	}
+	if i, ok := o.modelIndex[r.Model]; ok && o.models[i].Name != "" {
+		return o.models[i].Name
+	}
+	if r.ModelName != "" {
+		return r.ModelName
+	}
+	return r.Model
+}
+
+// sortRows returns a copy of rows in the order inside an area: model
+// order, then strategy order, then the order the suites reported them.
+// Model-independent rows come first.
+func (o tableOrder) sortRows(rows []Row) []Row {
+	rows = slices.Clone(rows)
+	slices.SortStableFunc(rows, func(a, b Row) int {
+		return cmp.Or(
+			cmp.Compare(modelRank(a, o.modelIndex), modelRank(b, o.modelIndex)),
+			cmp.Compare(strategyRank(a, o.strategyIndex), strategyRank(b, o.strategyIndex)),
+		)
+	})
+	return rows
+}
+
+// apis returns the APIs the rows use, in order of first use.
+func (m Matrix) apis() []string {
 	var apis []string
 	for _, r := range m.Rows {
 		if !slices.Contains(apis, r.api()) {
 			apis = append(apis, r.api())
 		}
 	}
-	v.MultiAPI = len(apis) > 1
+	return apis
+}
 
-	// The main table: cascade rows with both a model and a strategy.
-	var cascade, strays []Row
-	for _, r := range m.Rows {
+// splitCascade returns the cascade area's rows, those with both a model and
+// a strategy (the main table's) apart from the strays missing either.
+func splitCascade(rows []Row) (cascade, strays []Row) {
+	for _, r := range rows {
 		if r.Area != AreaCascade {
 			continue
 		}
@@ -141,74 +206,89 @@ func (m Matrix) layout() view {
 		}
 		cascade = append(cascade, r)
 	}
-	for _, api := range apis {
-		t := mainTable{API: api, Strategies: strategies}
-		for _, mi := range models {
-			line := mainRow{Model: mi, Cells: make([]cell, len(strategies))}
-			used := false
-			for _, r := range cascade {
-				if r.api() != api || r.Model != mi.Key {
-					continue
-				}
-				used = true
-				c := &line.Cells[strategyIndex[r.Strategy]]
-				c.Rows = append(c.Rows, r)
-				c.Read += r.CacheReadTokens
-				c.Write += r.CacheWriteTokens
-				if !slices.Contains(c.Outcomes, r.Outcome) {
-					c.Outcomes = append(c.Outcomes, r.Outcome)
-				}
-			}
-			if !used {
-				continue
-			}
-			if line.Model.Name == "" {
-				line.Model.Name = label(Row{Model: mi.Key, ModelName: firstName(cascade, mi.Key)})
-			}
-			for i := range line.Cells {
-				sortOutcomes(line.Cells[i].Outcomes)
-			}
-			t.Models = append(t.Models, line)
-			for _, c := range line.Cells {
-				for _, r := range c.Rows {
-					if strings.TrimSpace(r.Message) != "" && !isProblem(r.Outcome) {
-						t.Notes = append(t.Notes, problem{Row: r, ModelLabel: line.Model.Name})
-					}
-				}
-			}
-		}
-		if len(t.Models) > 0 {
-			v.Main = append(v.Main, t)
-		}
-	}
+	return cascade, strays
+}
 
-	// Order rows inside an area: model order, then strategy order, then
-	// the order the suites reported them. Model-independent rows first.
-	sortRows := func(rows []Row) []Row {
-		rows = slices.Clone(rows)
-		slices.SortStableFunc(rows, func(a, b Row) int {
-			return cmp.Or(
-				cmp.Compare(modelRank(a, modelIndex), modelRank(b, modelIndex)),
-				cmp.Compare(strategyRank(a, strategyIndex), strategyRank(b, strategyIndex)),
-			)
-		})
-		return rows
+// rowsOfAPI returns the rows on api, in order.
+func rowsOfAPI(rows []Row, api string) []Row {
+	var out []Row
+	for _, r := range rows {
+		if r.api() == api {
+			out = append(out, r)
+		}
 	}
-	makeTable := func(area, heading string, rows []Row) areaTable {
-		t := areaTable{Area: area, Heading: heading}
-		for _, r := range sortRows(rows) {
-			t.Rows = append(t.Rows, areaRow{Row: r, ModelLabel: label(r)})
-			if r.Strategy != "" {
-				t.HasStrategy = true
+	return out
+}
+
+// cascadeTable builds api's main table from the cascade rows: one line per
+// model with rows on api, and the notes of its cells.
+func (o tableOrder) cascadeTable(api string, cascade []Row) mainTable {
+	t := mainTable{API: api, Strategies: o.strategies}
+	for _, mi := range o.models {
+		line, used := o.cascadeLine(api, mi, cascade)
+		if !used {
+			continue
+		}
+		t.Models = append(t.Models, line)
+		for _, c := range line.Cells {
+			for _, r := range c.Rows {
+				if strings.TrimSpace(r.Message) != "" && !isProblem(r.Outcome) {
+					t.Notes = append(t.Notes, problem{Row: r, ModelLabel: line.Model.Name})
+				}
 			}
 		}
-		return t
 	}
-	v.Strays = makeTable(AreaCascade, "Other cascade specs", strays)
+	return t
+}
 
+// cascadeLine aggregates model mi's cascade rows on api into one cell per
+// strategy, outcomes worst first; used is false when mi has no such row.
+func (o tableOrder) cascadeLine(api string, mi ModelInfo, cascade []Row) (line mainRow, used bool) {
+	line = mainRow{Model: mi, Cells: make([]cell, len(o.strategies))}
+	for _, r := range cascade {
+		if r.api() != api || r.Model != mi.Key {
+			continue
+		}
+		used = true
+		c := &line.Cells[o.strategyIndex[r.Strategy]]
+		c.Rows = append(c.Rows, r)
+		c.Read += r.CacheReadTokens
+		c.Write += r.CacheWriteTokens
+		if !slices.Contains(c.Outcomes, r.Outcome) {
+			c.Outcomes = append(c.Outcomes, r.Outcome)
+		}
+	}
+	if !used {
+		return line, false
+	}
+	if line.Model.Name == "" {
+		line.Model.Name = o.label(Row{Model: mi.Key, ModelName: firstName(cascade, mi.Key)})
+	}
+	for i := range line.Cells {
+		sortOutcomes(line.Cells[i].Outcomes)
+	}
+	return line, true
+}
+
+// compactTable builds one area's compact table from its rows, sorted.
+func (o tableOrder) compactTable(area, heading string, rows []Row) areaTable {
+	t := areaTable{Area: area, Heading: heading}
+	for _, r := range o.sortRows(rows) {
+		t.Rows = append(t.Rows, areaRow{Row: r, ModelLabel: o.label(r)})
+		if r.Strategy != "" {
+			t.HasStrategy = true
+		}
+	}
+	return t
+}
+
+// otherAreas groups the rows outside the cascade area by area, returning
+// the groups and the areas in report order (known areas first, then the
+// others by name).
+func otherAreas(rows []Row) (map[string][]Row, []string) {
 	byArea := map[string][]Row{}
 	var areas []string
-	for _, r := range m.Rows {
+	for _, r := range rows {
 		if r.Area == AreaCascade {
 			continue
 		}
@@ -221,32 +301,21 @@ func (m Matrix) layout() view {
 		ia, ib := areaRank(a), areaRank(b)
 		return cmp.Or(cmp.Compare(ia, ib), strings.Compare(a, b))
 	})
-	for _, a := range areas {
-		v.Areas = append(v.Areas, makeTable(a, areaHeading(a), byArea[a]))
-	}
+	return byArea, areas
+}
 
-	// Problems, in the order the tables show them.
-	addProblems := func(rows []Row) {
-		for _, r := range rows {
+// problems lists the problem rows of each group, the group sorted as its
+// table shows it, group after group.
+func (o tableOrder) problems(groups [][]Row) []problem {
+	var out []problem
+	for _, rows := range groups {
+		for _, r := range o.sortRows(rows) {
 			if isProblem(r.Outcome) {
-				v.Problems = append(v.Problems, problem{Row: r, ModelLabel: label(r)})
+				out = append(out, problem{Row: r, ModelLabel: o.label(r)})
 			}
 		}
 	}
-	for _, api := range apis {
-		var rows []Row
-		for _, r := range cascade {
-			if r.api() == api {
-				rows = append(rows, r)
-			}
-		}
-		addProblems(sortRows(rows))
-	}
-	addProblems(sortRows(strays))
-	for _, a := range areas {
-		addProblems(sortRows(byArea[a]))
-	}
-	return v
+	return out
 }
 
 // isProblem reports whether rows with outcome o belong in the failures

@@ -115,24 +115,53 @@ func details(b *strings.Builder, e Evaluation, r Row) {
 	if len(r.Reasons) > 0 {
 		b.WriteString("\n")
 	}
-	if len(e.Plan.Set)+len(e.Plan.Drop) > 0 {
-		b.WriteString("Alternate go.mod:\n\n")
-		for _, ed := range e.Plan.Set {
-			was := ""
-			if ed.Was != "" && ed.Was != ed.Version {
-				was = " (project: " + ed.Was + ")"
-			}
-			fmt.Fprintf(b, "- set `%s@%s`%s: %s\n", ed.Path, ed.Version, was, ed.Why)
-		}
-		var dropped []string
-		for _, ed := range e.Plan.Drop {
-			dropped = append(dropped, "`"+strings.TrimPrefix(ed.Path, Core+"/")+"`")
-		}
-		if len(dropped) > 0 {
-			fmt.Fprintf(b, "- dropped %s: %s\n", strings.Join(dropped, ", "), e.Plan.Drop[0].Why)
-		}
-		b.WriteString("\n")
+	writePlan(b, e.Plan)
+	writeBuild(b, e)
+	if d := e.Determinism; d != nil {
+		writeDeterminism(b, d)
 	}
+	if w := e.Wire; w != nil {
+		writeWire(b, w)
+	}
+	if v := e.Verdicts; v != nil {
+		writeVerdicts(b, v)
+	}
+	if e.SuiteOutput != "" && (e.Verdicts == nil || len(e.Verdicts.Changed) > 0) {
+		b.WriteString("\nSuite output (tail):\n\n```\n" + e.SuiteOutput + "\n```\n")
+	}
+	if e.Err != "" {
+		fmt.Fprintf(b, "\nError: %s\n", e.Err)
+	}
+	b.WriteString("\n</details>\n")
+}
+
+// writePlan lists the alternate go.mod's changes: the modules set, then
+// those dropped; nothing when the plan changes nothing.
+func writePlan(b *strings.Builder, p Plan) {
+	if len(p.Set)+len(p.Drop) == 0 {
+		return
+	}
+	b.WriteString("Alternate go.mod:\n\n")
+	for _, ed := range p.Set {
+		was := ""
+		if ed.Was != "" && ed.Was != ed.Version {
+			was = " (project: " + ed.Was + ")"
+		}
+		fmt.Fprintf(b, "- set `%s@%s`%s: %s\n", ed.Path, ed.Version, was, ed.Why)
+	}
+	var dropped []string
+	for _, ed := range p.Drop {
+		dropped = append(dropped, "`"+strings.TrimPrefix(ed.Path, Core+"/")+"`")
+	}
+	if len(dropped) > 0 {
+		fmt.Fprintf(b, "- dropped %s: %s\n", strings.Join(dropped, ", "), p.Drop[0].Why)
+	}
+	b.WriteString("\n")
+}
+
+// writeBuild writes how the version built: the SDK modules selected, the
+// build tags it needed, and the compile errors without and with them.
+func writeBuild(b *strings.Builder, e Evaluation) {
 	if len(e.Modules) > 0 {
 		var ms []string
 		for _, m := range sortedKeys(e.Modules) {
@@ -149,68 +178,71 @@ func details(b *strings.Builder, e Evaluation, r Row) {
 	if len(e.BuildErrors) > 0 {
 		b.WriteString("\nBuild errors:\n\n```\n" + strings.Join(e.BuildErrors, "\n") + "\n```\n")
 	}
-	if d := e.Determinism; d != nil {
-		fmt.Fprintf(b, "\nDeterminism (%d builds each):\n\n", d.Builds)
-		for _, c := range append(d.Cases, d.Control) {
-			label := c.Name
-			if c.Name == d.Control.Name {
-				label += " (control: must vary harmlessly)"
-			}
-			fmt.Fprintf(b, "- %s: %d distinct", label, c.Distinct)
-			for i, f := range c.Varying {
-				if i == 4 {
-					fmt.Fprintf(b, "; and %d more", len(c.Varying)-4)
-					break
-				}
-				fmt.Fprintf(b, "; %s", f)
-			}
-			b.WriteString("\n")
+}
+
+// writeDeterminism writes the determinism check: each request's number of
+// distinct bodies and up to four varying fields, the control last.
+func writeDeterminism(b *strings.Builder, d *DeterminismReport) {
+	fmt.Fprintf(b, "\nDeterminism (%d builds each):\n\n", d.Builds)
+	for _, c := range append(d.Cases, d.Control) {
+		label := c.Name
+		if c.Name == d.Control.Name {
+			label += " (control: must vary harmlessly)"
 		}
-	}
-	if w := e.Wire; w != nil {
-		fmt.Fprintf(b, "\nWire vs cassettes: %d requests: %d identical, %d reordered, %d changed (%d replay misses, %d with nothing to compare); %d of %d recorded requests not replayed",
-			w.Requests, w.Identical, w.Reordered, w.Changed, w.Misses, w.Unpaired, w.NotReplayed, w.Recorded)
-		if len(w.NotReplayedIn) > 0 {
-			list := w.NotReplayedIn
-			more := ""
-			if len(list) > 6 {
-				more = fmt.Sprintf(" and %d more", len(list)-6)
-				list = list[:6]
-			}
-			fmt.Fprintf(b, " (in %s%s)", strings.Join(list, ", "), more)
-		}
-		b.WriteString(".\n")
-		for i, f := range w.Fields {
-			if i == 12 {
-				fmt.Fprintf(b, "- and %d more paths\n", len(w.Fields)-12)
+		fmt.Fprintf(b, "- %s: %d distinct", label, c.Distinct)
+		for i, f := range c.Varying {
+			if i == 4 {
+				fmt.Fprintf(b, "; and %d more", len(c.Varying)-4)
 				break
 			}
-			fmt.Fprintf(b, "- %s", f)
-			if f.Example != "" {
-				fmt.Fprintf(b, ": %s", strings.ReplaceAll(f.Example, "\n", " "))
-			}
-			b.WriteString("\n")
+			fmt.Fprintf(b, "; %s", f)
 		}
+		b.WriteString("\n")
 	}
-	if v := e.Verdicts; v != nil {
-		fmt.Fprintf(b, "\nVerdicts: %d specs, %d unchanged, %d not applicable, %d changed.\n", v.Specs, v.Unchanged, len(v.NotApplicable), len(v.Changed))
-		for i, c := range v.Changed {
-			if i == 15 {
-				fmt.Fprintf(b, "- and %d more\n", len(v.Changed)-15)
-				break
-			}
-			fmt.Fprintf(b, "- %s: %s → %s", c.Spec, c.Before, c.After)
-			if c.Message != "" {
-				fmt.Fprintf(b, ": %s", c.Message)
-			}
-			b.WriteString("\n")
+}
+
+// writeWire writes the comparison with the cassettes: the counts, up to six
+// cassettes with recorded requests not replayed, and up to twelve differing
+// paths with their examples.
+func writeWire(b *strings.Builder, w *WireSummary) {
+	fmt.Fprintf(b, "\nWire vs cassettes: %d requests: %d identical, %d reordered, %d changed (%d replay misses, %d with nothing to compare); %d of %d recorded requests not replayed",
+		w.Requests, w.Identical, w.Reordered, w.Changed, w.Misses, w.Unpaired, w.NotReplayed, w.Recorded)
+	if len(w.NotReplayedIn) > 0 {
+		list := w.NotReplayedIn
+		more := ""
+		if len(list) > 6 {
+			more = fmt.Sprintf(" and %d more", len(list)-6)
+			list = list[:6]
 		}
+		fmt.Fprintf(b, " (in %s%s)", strings.Join(list, ", "), more)
 	}
-	if e.SuiteOutput != "" && (e.Verdicts == nil || len(e.Verdicts.Changed) > 0) {
-		b.WriteString("\nSuite output (tail):\n\n```\n" + e.SuiteOutput + "\n```\n")
+	b.WriteString(".\n")
+	for i, f := range w.Fields {
+		if i == 12 {
+			fmt.Fprintf(b, "- and %d more paths\n", len(w.Fields)-12)
+			break
+		}
+		fmt.Fprintf(b, "- %s", f)
+		if f.Example != "" {
+			fmt.Fprintf(b, ": %s", strings.ReplaceAll(f.Example, "\n", " "))
+		}
+		b.WriteString("\n")
 	}
-	if e.Err != "" {
-		fmt.Fprintf(b, "\nError: %s\n", e.Err)
+}
+
+// writeVerdicts writes the verdict comparison: the counts, then up to
+// fifteen specs whose verdict changed.
+func writeVerdicts(b *strings.Builder, v *VerdictDiff) {
+	fmt.Fprintf(b, "\nVerdicts: %d specs, %d unchanged, %d not applicable, %d changed.\n", v.Specs, v.Unchanged, len(v.NotApplicable), len(v.Changed))
+	for i, c := range v.Changed {
+		if i == 15 {
+			fmt.Fprintf(b, "- and %d more\n", len(v.Changed)-15)
+			break
+		}
+		fmt.Fprintf(b, "- %s: %s → %s", c.Spec, c.Before, c.After)
+		if c.Message != "" {
+			fmt.Fprintf(b, ": %s", c.Message)
+		}
+		b.WriteString("\n")
 	}
-	b.WriteString("\n</details>\n")
 }

@@ -135,19 +135,36 @@ const maxPaths = 2
 // Classify turns an evaluation into its row.
 func Classify(e Evaluation) Row {
 	r := Row{Version: versionLabel(e), SDK: sdkLabel(e)}
-	bump := func(s Status, reason string) {
-		r.Status = max(r.Status, s)
-		r.Reasons = append(r.Reasons, reason)
-	}
 	na := "—"
 	r.Builds, r.Deterministic, r.Wire, r.Verdicts = na, na, na, na
+	if !r.classifyBuild(e) {
+		return r
+	}
+	r.classifyDeterminism(e)
+	if w := e.Wire; w != nil {
+		r.classifyWire(w)
+	}
+	if v := e.Verdicts; v != nil {
+		r.classifyVerdicts(v)
+	}
+	return r
+}
 
-	// Builds.
+// bump raises the row's status to at least s and records why.
+func (r *Row) bump(s Status, reason string) {
+	r.Status = max(r.Status, s)
+	r.Reasons = append(r.Reasons, reason)
+}
+
+// classifyBuild fills the Builds column. It reports false when the version
+// was not built (the tool failed first, or it does not compile), leaving
+// the other columns unreached.
+func (r *Row) classifyBuild(e Evaluation) bool {
 	switch {
 	case e.Err != "" && len(e.BuildErrors) == 0 && e.Determinism == nil && e.Verdicts == nil:
 		r.Builds = "⛔ " + clip(e.Err, 160)
-		bump(NotEvaluated, "the check failed: "+clip(e.Err, 160))
-		return r
+		r.bump(NotEvaluated, "the check failed: "+clip(e.Err, 160))
+		return false
 	case len(e.BuildErrors) > 0:
 		r.Builds = "❌ does not build: " + code(e.BuildErrors[0])
 		if n := len(e.BuildErrors) - 1; n > 0 {
@@ -156,8 +173,8 @@ func Classify(e Evaluation) Row {
 		if len(e.Tags) > 0 {
 			r.Builds += " with `-tags " + TagNames(e.Tags) + "`"
 		}
-		bump(NotEvaluated, "does not build")
-		return r
+		r.bump(NotEvaluated, "does not build")
+		return false
 	case len(e.Tags) > 0:
 		var eff []string
 		for _, t := range e.Tags {
@@ -169,75 +186,83 @@ func Classify(e Evaluation) Row {
 	}
 	if len(e.NotPinned) > 0 {
 		r.Builds += "; ⛔ not pinned: " + strings.Join(e.NotPinned, ", ")
-		bump(NotEvaluated, "minimal version selection moved "+strings.Join(e.NotPinned, ", ")+": not evaluated as an application pinned to this release")
+		r.bump(NotEvaluated, "minimal version selection moved "+strings.Join(e.NotPinned, ", ")+": not evaluated as an application pinned to this release")
 	}
+	return true
+}
 
-	// Determinism.
-	if d := e.Determinism; d != nil {
-		varying := d.Varying()
-		switch {
-		case d.Deterministic():
-			r.Deterministic = fmt.Sprintf("✅ %d requests × %d builds: 1 body each", len(d.Cases), d.Builds)
-		case d.CacheAffecting():
-			r.Deterministic = fmt.Sprintf("❌ up to %d/%d distinct bodies; varies: %s", d.MaxDistinct(), d.Builds, pathList(varying, true))
-			bump(CacheAffecting, "serialization is nondeterministic in prompt-bearing fields: "+pathList(varying, true))
-			if knownMapOrder(d, varying) {
-				r.Reasons = append(r.Reasons, "known cause: smithy-go before v1.23.0 writes document types built from Go maps (the tool schemas) in random key order, so every request writes a new tools prefix and cache reads silently miss; fixed by smithy-go v1.23.0 (\"Sort map keys in JSON Document types\"), which bedrockruntime v1.37.2 requires")
-			}
-		default:
-			r.Deterministic = fmt.Sprintf("⚠️ varies only in fields that do not affect caching: %s", pathList(varying, false))
-			bump(Warn, "nondeterministic fields that do not affect caching")
+// classifyDeterminism fills the Deterministic column from the determinism
+// report or, when the check did not get that far, from the tool's error.
+func (r *Row) classifyDeterminism(e Evaluation) {
+	d := e.Determinism
+	if d == nil {
+		if e.Err != "" {
+			r.Deterministic = "⛔ " + clip(e.Err, 120)
+			r.bump(NotEvaluated, "the check failed: "+clip(e.Err, 160))
 		}
-		if !d.ControlOK() {
-			r.Deterministic += "; ⛔ detector self-check failed (requestMetadata control did not vary harmlessly)"
-			bump(NotEvaluated, "the determinism detector's self-check failed")
-		}
-	} else if e.Err != "" {
-		r.Deterministic = "⛔ " + clip(e.Err, 120)
-		bump(NotEvaluated, "the check failed: "+clip(e.Err, 160))
+		return
 	}
+	varying := d.Varying()
+	switch {
+	case d.Deterministic():
+		r.Deterministic = fmt.Sprintf("✅ %d requests × %d builds: 1 body each", len(d.Cases), d.Builds)
+	case d.CacheAffecting():
+		r.Deterministic = fmt.Sprintf("❌ up to %d/%d distinct bodies; varies: %s", d.MaxDistinct(), d.Builds, pathList(varying, true))
+		r.bump(CacheAffecting, "serialization is nondeterministic in prompt-bearing fields: "+pathList(varying, true))
+		if knownMapOrder(d, varying) {
+			r.Reasons = append(r.Reasons, "known cause: smithy-go before v1.23.0 writes document types built from Go maps (the tool schemas) in random key order, so every request writes a new tools prefix and cache reads silently miss; fixed by smithy-go v1.23.0 (\"Sort map keys in JSON Document types\"), which bedrockruntime v1.37.2 requires")
+		}
+	default:
+		r.Deterministic = fmt.Sprintf("⚠️ varies only in fields that do not affect caching: %s", pathList(varying, false))
+		r.bump(Warn, "nondeterministic fields that do not affect caching")
+	}
+	if !d.ControlOK() {
+		r.Deterministic += "; ⛔ detector self-check failed (requestMetadata control did not vary harmlessly)"
+		r.bump(NotEvaluated, "the determinism detector's self-check failed")
+	}
+}
 
-	// Wire against the cassettes.
-	if w := e.Wire; w != nil {
-		var parts []string
-		switch {
-		case w.Requests == 0:
-			parts = append(parts, "⛔ no request reached the cassettes")
-			bump(NotEvaluated, "no request was compared with the cassettes")
-		case w.Changed > 0 && w.PromptChanged():
-			parts = append(parts, fmt.Sprintf("❌ %d/%d semantically changed: %s", w.Changed, w.Requests, pathList(w.Fields, true)))
-			bump(CacheAffecting, "prompt-bearing request bytes changed in value against the cassettes")
-		case w.Changed > 0:
-			parts = append(parts, fmt.Sprintf("⚠️ %d/%d changed outside the prompt: %s", w.Changed, w.Requests, pathList(w.Fields, false)))
-			bump(Warn, "request fields outside the prompt changed against the cassettes")
-		case w.Reordered > 0 && w.PromptReordered():
-			parts = append(parts, fmt.Sprintf("⚠️ %d/%d reordered, prompt-bearing: %s", w.Reordered, w.Requests, pathList(w.Fields, true)))
-			bump(Warn, "prompt-bearing keys are written in another order than recorded: cache entries written by the recording SDK miss once after rollout")
-		case w.Reordered > 0:
-			parts = append(parts, fmt.Sprintf("✅ %d identical, %d reordered (not cache-affecting: %s)", w.Identical, w.Reordered, pathList(w.Fields, false)))
-		default:
-			parts = append(parts, fmt.Sprintf("✅ %d/%d identical", w.Identical, w.Requests))
-		}
-		if w.NotReplayed > 0 {
-			parts = append(parts, fmt.Sprintf("%d recorded requests not replayed", w.NotReplayed))
-		}
-		r.Wire = strings.Join(parts, "; ")
+// classifyWire fills the Wire column from the comparison with the
+// cassettes.
+func (r *Row) classifyWire(w *WireSummary) {
+	var parts []string
+	switch {
+	case w.Requests == 0:
+		parts = append(parts, "⛔ no request reached the cassettes")
+		r.bump(NotEvaluated, "no request was compared with the cassettes")
+	case w.Changed > 0 && w.PromptChanged():
+		parts = append(parts, fmt.Sprintf("❌ %d/%d semantically changed: %s", w.Changed, w.Requests, pathList(w.Fields, true)))
+		r.bump(CacheAffecting, "prompt-bearing request bytes changed in value against the cassettes")
+	case w.Changed > 0:
+		parts = append(parts, fmt.Sprintf("⚠️ %d/%d changed outside the prompt: %s", w.Changed, w.Requests, pathList(w.Fields, false)))
+		r.bump(Warn, "request fields outside the prompt changed against the cassettes")
+	case w.Reordered > 0 && w.PromptReordered():
+		parts = append(parts, fmt.Sprintf("⚠️ %d/%d reordered, prompt-bearing: %s", w.Reordered, w.Requests, pathList(w.Fields, true)))
+		r.bump(Warn, "prompt-bearing keys are written in another order than recorded: cache entries written by the recording SDK miss once after rollout")
+	case w.Reordered > 0:
+		parts = append(parts, fmt.Sprintf("✅ %d identical, %d reordered (not cache-affecting: %s)", w.Identical, w.Reordered, pathList(w.Fields, false)))
+	default:
+		parts = append(parts, fmt.Sprintf("✅ %d/%d identical", w.Identical, w.Requests))
 	}
+	if w.NotReplayed > 0 {
+		parts = append(parts, fmt.Sprintf("%d recorded requests not replayed", w.NotReplayed))
+	}
+	r.Wire = strings.Join(parts, "; ")
+}
 
-	// Verdicts.
-	if v := e.Verdicts; v != nil {
-		switch {
-		case len(v.Changed) > 0:
-			r.Verdicts = fmt.Sprintf("❌ %d changed: %s", len(v.Changed), specList(v.Changed))
-			bump(CacheAffecting, fmt.Sprintf("%d specs changed verdict", len(v.Changed)))
-		default:
-			r.Verdicts = fmt.Sprintf("✅ %d unchanged", v.Unchanged)
-		}
-		if n := len(v.NotApplicable); n > 0 {
-			r.Verdicts += fmt.Sprintf(", %d not applicable", n)
-		}
+// classifyVerdicts fills the Verdicts column from the comparison of each
+// spec's outcome with the baseline's.
+func (r *Row) classifyVerdicts(v *VerdictDiff) {
+	switch {
+	case len(v.Changed) > 0:
+		r.Verdicts = fmt.Sprintf("❌ %d changed: %s", len(v.Changed), specList(v.Changed))
+		r.bump(CacheAffecting, fmt.Sprintf("%d specs changed verdict", len(v.Changed)))
+	default:
+		r.Verdicts = fmt.Sprintf("✅ %d unchanged", v.Unchanged)
 	}
-	return r
+	if n := len(v.NotApplicable); n > 0 {
+		r.Verdicts += fmt.Sprintf(", %d not applicable", n)
+	}
 }
 
 // knownMapOrder reports whether a nondeterminism looks like the known

@@ -48,86 +48,142 @@ func main() {
 
 // run serves until ctx is done.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bedrock-emulator", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	addr := fs.String("addr", "127.0.0.1:0", "listen address (port 0 picks a free port)")
-	faults := fs.String("fault", "", "comma-separated fault or benign profile names (see -list)")
-	ratio := fs.Float64("tokenizer-ratio", 0, "characters per token (0: the default of 4)")
-	threshold := fs.String("threshold", "cumulative", "minimum-size reading: cumulative or per-checkpoint")
-	clock := fs.String("clock", "wall", "base clock: wall (real time) or manual (moves only by /_emulator/clock/advance)")
-	maxEntries := fs.Int("max-entries", 0, "cap on cache entries (0: default)")
-	maxBody := fs.Int64("max-body-bytes", 0, "cap on request body size (0: default)")
-	useTLS := fs.Bool("tls", false, "serve HTTPS with a self-signed certificate (bearer-token clients need it)")
-	caOut := fs.String("ca-out", "", "with -tls, where to write the certificate (default: a temporary file)")
-	list := fs.Bool("list", false, "list the fault and benign profiles and exit")
-	if err := fs.Parse(args); err != nil {
+	cfg, err := parseFlags(args, stderr)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
-	if *list {
-		fmt.Fprintln(stdout, "fault profiles:")
-		for _, p := range emulator.Faults() {
-			fmt.Fprintf(stdout, "  %-32s %s\n", p.Name, p.Description)
-		}
-		fmt.Fprintln(stdout, "benign profiles:")
-		for _, p := range emulator.BenignProfiles() {
-			fmt.Fprintf(stdout, "  %-32s %s\n", p.Name, p.Description)
-		}
+	if cfg.list {
+		listProfiles(stdout)
 		return nil
 	}
-
-	opts := emulator.Options{CharsPerToken: *ratio, MaxEntries: *maxEntries, MaxBodyBytes: *maxBody}
-	for _, name := range strings.Split(*faults, ",") {
-		if name = strings.TrimSpace(name); name != "" {
-			opts.Profiles = append(opts.Profiles, name)
-		}
-	}
-	switch *threshold {
-	case "cumulative":
-		opts.Threshold = emulator.ThresholdCumulative
-	case "per-checkpoint":
-		opts.Threshold = emulator.ThresholdPerCheckpoint
-	default:
-		return fmt.Errorf("-threshold: want cumulative or per-checkpoint, got %q", *threshold)
-	}
-	switch *clock {
-	case "wall":
-		opts.Clock = emulator.WallClock()
-	case "manual":
-		opts.Clock = emulator.NewManualClock(emulator.DefaultStart)
-	default:
-		return fmt.Errorf("-clock: want wall or manual, got %q", *clock)
+	opts, err := emulatorOptions(cfg)
+	if err != nil {
+		return err
 	}
 
-	srv, err := emulator.StartServer(opts, emulator.ServerOptions{Addr: *addr, TLS: *useTLS})
+	srv, err := emulator.StartServer(opts, emulator.ServerOptions{Addr: cfg.addr, TLS: cfg.useTLS})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
 
 	fmt.Fprintf(stdout, "export AWS_ENDPOINT_URL_BEDROCK_RUNTIME=%s\n", srv.URL())
-	if *useTLS {
-		path := *caOut
-		if path == "" {
-			dir, err := os.MkdirTemp("", "bedrock-emulator-")
-			if err != nil {
-				return err
-			}
-			defer os.RemoveAll(dir)
-			path = filepath.Join(dir, "ca.pem")
-		}
-		if err := os.WriteFile(path, srv.CertPEM(), 0o600); err != nil {
+	if cfg.useTLS {
+		cleanup, err := exportCABundle(stdout, srv, cfg.caOut)
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "export AWS_CA_BUNDLE=%s\n", path)
+		defer cleanup()
 	}
 	if f, ok := stdout.(interface{ Sync() error }); ok {
 		_ = f.Sync()
 	}
 	fmt.Fprintf(stderr, "bedrock-emulator: serving %s (profiles %v, threshold %s, clock %s); admin: %s/_emulator/{clock,clock/advance?by=5m,reset,profiles,stats}\n",
-		srv.URL(), opts.Profiles, opts.Threshold, *clock, srv.URL())
+		srv.URL(), opts.Profiles, opts.Threshold, cfg.clock, srv.URL())
 	<-ctx.Done()
 	return nil
+}
+
+// flags holds the command line as parsed, before any of it is checked
+// against what the emulator accepts.
+type flags struct {
+	addr       string
+	faults     string
+	ratio      float64
+	threshold  string
+	clock      string
+	maxEntries int
+	maxBody    int64
+	useTLS     bool
+	caOut      string
+	list       bool
+}
+
+// parseFlags parses args, writing usage and flag errors to stderr, and
+// refuses positional arguments.
+func parseFlags(args []string, stderr io.Writer) (flags, error) {
+	var f flags
+	fs := flag.NewFlagSet("bedrock-emulator", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:0", "listen address (port 0 picks a free port)")
+	fs.StringVar(&f.faults, "fault", "", "comma-separated fault or benign profile names (see -list)")
+	fs.Float64Var(&f.ratio, "tokenizer-ratio", 0, "characters per token (0: the default of 4)")
+	fs.StringVar(&f.threshold, "threshold", "cumulative", "minimum-size reading: cumulative or per-checkpoint")
+	fs.StringVar(&f.clock, "clock", "wall", "base clock: wall (real time) or manual (moves only by /_emulator/clock/advance)")
+	fs.IntVar(&f.maxEntries, "max-entries", 0, "cap on cache entries (0: default)")
+	fs.Int64Var(&f.maxBody, "max-body-bytes", 0, "cap on request body size (0: default)")
+	fs.BoolVar(&f.useTLS, "tls", false, "serve HTTPS with a self-signed certificate (bearer-token clients need it)")
+	fs.StringVar(&f.caOut, "ca-out", "", "with -tls, where to write the certificate (default: a temporary file)")
+	fs.BoolVar(&f.list, "list", false, "list the fault and benign profiles and exit")
+	if err := fs.Parse(args); err != nil {
+		return flags{}, err
+	}
+	if fs.NArg() != 0 {
+		return flags{}, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	return f, nil
+}
+
+// listProfiles prints the fault and benign profiles with their
+// descriptions, as -list shows them.
+func listProfiles(stdout io.Writer) {
+	fmt.Fprintln(stdout, "fault profiles:")
+	for _, p := range emulator.Faults() {
+		fmt.Fprintf(stdout, "  %-32s %s\n", p.Name, p.Description)
+	}
+	fmt.Fprintln(stdout, "benign profiles:")
+	for _, p := range emulator.BenignProfiles() {
+		fmt.Fprintf(stdout, "  %-32s %s\n", p.Name, p.Description)
+	}
+}
+
+// emulatorOptions turns the flags into the emulator's options, refusing a
+// -threshold or -clock it does not know.
+func emulatorOptions(f flags) (emulator.Options, error) {
+	opts := emulator.Options{CharsPerToken: f.ratio, MaxEntries: f.maxEntries, MaxBodyBytes: f.maxBody}
+	for _, name := range strings.Split(f.faults, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			opts.Profiles = append(opts.Profiles, name)
+		}
+	}
+	switch f.threshold {
+	case "cumulative":
+		opts.Threshold = emulator.ThresholdCumulative
+	case "per-checkpoint":
+		opts.Threshold = emulator.ThresholdPerCheckpoint
+	default:
+		return emulator.Options{}, fmt.Errorf("-threshold: want cumulative or per-checkpoint, got %q", f.threshold)
+	}
+	switch f.clock {
+	case "wall":
+		opts.Clock = emulator.WallClock()
+	case "manual":
+		opts.Clock = emulator.NewManualClock(emulator.DefaultStart)
+	default:
+		return emulator.Options{}, fmt.Errorf("-clock: want wall or manual, got %q", f.clock)
+	}
+	return opts, nil
+}
+
+// exportCABundle writes the server's certificate to caOut, or to a
+// temporary file when caOut is empty, and prints the AWS_CA_BUNDLE line
+// naming it. The returned cleanup removes the temporary file; call it when
+// the server stops.
+func exportCABundle(stdout io.Writer, srv *emulator.Server, caOut string) (cleanup func(), err error) {
+	cleanup = func() {}
+	path := caOut
+	if path == "" {
+		dir, err := os.MkdirTemp("", "bedrock-emulator-")
+		if err != nil {
+			return nil, err
+		}
+		cleanup = func() { os.RemoveAll(dir) }
+		path = filepath.Join(dir, "ca.pem")
+	}
+	if err := os.WriteFile(path, srv.CertPEM(), 0o600); err != nil {
+		cleanup()
+		return nil, err
+	}
+	fmt.Fprintf(stdout, "export AWS_CA_BUNDLE=%s\n", path)
+	return cleanup, nil
 }
