@@ -6,14 +6,8 @@ import (
 	"sort"
 
 	"github.com/cachecascade/cachecascade/report"
+	"github.com/cachecascade/cachecascade/verdict"
 )
-
-// TokenNoisePerCall is how far a spec's cache read or write total may move
-// between two runs, per call, without counting as a difference: the real
-// service once moved a caching boundary by one token between days (write
-// 1503, then read 1504), tokenizer noise rather than a change. It is the
-// same tolerance the suites allow between runs (verdict.BetweenRuns).
-const TokenNoisePerCall = 1
 
 // Change is a spec whose live result differs from its replay.
 type Change struct {
@@ -27,8 +21,8 @@ type Change struct {
 
 // Differences returns how two rows of the same spec differ, or nothing
 // when they agree: the outcome, the number of calls, or the cache read or
-// write totals beyond TokenNoisePerCall per call (of the larger call
-// count).
+// write totals beyond the noise the suites allow between runs
+// (verdict.BetweenRuns) on each call, of the larger call count.
 func Differences(a, b report.Row) []string {
 	var out []string
 	if a.Outcome != b.Outcome {
@@ -37,25 +31,27 @@ func Differences(a, b report.Row) []string {
 	if a.Calls != b.Calls {
 		out = append(out, fmt.Sprintf("calls %d → %d", a.Calls, b.Calls))
 	}
-	tol := max(a.Calls, b.Calls) * TokenNoisePerCall
-	if d := b.CacheReadTokens - a.CacheReadTokens; abs(d) > tol {
-		out = append(out, fmt.Sprintf("read %d → %d (%+d)", a.CacheReadTokens, b.CacheReadTokens, d))
+	tol := betweenRuns(max(a.Calls, b.Calls))
+	if !tol.Same(a.CacheReadTokens, b.CacheReadTokens) {
+		out = append(out, fmt.Sprintf("read %d → %d (%+d)", a.CacheReadTokens, b.CacheReadTokens, b.CacheReadTokens-a.CacheReadTokens))
 	}
-	if d := b.CacheWriteTokens - a.CacheWriteTokens; abs(d) > tol {
-		out = append(out, fmt.Sprintf("write %d → %d (%+d)", a.CacheWriteTokens, b.CacheWriteTokens, d))
+	if !tol.Same(a.CacheWriteTokens, b.CacheWriteTokens) {
+		out = append(out, fmt.Sprintf("write %d → %d (%+d)", a.CacheWriteTokens, b.CacheWriteTokens, b.CacheWriteTokens-a.CacheWriteTokens))
 	}
 	return out
 }
 
+// betweenRuns is verdict.BetweenRuns for a total over calls calls: each
+// call may move by the absolute allowance, and the relative one applies to
+// the total as it does to each call's share. The real service once moved a
+// caching boundary by one token between days (write 1503, then read 1504),
+// tokenizer noise rather than a change.
+func betweenRuns(calls int) verdict.Tolerance {
+	return verdict.Tolerance{Absolute: calls * verdict.BetweenRuns.Absolute, Relative: verdict.BetweenRuns.Relative}
+}
+
 // Same reports whether two rows of a spec agree (see Differences).
 func Same(a, b report.Row) bool { return len(Differences(a, b)) == 0 }
-
-func abs(n int) int {
-	if n < 0 {
-		return -n
-	}
-	return n
-}
 
 // Diff compares the replay rows with the live rows, spec by spec, and
 // returns the specs that differ in the replay's order, and the specs only

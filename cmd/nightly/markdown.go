@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cachecascade/cachecascade/report"
+	"github.com/cachecascade/cachecascade/verdict"
 )
 
 // Phase is one run of the suites.
@@ -155,7 +156,7 @@ func (s Summary) Markdown() string {
 
 	if len(s.Results) > 0 {
 		fmt.Fprintf(&b, "## Differences (%d)\n\n", len(s.Results))
-		fmt.Fprintf(&b, "Cache read (R) and write (W) tokens are summed over the spec's calls; they differ when they move by more than %d token per call.\n\n", TokenNoisePerCall)
+		fmt.Fprintf(&b, "Cache read (R) and write (W) tokens are summed over the spec's calls; they differ when they move by more than %d token per call.\n\n", verdict.BetweenRuns.Absolute)
 		b.WriteString("| spec | replay (cassette) | live | re-recorded | replayed after | replay → live | classification |\n|---|---|---|---|---|---|---|\n")
 		for _, r := range s.Results {
 			class := "**" + string(r.Class) + "**"
