@@ -210,6 +210,8 @@ func Classify(c Change, e Evidence) Result {
 	return r
 }
 
+// verifyDetail says, in parentheses, how a replay differs from the row it
+// should have reproduced, or that it filed none.
 func verifyDetail(got *report.Row, want report.Row) string {
 	if got == nil {
 		return " (no result)"
@@ -217,6 +219,7 @@ func verifyDetail(got *report.Row, want report.Row) string {
 	return " (" + joinReasons(Differences(want, *got)) + ")"
 }
 
+// joinReasons joins reasons with "; ".
 func joinReasons(rs []string) string {
 	s := ""
 	for i, r := range rs {

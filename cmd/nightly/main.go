@@ -90,12 +90,14 @@ const (
 // phaseDirs names each phase's report directory under reports/nightly/.
 var phaseDirs = map[string]string{PhaseReplay: "replay", PhaseLive: "live", PhaseRerecord: "rerecord", PhaseVerify: "verify"}
 
+// main runs the program until it ends or Ctrl-C or SIGTERM interrupts it.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// options are the command line's settings.
 type options struct {
 	target, labelFilter, profile string
 	timeout                      time.Duration
@@ -111,10 +113,72 @@ type nightly struct {
 	sum                                           Summary
 }
 
+// run is the program: it reads the command line, prepares the run (the
+// report directory, the suites' test binary, the cassette backup), runs the
+// phases and writes the summary, and returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, code, ok := parseOptions(args, stderr)
+	if !ok {
+		return code
+	}
+	n, err := newNightly(o, stderr)
+	if err != nil {
+		return usageError(stderr, "%v", err)
+	}
+	tmp, err := os.MkdirTemp("", "cachecascade-nightly-")
+	if err != nil {
+		return usageError(stderr, "%v", err)
+	}
+	if o.keep {
+		fmt.Fprintf(stderr, "nightly: keeping %s\n", tmp)
+	} else {
+		defer os.RemoveAll(tmp)
+	}
+	n.bin, n.backup = filepath.Join(tmp, "suites.test"), filepath.Join(tmp, "cassettes")
+	if err := n.prepare(ctx); err != nil {
+		return usageError(stderr, "%v", err)
+	}
+	n.sum.Exit = n.do(ctx)
+	n.sum.Wall = time.Since(n.sum.Started)
+	return n.finish(stdout)
+}
+
+// usageError says on stderr why the program cannot run and returns
+// ExitUsage.
+func usageError(stderr io.Writer, format string, a ...any) int {
+	fmt.Fprintf(stderr, "nightly: "+format+"\n", a...)
+	return ExitUsage
+}
+
+// parseOptions reads the command line. When the run must not go on (-h, a
+// bad flag, a bad combination of flags) it has said why on stderr, and it
+// returns ok false with the exit status.
+func parseOptions(args []string, stderr io.Writer) (o options, code int, ok bool) {
+	fs := flagSet(&o, stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return o, 0, false
+		}
+		return o, ExitUsage, false
+	}
+	switch {
+	case fs.NArg() > 0:
+		return o, usageError(stderr, "unexpected arguments %q", fs.Args()), false
+	case o.target == "":
+		return o, usageError(stderr, "say where live calls go: -target aws or -target emulator (or set %s)", env.Target), false
+	case o.target != "aws" && o.target != "emulator":
+		return o, usageError(stderr, "-target %q: want aws or emulator", o.target), false
+	case o.profile != "" && o.target != "emulator":
+		return o, usageError(stderr, "-profile simulates a changed service with the emulator; it needs -target emulator"), false
+	}
+	return o, 0, true
+}
+
+// flagSet defines the program's flags, each stored into o, and a usage
+// message that lists the exit statuses.
+func flagSet(o *options, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("nightly", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var o options
 	fs.StringVar(&o.target, "target", os.Getenv(env.Target), "where live and record calls go: aws or emulator (default $"+env.Target+"; required)")
 	fs.StringVar(&o.labelFilter, "label-filter", "", "Ginkgo label filter selecting the specs, such as '!slow'")
 	fs.StringVar(&o.profile, "profile", "", "emulator profile(s), comma-separated, to simulate a changed service (emulator only)")
@@ -129,133 +193,159 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "  %3d  %s\n", c, ExitMeaning(c))
 		}
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return ExitUsage
-	}
-	usage := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "nightly: "+format+"\n", a...)
-		return ExitUsage
-	}
-	switch {
-	case fs.NArg() > 0:
-		return usage("unexpected arguments %q", fs.Args())
-	case o.target == "":
-		return usage("say where live calls go: -target aws or -target emulator (or set %s)", env.Target)
-	case o.target != "aws" && o.target != "emulator":
-		return usage("-target %q: want aws or emulator", o.target)
-	case o.profile != "" && o.target != "emulator":
-		return usage("-profile simulates a changed service with the emulator; it needs -target emulator")
-	}
+	return fs
+}
 
+// newNightly resolves the run's directories from the module root and the
+// environment, checks that the cassette directory exists and empties the
+// report directory reports/nightly/.
+func newNightly(o options, stderr io.Writer) (*nightly, error) {
 	root, err := modroot.Find()
 	if err != nil {
-		return usage("%v", err)
+		return nil, err
 	}
 	n := &nightly{options: o, root: root, suites: filepath.Join(root, "suites"), stderr: stderr}
 	n.cassettes = absPath(envOr(env.Cassettes, filepath.Join(root, "cassettes")))
 	n.reports = filepath.Join(absPath(envOr(env.ReportDir, filepath.Join(root, "reports"))), "nightly")
 	if st, err := os.Stat(n.cassettes); err != nil || !st.IsDir() {
-		return usage("the cassette directory %s is missing", n.cassettes)
+		return nil, fmt.Errorf("the cassette directory %s is missing", n.cassettes)
 	}
 	if err := os.RemoveAll(n.reports); err != nil {
-		return usage("%v", err)
+		return nil, err
 	}
 	if err := os.MkdirAll(n.reports, 0o755); err != nil {
-		return usage("%v", err)
+		return nil, err
 	}
-	tmp, err := os.MkdirTemp("", "cachecascade-nightly-")
-	if err != nil {
-		return usage("%v", err)
-	}
-	if o.keep {
-		fmt.Fprintf(stderr, "nightly: keeping %s\n", tmp)
-	} else {
-		defer os.RemoveAll(tmp)
-	}
-	n.bin, n.backup = filepath.Join(tmp, "suites.test"), filepath.Join(tmp, "cassettes")
+	return n, nil
+}
 
-	n.sum = Summary{Target: n.describeTarget(), LabelFilter: o.labelFilter, Started: time.Now()}
+// prepare starts the summary, builds the suites' test binary, backs up the
+// cassette directory and hashes it, the state every phase is checked
+// against.
+func (n *nightly) prepare(ctx context.Context) error {
+	n.sum = Summary{Target: n.describeTarget(), LabelFilter: n.labelFilter, Started: time.Now()}
 	n.logf("building the suites")
 	build := exec.CommandContext(ctx, "go", "test", "-c", "-o", n.bin, "./suites")
-	build.Dir, build.Stdout, build.Stderr = root, stderr, stderr
+	build.Dir, build.Stdout, build.Stderr = n.root, n.stderr, n.stderr
 	if err := build.Run(); err != nil {
-		return usage("building the suites (go test -c ./suites): %v", err)
+		return fmt.Errorf("building the suites (go test -c ./suites): %v", err)
 	}
 	n.logf("backing up %s to %s", n.cassettes, n.backup)
 	if err := copyTree(n.cassettes, n.backup); err != nil {
-		return usage("backing up the cassettes: %v", err)
+		return fmt.Errorf("backing up the cassettes: %v", err)
 	}
+	var err error
 	if n.before, err = hashTree(n.cassettes); err != nil {
-		return usage("reading the cassettes: %v", err)
+		return fmt.Errorf("reading the cassettes: %v", err)
 	}
-
-	n.sum.Exit = n.do(ctx)
-	n.sum.Wall = time.Since(n.sum.Started)
-	return n.finish(stdout)
+	return nil
 }
 
-// do runs the phases and returns the exit status.
+// do runs the phases and returns the exit status: replay and live, then,
+// for the specs that differ, re-record and the replay of what was
+// re-recorded, each difference classified and the cassettes that must not
+// stay put back.
 func (n *nightly) do(ctx context.Context) int {
-	sel := []string{}
-	if n.labelFilter != "" {
-		sel = append(sel, "-ginkgo.label-filter="+n.labelFilter)
-	}
-	replay := n.phase(ctx, PhaseReplay, "replay", sel)
-	if code, stop := n.guard(ctx, replay); stop {
+	replay, live, code, stop := n.replayAndLive(ctx)
+	if stop {
 		return code
 	}
-	if len(replay.Rows) == 0 {
-		n.problem("the selection runs no spec that files a result")
-		return ExitBroke
-	}
-	if f := (report.Matrix{Rows: replay.Rows}).Summary(); f.Fail+f.Inconclusive > 0 {
-		n.problem(fmt.Sprintf("%d specs fail in replay, from the cassettes as they are (scripts/verify fails too); they are compared like the rest", f.Fail+f.Inconclusive))
-	}
-	live := n.phase(ctx, PhaseLive, "live", sel)
-	if code, stop := n.guard(ctx, live); stop {
-		return code
-	}
-
-	changes, onlyReplay, onlyLive := Diff(replay.Rows, live.Rows)
-	n.sum.Compared = len(replay.Rows) - len(onlyReplay)
-	n.sum.NotCompared = append(onlyReplay, onlyLive...)
-	n.logf("%d of %d specs differ between replay and live", len(changes), n.sum.Compared)
+	changes := n.compare(replay, live)
 	if len(changes) == 0 {
 		n.sum.Phases = append(n.sum.Phases, Phase{Name: PhaseRerecord, Mode: "record"}, Phase{Name: PhaseVerify, Mode: "replay"})
 		return ExitSame
 	}
-
-	suite := suiteDescription(filepath.Join(replay.Dir, "ginkgo.json"))
-	var specs []string
-	for _, c := range changes {
-		specs = append(specs, c.Spec)
-	}
-	focus := FocusArgs(suite, specs)
-	rec := n.phase(ctx, PhaseRerecord, "record", focus)
-	if ctx.Err() != nil {
-		return n.interrupted()
-	}
-	after, err := hashTree(n.cassettes)
-	if err != nil {
-		n.problem("reading the cassettes after re-recording: " + err.Error())
-		return n.restoreAll()
-	}
-	rw, err := rewritten(n.backup, n.cassettes, n.before, after)
-	if err != nil {
-		n.problem("reading the manifests after re-recording: " + err.Error())
-		return n.restoreAll()
+	focus := FocusArgs(suiteDescription(filepath.Join(replay.Dir, "ginkgo.json")), specsOf(changes))
+	rec, rw, code, stop := n.rerecord(ctx, focus)
+	if stop {
+		return code
 	}
 	verify := n.phase(ctx, PhaseVerify, "replay", focus)
 	if ctx.Err() != nil {
 		return n.interrupted()
 	}
+	restore := n.classify(changes, rec, verify, rw)
+	return n.settle(restore, rw, rec.Crashed || verify.Crashed)
+}
 
+// replayAndLive runs the selected specs from the cassettes and then live,
+// each phase guarded (see guard). It says to stop, with the returned
+// status, when a phase crashed, changed the cassettes or was interrupted,
+// or when the replay filed no result at all.
+func (n *nightly) replayAndLive(ctx context.Context) (replay, live Phase, code int, stop bool) {
+	sel := []string{}
+	if n.labelFilter != "" {
+		sel = append(sel, "-ginkgo.label-filter="+n.labelFilter)
+	}
+	replay = n.phase(ctx, PhaseReplay, "replay", sel)
+	if code, stop := n.guard(ctx, replay); stop {
+		return replay, live, code, true
+	}
+	if len(replay.Rows) == 0 {
+		n.problem("the selection runs no spec that files a result")
+		return replay, live, ExitBroke, true
+	}
+	if f := (report.Matrix{Rows: replay.Rows}).Summary(); f.Fail+f.Inconclusive > 0 {
+		n.problem(fmt.Sprintf("%d specs fail in replay, from the cassettes as they are (scripts/verify fails too); they are compared like the rest", f.Fail+f.Inconclusive))
+	}
+	live = n.phase(ctx, PhaseLive, "live", sel)
+	if code, stop := n.guard(ctx, live); stop {
+		return replay, live, code, true
+	}
+	return replay, live, 0, false
+}
+
+// compare finds the specs whose live result differs from their replay, and
+// notes in the summary how many were compared and which specs only one of
+// the two runs filed.
+func (n *nightly) compare(replay, live Phase) []Change {
+	changes, onlyReplay, onlyLive := Diff(replay.Rows, live.Rows)
+	n.sum.Compared = len(replay.Rows) - len(onlyReplay)
+	n.sum.NotCompared = append(onlyReplay, onlyLive...)
+	n.logf("%d of %d specs differ between replay and live", len(changes), n.sum.Compared)
+	return changes
+}
+
+// specsOf returns the spec of each change, in order.
+func specsOf(changes []Change) []string {
+	var specs []string
+	for _, c := range changes {
+		specs = append(specs, c.Spec)
+	}
+	return specs
+}
+
+// rerecord runs the focused specs in record mode and returns the phase and
+// the cassettes it rewrote, per spec (see rewritten). On an interruption,
+// or when the cassettes or manifests cannot be read afterwards, it restores
+// the backup and says to stop with the returned status.
+func (n *nightly) rerecord(ctx context.Context, focus []string) (rec Phase, rw map[string][]string, code int, stop bool) {
+	rec = n.phase(ctx, PhaseRerecord, "record", focus)
+	if ctx.Err() != nil {
+		return rec, nil, n.interrupted(), true
+	}
+	after, err := hashTree(n.cassettes)
+	if err != nil {
+		n.problem("reading the cassettes after re-recording: " + err.Error())
+		return rec, nil, n.restoreAll(), true
+	}
+	rw, err = rewritten(n.backup, n.cassettes, n.before, after)
+	if err != nil {
+		n.problem("reading the manifests after re-recording: " + err.Error())
+		return rec, nil, n.restoreAll(), true
+	}
+	return rec, rw, 0, false
+}
+
+// classify files a Result for each change, from the re-record and the
+// replay after it, and returns the specs whose cassettes must be put back:
+// those not classified as a service change, all of them after a crashed
+// record or replay run (nothing it wrote is trusted; the manifest may not
+// name the new cassettes), and any spec the record run touched but did not
+// focus on.
+func (n *nightly) classify(changes []Change, rec, verify Phase, rw map[string][]string) (restore []string) {
 	recBy, verBy := index(rec.Rows), index(verify.Rows)
 	crashed := rec.Crashed || verify.Crashed
-	var restore []string
 	changed := map[string]bool{}
 	for _, c := range changes {
 		changed[c.Spec] = true
@@ -267,8 +357,6 @@ func (n *nightly) do(ctx context.Context) int {
 			e.Verify = &r
 		}
 		res := Classify(c, e)
-		// After a crashed record or replay run nothing it wrote is trusted
-		// (the manifest may not name the new cassettes): put back all.
 		if (res.Class != ServiceChanged || crashed) && e.Rewritten {
 			res.Restored = true
 			restore = append(restore, c.Spec)
@@ -281,6 +369,13 @@ func (n *nightly) do(ctx context.Context) int {
 			restore = append(restore, spec)
 		}
 	}
+	return restore
+}
+
+// settle puts back the cassettes of the specs to restore, records in the
+// summary what was restored and what stays re-recorded, and returns the
+// exit status. If restoring fails, it restores the whole backup.
+func (n *nightly) settle(restore []string, rw map[string][]string, crashed bool) int {
 	restored, err := restoreSpecs(n.backup, n.cassettes, restore, rw)
 	if err != nil {
 		n.problem("restoring cassettes: " + err.Error())
@@ -320,6 +415,8 @@ func (n *nightly) guard(ctx context.Context, p Phase) (int, bool) {
 	return 0, false
 }
 
+// interrupted notes the interruption, restores the whole cassette directory
+// from the backup and returns ExitInterrupted.
 func (n *nightly) interrupted() int {
 	n.problem("interrupted")
 	if err := restoreAll(n.backup, n.cassettes); err != nil {
@@ -331,6 +428,8 @@ func (n *nightly) interrupted() int {
 	return ExitInterrupted
 }
 
+// restoreAll restores the whole cassette directory from the backup, notes
+// it in the summary, and returns ExitBroke.
 func (n *nightly) restoreAll() int {
 	if err := restoreAll(n.backup, n.cassettes); err != nil {
 		n.problem("restoring the cassettes from " + n.backup + ": " + err.Error())
@@ -340,11 +439,13 @@ func (n *nightly) restoreAll() int {
 	return ExitBroke
 }
 
+// problem records a problem in the summary and logs it.
 func (n *nightly) problem(s string) {
 	n.sum.Problems = append(n.sum.Problems, s)
 	n.logf("%s", s)
 }
 
+// logf logs a line to standard error, prefixed "nightly: ".
 func (n *nightly) logf(format string, a ...any) {
 	fmt.Fprintf(n.stderr, "nightly: "+format+"\n", a...)
 }
@@ -414,6 +515,7 @@ func (n *nightly) phase(ctx context.Context, name, mode string, args []string) P
 	return p
 }
 
+// describeArgs says which specs a phase's arguments select, for the log.
 func describeArgs(args []string) string {
 	switch {
 	case len(args) == 0:
@@ -448,6 +550,7 @@ func (n *nightly) env(mode, reports string) []string {
 	return out
 }
 
+// describeTarget says where live and record calls go, for the summary.
 func (n *nightly) describeTarget() string {
 	if n.target == "emulator" {
 		if n.profile != "" {
@@ -525,6 +628,8 @@ func suiteDescription(path string) string {
 	return "cachecascade"
 }
 
+// envOr returns the value of the environment variable name, or def when it
+// is unset or empty.
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
@@ -532,6 +637,7 @@ func envOr(name, def string) string {
 	return def
 }
 
+// absPath returns p made absolute, or p itself when that fails.
 func absPath(p string) string {
 	if a, err := filepath.Abs(p); err == nil {
 		return a

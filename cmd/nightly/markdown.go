@@ -118,23 +118,41 @@ func (s Summary) Headline() string {
 // touched, the costs and the exit status with what every status means.
 func (s Summary) Markdown() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# cachecascade nightly: %s\n\n", s.Headline())
-	fmt.Fprintf(&b, "Target: **%s**", s.Target)
+	s.writeHeader(&b)
+	s.writePhases(&b)
+	s.writeProblems(&b)
+	s.writeDifferences(&b)
+	s.writeCassettes(&b)
+	s.writeNotCompared(&b)
+	s.writeCost(&b)
+	s.writeExit(&b)
+	return b.String()
+}
+
+// writeHeader writes the title with the headline, and the target, label
+// filter, start and wall time.
+func (s Summary) writeHeader(b *strings.Builder) {
+	fmt.Fprintf(b, "# cachecascade nightly: %s\n\n", s.Headline())
+	fmt.Fprintf(b, "Target: **%s**", s.Target)
 	if s.LabelFilter != "" {
-		fmt.Fprintf(&b, " · label filter `%s`", s.LabelFilter)
+		fmt.Fprintf(b, " · label filter `%s`", s.LabelFilter)
 	}
 	if !s.Started.IsZero() {
-		fmt.Fprintf(&b, " · started %s", s.Started.UTC().Format(time.RFC3339))
+		fmt.Fprintf(b, " · started %s", s.Started.UTC().Format(time.RFC3339))
 	}
 	if s.Wall > 0 {
-		fmt.Fprintf(&b, " · wall time %s", s.Wall.Round(100*time.Millisecond))
+		fmt.Fprintf(b, " · wall time %s", s.Wall.Round(100*time.Millisecond))
 	}
 	b.WriteString("\n\n")
+}
 
+// writePhases writes the table of phases: mode, specs, passed, failed,
+// exit status and time, or "not run".
+func (s Summary) writePhases(b *strings.Builder) {
 	b.WriteString("| phase | mode | specs | passed | failed | exit | time |\n|---|---|--:|--:|--:|--:|--:|\n")
 	for _, p := range s.Phases {
 		if !p.Ran {
-			fmt.Fprintf(&b, "| %s | %s | | | | not run | |\n", p.Name, p.Mode)
+			fmt.Fprintf(b, "| %s | %s | | | | not run | |\n", p.Name, p.Mode)
 			continue
 		}
 		sum := report.Matrix{Rows: p.Rows}.Summary()
@@ -142,82 +160,108 @@ func (s Summary) Markdown() string {
 		if p.Crashed {
 			exit += " (crashed)"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %s | %s |\n", p.Name, p.Mode, sum.Specs, sum.Pass+sum.ExpectedError, sum.Fail+sum.Inconclusive, exit, p.Duration.Round(100*time.Millisecond))
+		fmt.Fprintf(b, "| %s | %s | %d | %d | %d | %s | %s |\n", p.Name, p.Mode, sum.Specs, sum.Pass+sum.ExpectedError, sum.Fail+sum.Inconclusive, exit, p.Duration.Round(100*time.Millisecond))
 	}
 	b.WriteString("\n")
+}
 
-	if len(s.Problems) > 0 {
-		b.WriteString("**Problems**\n\n")
-		for _, p := range s.Problems {
-			fmt.Fprintf(&b, "- %s\n", cell(p))
-		}
-		b.WriteString("\n")
+// writeProblems lists the problems, if any.
+func (s Summary) writeProblems(b *strings.Builder) {
+	if len(s.Problems) == 0 {
+		return
 	}
+	b.WriteString("**Problems**\n\n")
+	for _, p := range s.Problems {
+		fmt.Fprintf(b, "- %s\n", cell(p))
+	}
+	b.WriteString("\n")
+}
 
-	if len(s.Results) > 0 {
-		fmt.Fprintf(&b, "## Differences (%d)\n\n", len(s.Results))
-		fmt.Fprintf(&b, "Cache read (R) and write (W) tokens are summed over the spec's calls; they differ when they move by more than %d token per call.\n\n", verdict.BetweenRuns.Absolute)
-		b.WriteString("| spec | replay (cassette) | live | re-recorded | replayed after | replay → live | classification |\n|---|---|---|---|---|---|---|\n")
-		for _, r := range s.Results {
-			class := "**" + string(r.Class) + "**"
-			if r.RuleBroken {
-				class += ", now fails"
-			}
-			if r.Restored {
-				class += ", old cassette restored"
-			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s: %s |\n",
-				cell(r.Spec), tally(&r.Replay), tally(&r.Live), tally(r.Rerecord), tally(r.Verify), cell(strings.Join(r.Reasons, "; ")), class, cell(r.Note))
-		}
-		b.WriteString("\n")
-		b.WriteString("**service changed**: re-recording reproduces the live result, so the service now answers differently from the cassette; " +
-			"its new cassette must replay the same. *Now fails*: the spec fails against the changed service, so it cannot be recorded " +
-			"(the recorder saves passing specs only) and keeps its old cassette: decide whether the service broke the rule, the rule changed, " +
-			"or the target refused the calls (throttling, model access; the live log says). " +
-			"**non-deterministic**: re-recording agrees with the old cassette (or with neither run): the service disagreed with itself; " +
-			"the old cassette is kept. **recording broke**: the record run failed or crashed, or the new cassette does not replay as " +
-			"recorded; the old cassette is restored.\n\n")
+// writeDifferences writes, when specs differ, one table row per differing
+// spec and what each class means.
+func (s Summary) writeDifferences(b *strings.Builder) {
+	if len(s.Results) == 0 {
+		return
 	}
+	fmt.Fprintf(b, "## Differences (%d)\n\n", len(s.Results))
+	fmt.Fprintf(b, "Cache read (R) and write (W) tokens are summed over the spec's calls; they differ when they move by more than %d token per call.\n\n", verdict.BetweenRuns.Absolute)
+	b.WriteString("| spec | replay (cassette) | live | re-recorded | replayed after | replay → live | classification |\n|---|---|---|---|---|---|---|\n")
+	for _, r := range s.Results {
+		class := "**" + string(r.Class) + "**"
+		if r.RuleBroken {
+			class += ", now fails"
+		}
+		if r.Restored {
+			class += ", old cassette restored"
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s: %s |\n",
+			cell(r.Spec), tally(&r.Replay), tally(&r.Live), tally(r.Rerecord), tally(r.Verify), cell(strings.Join(r.Reasons, "; ")), class, cell(r.Note))
+	}
+	b.WriteString("\n")
+	b.WriteString("**service changed**: re-recording reproduces the live result, so the service now answers differently from the cassette; " +
+		"its new cassette must replay the same. *Now fails*: the spec fails against the changed service, so it cannot be recorded " +
+		"(the recorder saves passing specs only) and keeps its old cassette: decide whether the service broke the rule, the rule changed, " +
+		"or the target refused the calls (throttling, model access; the live log says). " +
+		"**non-deterministic**: re-recording agrees with the old cassette (or with neither run): the service disagreed with itself; " +
+		"the old cassette is kept. **recording broke**: the record run failed or crashed, or the new cassette does not replay as " +
+		"recorded; the old cassette is restored.\n\n")
+}
+
+// writeCassettes lists the re-recorded cassettes to commit and the
+// cassettes restored from the backup.
+func (s Summary) writeCassettes(b *strings.Builder) {
 	if len(s.Rewritten) > 0 {
 		var paths []string
 		for _, ps := range s.Rewritten {
 			paths = append(paths, ps...)
 		}
 		sort.Strings(paths)
-		fmt.Fprintf(&b, "Re-recorded cassettes, to commit (%d):\n\n", len(paths))
+		fmt.Fprintf(b, "Re-recorded cassettes, to commit (%d):\n\n", len(paths))
 		for _, p := range paths {
-			fmt.Fprintf(&b, "- `cassettes/%s`\n", p)
+			fmt.Fprintf(b, "- `cassettes/%s`\n", p)
 		}
 		b.WriteString("\n")
 	}
 	if len(s.Restored) > 0 {
 		b.WriteString("Restored from the backup:\n\n")
 		for _, p := range s.Restored {
-			fmt.Fprintf(&b, "- `%s`\n", p)
+			fmt.Fprintf(b, "- `%s`\n", p)
 		}
 		b.WriteString("\n")
 	}
-	if len(s.NotCompared) > 0 {
-		fmt.Fprintf(&b, "<details><summary>Not compared: %d specs filed a result in only one of replay and live (such as specs skipped live)</summary>\n\n", len(s.NotCompared))
-		for _, spec := range s.NotCompared {
-			fmt.Fprintf(&b, "- %s\n", spec)
-		}
-		b.WriteString("\n</details>\n\n")
-	}
+}
 
+// writeNotCompared lists, folded, the specs only one of replay and live
+// filed.
+func (s Summary) writeNotCompared(b *strings.Builder) {
+	if len(s.NotCompared) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "<details><summary>Not compared: %d specs filed a result in only one of replay and live (such as specs skipped live)</summary>\n\n", len(s.NotCompared))
+	for _, spec := range s.NotCompared {
+		fmt.Fprintf(b, "- %s\n", spec)
+	}
+	b.WriteString("\n</details>\n\n")
+}
+
+// writeCost writes the estimated and the actual cost of the run's calls.
+func (s Summary) writeCost(b *strings.Builder) {
 	est, act, calls := s.Costs()
 	b.WriteString("## Cost\n\n| | USD |\n|---|--:|\n")
-	fmt.Fprintf(&b, "| estimated: the live run as the cassettes price it, plus re-recording the differing specs | %s |\n", usd(est))
-	fmt.Fprintf(&b, "| actual: live run and re-recording, %d calls | %s |\n\n", calls, usd(act))
+	fmt.Fprintf(b, "| estimated: the live run as the cassettes price it, plus re-recording the differing specs | %s |\n", usd(est))
+	fmt.Fprintf(b, "| actual: live run and re-recording, %d calls | %s |\n\n", calls, usd(act))
 	b.WriteString("Replays call nothing. Prices come from `matrix/catalog.json`; against the emulator they are what the same calls would cost on AWS.\n\n")
+}
 
-	fmt.Fprintf(&b, "## Exit status %d\n\n%s.\n\n", s.Exit, ExitMeaning(s.Exit))
+// writeExit writes the exit status, what it means, and, folded, what every
+// exit status means.
+func (s Summary) writeExit(b *strings.Builder) {
+	fmt.Fprintf(b, "## Exit status %d\n\n%s.\n\n", s.Exit, ExitMeaning(s.Exit))
 	b.WriteString("<details><summary>Exit statuses</summary>\n\n")
 	for _, c := range []int{ExitSame, ExitServiceChanged, ExitNonDeterministic, ExitBroke, ExitRuleBroken, ExitUsage, ExitInterrupted} {
-		fmt.Fprintf(&b, "- `%d`: %s\n", c, ExitMeaning(c))
+		fmt.Fprintf(b, "- `%d`: %s\n", c, ExitMeaning(c))
 	}
 	b.WriteString("\n</details>\n")
-	return b.String()
 }
 
 // tally renders one row's result in a table cell: the outcome, the cache
@@ -236,4 +280,5 @@ func cell(s string) string {
 	return strings.ReplaceAll(s, "\n", "<br>")
 }
 
+// usd formats an amount of US dollars to four decimals.
 func usd(v float64) string { return fmt.Sprintf("$%.4f", v) }

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cachecascade/cachecascade/recorder"
+	"github.com/cachecascade/cachecascade/report"
+)
+
+// fakeSuites is a stand-in for the suites' test binary: it files the rows
+// the test prepared for its phase (named by its report directory) and, in
+// record mode, rewrites the cassette and manifest it was given.
+const fakeSuites = `#!/bin/sh
+phase=$(basename "$CACHECASCADE_REPORT_DIR")
+cp "$FAKE_DIR/$phase.json" "$CACHECASCADE_REPORT_DIR/matrix.json" || exit 3
+if [ -f "$FAKE_DIR/$phase.touch" ]; then
+	cp "$FAKE_DIR/$phase.touch" "$CACHECASCADE_CASSETTES/cascade/m/a.yaml"
+	cp "$FAKE_DIR/$phase.manifest" "$CACHECASCADE_CASSETTES/manifest.json"
+fi
+exit 0
+`
+
+// doScenario is one run of the phases against fakeSuites.
+type doScenario struct {
+	rows    map[string][]report.Row // per phase directory: replay, live, rerecord, verify
+	touches map[string]bool         // phases that rewrite cascade/m/a.yaml and its manifest entry
+}
+
+// runDo prepares a cassette directory holding cascade/m/a.yaml and its
+// manifest, runs nightly.do with fakeSuites and returns the exit status,
+// the run and the cassette directory.
+func runDo(t *testing.T, sc doScenario) (int, *nightly, string) {
+	t.Helper()
+	dir, fake := t.TempDir(), t.TempDir()
+	cassettes := filepath.Join(dir, "cassettes")
+	writeFile(t, filepath.Join(cassettes, "cascade/m/a.yaml"), "a1")
+	writeFile(t, filepath.Join(cassettes, recorder.ManifestFile), testManifest)
+	for phase, rows := range sc.rows {
+		js, err := report.Matrix{Rows: rows}.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(fake, phase+".json"), string(js))
+		if sc.touches[phase] {
+			writeFile(t, filepath.Join(fake, phase+".touch"), "a2 from "+phase)
+			writeFile(t, filepath.Join(fake, phase+".manifest"), strings.Replace(testManifest, "2026-01-01T00:00:00Z", "2026-03-03T00:00:00Z", 1))
+		}
+	}
+	bin := filepath.Join(fake, "suites.test")
+	writeFile(t, bin, fakeSuites)
+	if err := os.Chmod(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("FAKE_DIR", fake)
+	n := &nightly{options: options{target: "emulator", timeout: time.Minute}, suites: dir, cassettes: cassettes,
+		reports: filepath.Join(dir, "reports"), backup: filepath.Join(dir, "backup"), bin: bin, stderr: &bytes.Buffer{}}
+	if err := copyTree(cassettes, n.backup); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	if n.before, err = hashTree(cassettes); err != nil {
+		t.Fatal(err)
+	}
+	return n.do(context.Background()), n, cassettes
+}
+
+func phaseNames(ps []Phase) string {
+	var out []string
+	for _, p := range ps {
+		s := p.Name
+		if !p.Ran {
+			s += " (not run)"
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, ", ")
+}
+
+// TestDoPhases runs the phases against a fake suites binary in each of the
+// ways a night can end, and checks the exit status, the phases run, the
+// classification and the cassettes left behind.
+func TestDoPhases(t *testing.T) {
+	const spec = "spec a"
+	old := row(spec, report.Pass, 2, 100, 100)
+	changed := row(spec, report.Pass, 2, 0, 200)
+	other := row("spec z", report.Pass, 1, 0, 0)
+
+	t.Run("nothing differs", func(t *testing.T) {
+		code, n, cassettes := runDo(t, doScenario{rows: map[string][]report.Row{"replay": {old, other}, "live": {old, other}}})
+		if code != ExitSame || phaseNames(n.sum.Phases) != "replay, live, re-record (not run), replay re-recorded (not run)" || n.sum.Compared != 2 {
+			t.Errorf("exit %d, phases %s, compared %d; problems %q", code, phaseNames(n.sum.Phases), n.sum.Compared, n.sum.Problems)
+		}
+		if readFile(t, filepath.Join(cassettes, "cascade/m/a.yaml")) != "a1" {
+			t.Error("a cassette changed")
+		}
+	})
+
+	t.Run("service changed", func(t *testing.T) {
+		code, n, cassettes := runDo(t, doScenario{
+			rows:    map[string][]report.Row{"replay": {old, other}, "live": {changed, other}, "rerecord": {changed}, "verify": {changed}},
+			touches: map[string]bool{"rerecord": true},
+		})
+		if code != ExitServiceChanged || len(n.sum.Results) != 1 || n.sum.Results[0].Class != ServiceChanged || n.sum.Results[0].Restored {
+			t.Fatalf("exit %d, results %+v, problems %q", code, n.sum.Results, n.sum.Problems)
+		}
+		if got := strings.Join(n.sum.Rewritten[spec], ","); got != "cascade/m/a.yaml" || len(n.sum.Restored) != 0 {
+			t.Errorf("rewritten %q, restored %q", got, n.sum.Restored)
+		}
+		if readFile(t, filepath.Join(cassettes, "cascade/m/a.yaml")) != "a2 from rerecord" {
+			t.Error("the re-recorded cassette was not kept")
+		}
+	})
+
+	t.Run("non-deterministic", func(t *testing.T) {
+		code, n, cassettes := runDo(t, doScenario{
+			rows:    map[string][]report.Row{"replay": {old}, "live": {changed}, "rerecord": {old}, "verify": {old}},
+			touches: map[string]bool{"rerecord": true},
+		})
+		if code != ExitNonDeterministic || len(n.sum.Results) != 1 || n.sum.Results[0].Class != NonDeterministic || !n.sum.Results[0].Restored {
+			t.Fatalf("exit %d, results %+v, problems %q", code, n.sum.Results, n.sum.Problems)
+		}
+		if readFile(t, filepath.Join(cassettes, "cascade/m/a.yaml")) != "a1" || readFile(t, filepath.Join(cassettes, recorder.ManifestFile)) != testManifest {
+			t.Error("the old cassette and its manifest entry were not put back byte for byte")
+		}
+		if strings.Join(n.sum.Restored, ",") != "cassettes/cascade/m/a.yaml" {
+			t.Errorf("restored %q", n.sum.Restored)
+		}
+	})
+
+	t.Run("replay changes a cassette", func(t *testing.T) {
+		code, n, cassettes := runDo(t, doScenario{
+			rows:    map[string][]report.Row{"replay": {old}, "live": {old}},
+			touches: map[string]bool{"replay": true},
+		})
+		if code != ExitBroke || phaseNames(n.sum.Phases) != "replay" || strings.Join(n.sum.Restored, ",") != "all cassettes" {
+			t.Errorf("exit %d, phases %s, restored %q", code, phaseNames(n.sum.Phases), n.sum.Restored)
+		}
+		if readFile(t, filepath.Join(cassettes, "cascade/m/a.yaml")) != "a1" || readFile(t, filepath.Join(cassettes, recorder.ManifestFile)) != testManifest {
+			t.Error("the cassettes were not restored")
+		}
+	})
+
+	t.Run("no result", func(t *testing.T) {
+		code, n, _ := runDo(t, doScenario{rows: map[string][]report.Row{"replay": nil}})
+		if code != ExitBroke || len(n.sum.Problems) != 1 || !strings.Contains(n.sum.Problems[0], "runs no spec") {
+			t.Errorf("exit %d, problems %q", code, n.sum.Problems)
+		}
+	})
+}
