@@ -153,3 +153,28 @@ func TestDoPhases(t *testing.T) {
 		}
 	})
 }
+
+// TestFailedRestoreKeepsBackup: when the cassettes cannot be restored from
+// the backup, the temporary directory holding it is not removed.
+func TestFailedRestoreKeepsBackup(t *testing.T) {
+	tmp := t.TempDir()
+	backup := filepath.Join(tmp, "cassettes")
+	writeFile(t, filepath.Join(backup, "a.yaml"), "old")
+	// Where the backup has a file, the cassettes have a non-empty
+	// directory, which no rename replaces: the restore fails.
+	cassettes := filepath.Join(t.TempDir(), "cassettes")
+	writeFile(t, filepath.Join(cassettes, "a.yaml", "x"), "")
+	n := &nightly{cassettes: cassettes, backup: backup, stderr: &bytes.Buffer{}}
+	if code := n.interrupted(); code != ExitInterrupted || !n.keep || len(n.sum.Restored) != 0 {
+		t.Fatalf("interrupted = %d, keep %v, restored %q, problems %q", code, n.keep, n.sum.Restored, n.sum.Problems)
+	}
+	n.removeTemp(tmp)
+	if readFile(t, filepath.Join(backup, "a.yaml")) != "old" {
+		t.Error("the backup was removed after a failed restore")
+	}
+	n.keep = false
+	n.removeTemp(tmp)
+	if _, err := os.Stat(tmp); !os.IsNotExist(err) {
+		t.Errorf("the temporary directory was kept without a reason: %v", err)
+	}
+}

@@ -131,9 +131,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if o.keep {
 		fmt.Fprintf(stderr, "nightly: keeping %s\n", tmp)
-	} else {
-		defer os.RemoveAll(tmp)
 	}
+	defer n.removeTemp(tmp)
 	n.bin, n.backup = filepath.Join(tmp, "suites.test"), filepath.Join(tmp, "cassettes")
 	if err := n.prepare(ctx); err != nil {
 		return usageError(stderr, "%v", err)
@@ -419,24 +418,36 @@ func (n *nightly) guard(ctx context.Context, p Phase) (int, bool) {
 // from the backup and returns ExitInterrupted.
 func (n *nightly) interrupted() int {
 	n.problem("interrupted")
-	if err := restoreAll(n.backup, n.cassettes); err != nil {
-		n.problem("restoring the cassettes from " + n.backup + ": " + err.Error())
-		n.keep = true
-	} else {
-		n.sum.Restored = append(n.sum.Restored, "all cassettes")
-	}
+	n.restoreBackup()
 	return ExitInterrupted
 }
 
-// restoreAll restores the whole cassette directory from the backup, notes
-// it in the summary, and returns ExitBroke.
+// restoreAll restores the whole cassette directory from the backup and
+// returns ExitBroke.
 func (n *nightly) restoreAll() int {
-	if err := restoreAll(n.backup, n.cassettes); err != nil {
-		n.problem("restoring the cassettes from " + n.backup + ": " + err.Error())
-	} else {
-		n.sum.Restored = append(n.sum.Restored, "all cassettes")
-	}
+	n.restoreBackup()
 	return ExitBroke
+}
+
+// restoreBackup makes the cassette directory what the backup holds and
+// notes it in the summary. When that fails it records the problem and
+// keeps the temporary directory, so that the backup, the only copy of the
+// old cassettes, survives the run.
+func (n *nightly) restoreBackup() {
+	if err := restoreAll(n.backup, n.cassettes); err != nil {
+		n.problem("restoring the cassettes from " + n.backup + ": " + err.Error() + "; the backup is kept")
+		n.keep = true
+		return
+	}
+	n.sum.Restored = append(n.sum.Restored, "all cassettes")
+}
+
+// removeTemp removes the temporary directory (test binary and cassette
+// backup) unless -keep was given or a restore from the backup failed.
+func (n *nightly) removeTemp(tmp string) {
+	if !n.keep {
+		os.RemoveAll(tmp)
+	}
 }
 
 // problem records a problem in the summary and logs it.
