@@ -25,15 +25,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"time"
-
-	"gopkg.in/dnaeon/go-vcr.v2/cassette"
 
 	"github.com/cachecascade/cachecascade/internal/modroot"
 	"github.com/cachecascade/cachecascade/recorder"
@@ -50,6 +46,7 @@ type config struct {
 	keep      bool
 	versions  []string
 	cassettes string
+	args      []string // the command line, for the report
 }
 
 // versionRE accepts what the command passes to the go command as a
@@ -57,31 +54,14 @@ type config struct {
 var versionRE = regexp.MustCompile(`^(latest|v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?)$`)
 
 func main() {
-	var c config
-	flag.StringVar(&c.out, "out", "reports/sdk-upgrade.md", "Markdown report (relative to the project root); empty: none")
-	flag.StringVar(&c.jsonOut, "json", "reports/sdk-upgrade.json", "JSON data (relative to the project root); empty: none")
-	flag.IntVar(&c.builds, "builds", 30, "serializations per fixture request in the determinism probe")
-	flag.BoolVar(&c.cold, "cold", false, "evaluate each version with a fresh, empty module cache (measures a cold download and build)")
-	flag.BoolVar(&c.keep, "keep", false, "keep the temporary directories (alternate go.mod, binaries, logs)")
-	render := flag.String("render", "", "render the Markdown from a JSON file an earlier run wrote, evaluating nothing")
-	flag.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: scripts/sdk-upgrade [flags] VERSION...   (bedrockruntime versions such as v1.37.1, or latest)\n")
-		flag.PrintDefaults()
-	}
-	flag.Parse()
-	c.versions = flag.Args()
-	if *render != "" {
-		os.Exit(renderOnly(*render, c.out))
-	}
-	if len(c.versions) == 0 {
-		flag.Usage()
+	c, render, err := parseArgs(os.Args[1:], os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		os.Exit(0)
+	case err != nil:
 		os.Exit(2)
-	}
-	for _, v := range c.versions {
-		if !versionRE.MatchString(v) {
-			fmt.Fprintf(os.Stderr, "sdk-upgrade: %q is not a version (want vX.Y.Z or latest)\n", v)
-			os.Exit(2)
-		}
+	case render != "":
+		os.Exit(renderOnly(os.Stdout, render, renderTarget(c.out)))
 	}
 	root, err := modroot.Find()
 	if err != nil {
@@ -90,19 +70,73 @@ func main() {
 	}
 	c.root = root
 	c.cassettes = filepath.Join(root, "cassettes")
-	os.Exit(run(context.Background(), c))
+	os.Exit(newRunner(c).run(context.Background(), os.Stdout))
 }
 
-func run(ctx context.Context, c config) int {
-	r := &runner{config: c, companions: map[string][]sdkcheck.Require{}}
-	s := sdkcheck.Summary{Command: "scripts/sdk-upgrade " + strings.Join(os.Args[1:], " ")}
-	if v, err := r.goOut(ctx, nil, "", "env", "GOVERSION"); err == nil {
-		s.GoVersion = strings.TrimSpace(v)
+// parseArgs parses the command line (without the program name) and reports
+// any problem on stderr, as the flag package does. It returns the
+// configuration and the -render file; when that is set, the versions are
+// neither required nor checked. The error is flag.ErrHelp for -h (exit 0)
+// and anything else for bad usage (exit 2).
+func parseArgs(args []string, stderr io.Writer) (c config, render string, err error) {
+	fs := flag.NewFlagSet("sdk-upgrade", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.out, "out", "reports/sdk-upgrade.md", "Markdown report (relative to the project root); empty: none")
+	fs.StringVar(&c.jsonOut, "json", "reports/sdk-upgrade.json", "JSON data (relative to the project root); empty: none")
+	fs.IntVar(&c.builds, "builds", 30, "serializations per fixture request in the determinism probe")
+	fs.BoolVar(&c.cold, "cold", false, "evaluate each version with a fresh, empty module cache (measures a cold download and build)")
+	fs.BoolVar(&c.keep, "keep", false, "keep the temporary directories (alternate go.mod, binaries, logs)")
+	fs.StringVar(&render, "render", "", "render the Markdown from a JSON file an earlier run wrote, evaluating nothing")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: scripts/sdk-upgrade [flags] VERSION...   (bedrockruntime versions such as v1.37.1, or latest)\n")
+		fs.PrintDefaults()
 	}
-	rec, err := loadCassettes(c.cassettes)
+	if err := fs.Parse(args); err != nil {
+		return c, "", err
+	}
+	c.args, c.versions = args, fs.Args()
+	if render != "" {
+		return c, render, nil
+	}
+	if len(c.versions) == 0 {
+		fs.Usage()
+		return c, "", errNoVersions
+	}
+	for _, v := range c.versions {
+		if !versionRE.MatchString(v) {
+			err := fmt.Errorf("%q is not a version (want vX.Y.Z or latest)", v)
+			fmt.Fprintln(stderr, "sdk-upgrade:", err)
+			return c, "", err
+		}
+	}
+	return c, "", nil
+}
+
+// errNoVersions is parseArgs's error for a command line without versions.
+var errNoVersions = errors.New("no version given")
+
+// run evaluates the project's go.mod and then every version, prints the
+// summary to stdout, writes the reports, and returns the exit status.
+func (r *runner) run(ctx context.Context, stdout io.Writer) int {
+	s, err := r.summarize(ctx)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "sdk-upgrade:", err)
 		return 2
+	}
+	return publish(stdout, s, r.outPath(r.out), r.outPath(r.jsonOut))
+}
+
+// summarize loads the cassettes, evaluates the baseline (the project's
+// go.mod) and then each version against the baseline's verdicts, and
+// returns the summary of the run.
+func (r *runner) summarize(ctx context.Context) (sdkcheck.Summary, error) {
+	s := sdkcheck.Summary{Command: "scripts/sdk-upgrade " + strings.Join(r.args, " ")}
+	if v, err := r.goOut(ctx, nil, "", "env", "GOVERSION"); err == nil {
+		s.GoVersion = strings.TrimSpace(v)
+	}
+	rec, err := loadCassettes(r.cassettes)
+	if err != nil {
+		return s, err
 	}
 	r.recorded = rec
 
@@ -113,33 +147,39 @@ func run(ctx context.Context, c config) int {
 	if base.specs == nil {
 		logf("   the baseline run produced no verdicts; versions are compared against nothing")
 	}
-	for _, v := range c.versions {
+	for _, v := range r.versions {
 		logf("== bedrockruntime %s", v)
 		e := r.evaluate(ctx, v, r.baseline)
 		s.Evaluations = append(s.Evaluations, e.Evaluation)
 		row := sdkcheck.Classify(e.Evaluation)
 		logf("   %s (%.1f s)", row.Status, e.Timing.Total.Seconds())
 	}
+	return s, nil
+}
 
+// publish prints the Markdown summary of a run to stdout, writes it to
+// mdPath and the run's JSON data to jsonPath (each unless empty; a write
+// error is reported and otherwise ignored), and returns the exit status.
+func publish(stdout io.Writer, s sdkcheck.Summary, mdPath, jsonPath string) int {
 	md := sdkcheck.Markdown(s)
-	fmt.Print(md)
-	if c.out != "" {
-		if err := writeFile(r.path(c.out), []byte(md)); err != nil {
+	fmt.Fprint(stdout, md)
+	if mdPath != "" {
+		if err := writeFile(mdPath, []byte(md)); err != nil {
 			fmt.Fprintln(os.Stderr, "sdk-upgrade:", err)
 		}
 	}
-	if c.jsonOut != "" {
+	if jsonPath != "" {
 		b, _ := json.MarshalIndent(s, "", "  ")
-		if err := writeFile(r.path(c.jsonOut), append(b, '\n')); err != nil {
+		if err := writeFile(jsonPath, append(b, '\n')); err != nil {
 			fmt.Fprintln(os.Stderr, "sdk-upgrade:", err)
 		}
 	}
 	return sdkcheck.ExitCode(s.Rows())
 }
 
-// renderOnly prints (and writes to out, if set) the Markdown of a saved
+// renderOnly prints (and writes to mdPath, if set) the Markdown of a saved
 // run and returns its exit status.
-func renderOnly(from, out string) int {
+func renderOnly(stdout io.Writer, from, mdPath string) int {
 	b, err := os.ReadFile(from)
 	var s sdkcheck.Summary
 	if err == nil {
@@ -149,368 +189,59 @@ func renderOnly(from, out string) int {
 		fmt.Fprintln(os.Stderr, "sdk-upgrade:", err)
 		return 2
 	}
-	md := sdkcheck.Markdown(s)
-	fmt.Print(md)
-	if out != "" {
-		if root, err := modroot.Find(); err == nil {
-			r := &runner{config: config{root: root}}
-			if err := writeFile(r.path(out), []byte(md)); err != nil {
-				fmt.Fprintln(os.Stderr, "sdk-upgrade:", err)
-			}
-		}
+	return publish(stdout, s, mdPath, "")
+}
+
+// renderTarget resolves -out for -render against the project root; it is
+// empty (nothing is written) when -out is, or when the root is not found.
+func renderTarget(out string) string {
+	if out == "" {
+		return ""
 	}
-	return sdkcheck.ExitCode(s.Rows())
+	root, err := modroot.Find()
+	if err != nil {
+		return ""
+	}
+	return resolvePath(root, out)
 }
 
 // runner carries what evaluations share.
 type runner struct {
 	config
+	// execute runs a prepared command, its environment set, and returns
+	// its output: runCommand, except in tests.
+	execute    func(*exec.Cmd) (string, error)
 	recorded   sdkcheck.Cassettes
 	baseline   []sdkcheck.SpecResult
 	configVers []string                      // versions of the config module
 	companions map[string][]sdkcheck.Require // config version → its requirements
 }
 
+// newRunner returns a runner for a configuration that runs real commands.
+func newRunner(c config) *runner {
+	return &runner{config: c, execute: runCommand, companions: map[string][]sdkcheck.Require{}}
+}
+
 // path resolves a path given on the command line against the project
 // root, unless it is absolute.
 func (r *runner) path(p string) string {
+	return resolvePath(r.root, p)
+}
+
+// outPath is path for an output file, keeping "" (no file) as it is.
+func (r *runner) outPath(p string) string {
+	if p == "" {
+		return ""
+	}
+	return r.path(p)
+}
+
+// resolvePath joins p to root, unless it is absolute.
+func resolvePath(root, p string) string {
 	if filepath.IsAbs(p) {
 		return p
 	}
-	return filepath.Join(r.root, p)
-}
-
-// result is an evaluation and the raw verdicts of its run.
-type result struct {
-	sdkcheck.Evaluation
-	specs []sdkcheck.SpecResult
-}
-
-// env is the environment of the go commands of one evaluation.
-type env struct {
-	modfile  string   // alternate go.mod, or "" for the project's
-	tags     string   // build tags
-	extra    []string // extra environment (GOMODCACHE for a cold run)
-	modcache string   // the fresh module cache of a cold run
-}
-
-func (e *env) buildFlags() []string {
-	var out []string
-	if e.modfile != "" {
-		out = append(out, "-modfile="+e.modfile, "-mod=mod")
-	}
-	if e.tags != "" {
-		out = append(out, "-tags="+e.tags)
-	}
-	return out
-}
-
-// evaluate evaluates one version ("" is the project's go.mod) and compares
-// its verdicts with base.
-func (r *runner) evaluate(ctx context.Context, version string, base []sdkcheck.SpecResult) (res result) {
-	start := time.Now()
-	e := &res.Evaluation
-	e.Requested, e.Baseline = version, version == ""
-	defer func() { e.Timing.Total = time.Since(start) }()
-
-	tmp, err := os.MkdirTemp("", "sdk-upgrade-*")
-	if err != nil {
-		e.Err = err.Error()
-		return res
-	}
-	ev := &env{}
-	defer func() {
-		if ev.modcache != "" {
-			// Module cache files are read-only; go clean removes them.
-			r.goOut(context.Background(), ev.extra, "", "clean", "-modcache")
-		}
-		if r.keep {
-			logf("   kept %s", tmp)
-		} else {
-			os.RemoveAll(tmp)
-		}
-	}()
-	if r.cold && !e.Baseline {
-		e.Timing.Cold = true
-		ev.modcache = filepath.Join(tmp, "modcache")
-		ev.extra = []string{"GOMODCACHE=" + ev.modcache}
-	}
-
-	// Resolve: the version's go.mod, the companion config, the tags, the
-	// alternate go.mod.
-	t := time.Now()
-	if e.Baseline {
-		if err := r.resolveBaseline(ctx, e); err != nil {
-			e.Err = err.Error()
-			return res
-		}
-	} else if err := r.resolve(ctx, e, ev, tmp); err != nil {
-		e.Err = err.Error()
-		return res
-	}
-	e.Timing.Resolve = time.Since(t)
-	ev.tags = sdkcheck.TagNames(e.Tags)
-
-	// Download: load every package the evaluation builds, fetching the
-	// modules, then read the versions the build selected.
-	t = time.Now()
-	pkgs := []string{"./suites/", "./cmd/sdk-upgrade/probe"}
-	if out, err := r.goOut(ctx, ev.extra, r.root, append(append([]string{"list"}, ev.buildFlags()...), append([]string{"-deps", "-test"}, pkgs...)...)...); err != nil {
-		e.Err = "loading the packages: " + strings.Join(sdkcheck.CompileErrors(out, 6), "; ")
-		e.Timing.Download = time.Since(t)
-		return res
-	}
-	sel, err := r.selected(ctx, ev)
-	e.Timing.Download = time.Since(t)
-	if err != nil {
-		e.Err = err.Error()
-		return res
-	}
-	e.Modules = sel
-	if e.Baseline {
-		e.Version = sel[sdkcheck.BedrockRuntime]
-	} else {
-		e.NotPinned = sdkcheck.Selected(e.Plan, sel, sdkcheck.BedrockRuntime, sdkcheck.Core, sdkcheck.Smithy, sdkcheck.Config)
-	}
-	logf("   selected %s, smithy-go %s, core %s; tags %q", sel[sdkcheck.BedrockRuntime], sel[sdkcheck.Smithy], sel[sdkcheck.Core], ev.tags)
-
-	// Build: the suites' test binary and the probe; when tags are needed,
-	// first without them, to report what is missing.
-	t = time.Now()
-	suitesBin, probeBin := filepath.Join(tmp, "suites.test"), filepath.Join(tmp, "probe")
-	if ev.tags != "" {
-		untagged := &env{modfile: ev.modfile, extra: ev.extra}
-		out, err := r.goOut(ctx, ev.extra, r.root, append(append([]string{"test"}, untagged.buildFlags()...), "-c", "-o", filepath.Join(tmp, "untagged.test"), "./suites/")...)
-		if err != nil {
-			e.UntaggedErrors = sdkcheck.CompileErrors(out, 8)
-		}
-	}
-	out, err := r.goOut(ctx, ev.extra, r.root, append(append([]string{"test"}, ev.buildFlags()...), "-c", "-o", suitesBin, "./suites/")...)
-	if err == nil {
-		out, err = r.goOut(ctx, ev.extra, r.root, append(append([]string{"build"}, ev.buildFlags()...), "-o", probeBin, "./cmd/sdk-upgrade/probe")...)
-	}
-	e.Timing.Build = time.Since(t)
-	if err != nil {
-		e.BuildErrors = sdkcheck.CompileErrors(out, 8)
-		return res
-	}
-
-	// Determinism.
-	t = time.Now()
-	out, err = r.cmdOut(ctx, exec.CommandContext(ctx, probeBin, fmt.Sprintf("-builds=%d", r.builds)), nil)
-	e.Timing.Determinism = time.Since(t)
-	if err != nil {
-		e.Err = "determinism probe: " + tail(out, 5)
-	} else {
-		var d sdkcheck.DeterminismReport
-		if err := json.Unmarshal([]byte(out), &d); err != nil {
-			e.Err = "determinism probe output: " + err.Error()
-		} else {
-			e.Determinism = &d
-		}
-	}
-
-	// The replay suites, logging every request body.
-	t = time.Now()
-	report, wirelog := filepath.Join(tmp, "report.json"), filepath.Join(tmp, "wire.jsonl")
-	cmd := exec.CommandContext(ctx, suitesBin, "-test.count=1", "-test.timeout=20m", "-ginkgo.no-color", "-ginkgo.json-report="+report)
-	cmd.Dir = filepath.Join(r.root, "suites")
-	suiteOut, suiteErr := r.cmdOut(ctx, cmd, []string{
-		"CACHECASCADE_MODE=replay",
-		"CACHECASCADE_CASSETTES=" + r.cassettes,
-		"CACHECASCADE_REPORT_DIR=" + filepath.Join(tmp, "reports"),
-		recorder.WireLogEnv + "=" + wirelog,
-	})
-	e.Timing.Suites = time.Since(t)
-	if suiteErr != nil {
-		e.SuiteOutput = tail(suiteOut, 15)
-	}
-	if b, err := os.ReadFile(report); err != nil {
-		e.Err = join(e.Err, "the suites wrote no report: "+tail(suiteOut, 5))
-	} else if specs, err := sdkcheck.ParseGinkgoReport(b); err != nil {
-		e.Err = join(e.Err, err.Error())
-	} else {
-		res.specs = specs
-		if base == nil {
-			base = specs
-		}
-		d := sdkcheck.DiffVerdicts(base, specs)
-		e.Verdicts = &d
-	}
-	if w, err := r.compareWire(wirelog); err != nil {
-		e.Err = join(e.Err, err.Error())
-	} else {
-		e.Wire = &w
-	}
-	return res
-}
-
-// resolve reads the version's go.mod and source, chooses the companion
-// config version and the tags, and writes the alternate go.mod.
-func (r *runner) resolve(ctx context.Context, e *sdkcheck.Evaluation, ev *env, tmp string) error {
-	var dl struct {
-		Version, GoMod, Dir, Error string
-	}
-	out, err := r.goOut(ctx, ev.extra, tmp, "mod", "download", "-json", sdkcheck.BedrockRuntime+"@"+e.Requested)
-	if jerr := json.Unmarshal([]byte(out), &dl); jerr != nil || dl.Error != "" || err != nil {
-		return fmt.Errorf("bedrockruntime@%s: %s", e.Requested, firstNonEmpty(dl.Error, tail(out, 3)))
-	}
-	e.Version = dl.Version
-	sdk, err := r.requires(ctx, ev, dl.GoMod)
-	if err != nil {
-		return err
-	}
-	ceil := sdkcheck.Ceilings(sdk)
-	cfg, err := r.companion(ctx, ev, tmp, ceil)
-	if err != nil {
-		return err
-	}
-	project, err := r.requires(ctx, ev, filepath.Join(r.root, "go.mod"))
-	if err != nil {
-		return err
-	}
-	e.Plan = sdkcheck.PlanModfile(project, e.Version, sdk, map[string]string{sdkcheck.Config: cfg})
-
-	options, err1 := os.ReadFile(filepath.Join(dl.Dir, "options.go"))
-	types, err2 := os.ReadFile(filepath.Join(dl.Dir, "types", "types.go"))
-	if err := errors.Join(err1, err2); err != nil {
-		return fmt.Errorf("reading bedrockruntime@%s's source: %w", e.Version, err)
-	}
-	e.Tags = sdkcheck.TagsFor(string(options), string(types))
-
-	ev.modfile = filepath.Join(tmp, "alt.mod")
-	if err := copyFile(filepath.Join(r.root, "go.mod"), ev.modfile); err != nil {
-		return err
-	}
-	if err := copyFile(filepath.Join(r.root, "go.sum"), filepath.Join(tmp, "alt.sum")); err != nil {
-		return err
-	}
-	if out, err := r.goOut(ctx, ev.extra, tmp, append(append([]string{"mod", "edit"}, e.Plan.Args()...), ev.modfile)...); err != nil {
-		return fmt.Errorf("go mod edit: %s", tail(out, 3))
-	}
-	return nil
-}
-
-// resolveBaseline fills in the baseline's version from the project's
-// go.mod.
-func (r *runner) resolveBaseline(ctx context.Context, e *sdkcheck.Evaluation) error {
-	reqs, err := r.requires(ctx, &env{}, filepath.Join(r.root, "go.mod"))
-	if err != nil {
-		return err
-	}
-	for _, q := range reqs {
-		if q.Path == sdkcheck.BedrockRuntime {
-			e.Version = q.Version
-		}
-	}
-	return nil
-}
-
-// requires returns the requirements of a go.mod file.
-func (r *runner) requires(ctx context.Context, ev *env, gomod string) ([]sdkcheck.Require, error) {
-	out, err := r.goOut(ctx, ev.extra, filepath.Dir(gomod), "mod", "edit", "-json", gomod)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %s", gomod, tail(out, 3))
-	}
-	var m struct{ Require []sdkcheck.Require }
-	if err := json.Unmarshal([]byte(out), &m); err != nil {
-		return nil, fmt.Errorf("reading %s: %w", gomod, err)
-	}
-	return m.Require, nil
-}
-
-// companion returns the newest config version within the ceilings.
-func (r *runner) companion(ctx context.Context, ev *env, tmp string, ceil map[string]string) (string, error) {
-	if r.configVers == nil {
-		out, err := r.goOut(ctx, ev.extra, tmp, "list", "-m", "-versions", "-json", sdkcheck.Config)
-		var m struct{ Versions []string }
-		if err != nil || json.Unmarshal([]byte(out), &m) != nil || len(m.Versions) == 0 {
-			return "", fmt.Errorf("listing %s versions: %s", sdkcheck.Config, tail(out, 3))
-		}
-		r.configVers = m.Versions
-	}
-	return sdkcheck.Companion(r.configVers, ceil, func(v string) ([]sdkcheck.Require, error) {
-		if reqs, ok := r.companions[v]; ok {
-			return reqs, nil
-		}
-		out, err := r.goOut(ctx, ev.extra, tmp, "list", "-m", "-json", sdkcheck.Config+"@"+v)
-		var m struct{ GoMod string }
-		if err != nil || json.Unmarshal([]byte(out), &m) != nil || m.GoMod == "" {
-			return nil, fmt.Errorf("%s@%s: %s", sdkcheck.Config, v, tail(out, 3))
-		}
-		reqs, err := r.requires(ctx, ev, m.GoMod)
-		if err == nil {
-			r.companions[v] = reqs
-		}
-		return reqs, err
-	})
-}
-
-// selected returns the versions of the SDK modules the build list selects.
-func (r *runner) selected(ctx context.Context, ev *env) (map[string]string, error) {
-	args := append([]string{"list"}, ev.buildFlags()...)
-	args = append(args, "-m", "-json", sdkcheck.BedrockRuntime, sdkcheck.Core, sdkcheck.Smithy, sdkcheck.Config)
-	out, err := r.goOut(ctx, ev.extra, r.root, args...)
-	if err != nil {
-		return nil, fmt.Errorf("reading the selected versions: %s", tail(out, 3))
-	}
-	sel := map[string]string{}
-	dec := json.NewDecoder(strings.NewReader(out))
-	for {
-		var m struct{ Path, Version string }
-		if err := dec.Decode(&m); err == io.EOF {
-			break
-		} else if err != nil {
-			return nil, fmt.Errorf("reading the selected versions: %w", err)
-		}
-		sel[m.Path] = m.Version
-	}
-	return sel, nil
-}
-
-// compareWire compares a wire log with the cassettes.
-func (r *runner) compareWire(path string) (sdkcheck.WireSummary, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return sdkcheck.CompareWire(nil, r.recorded)
-	}
-	if err != nil {
-		return sdkcheck.WireSummary{}, err
-	}
-	defer f.Close()
-	entries, err := sdkcheck.ReadWireLog(f)
-	if err != nil {
-		return sdkcheck.WireSummary{}, err
-	}
-	for i := range entries {
-		if rel, err := filepath.Rel(r.cassettes, entries[i].Cassette); err == nil {
-			entries[i].Cassette = filepath.ToSlash(rel)
-		}
-	}
-	return sdkcheck.CompareWire(entries, r.recorded)
-}
-
-// loadCassettes reads the recorded request bodies of every cassette, keyed
-// by path relative to the cassette directory.
-func loadCassettes(dir string) (sdkcheck.Cassettes, error) {
-	out := sdkcheck.Cassettes{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yaml") || strings.HasPrefix(d.Name(), ".") {
-			return err
-		}
-		c, err := cassette.Load(strings.TrimSuffix(path, ".yaml"))
-		if err != nil {
-			return fmt.Errorf("loading %s: %w", path, err)
-		}
-		rel, _ := filepath.Rel(dir, path)
-		bodies := make([]string, len(c.Interactions))
-		for i, in := range c.Interactions {
-			bodies[i] = in.Request.Body
-		}
-		out[filepath.ToSlash(rel)] = bodies
-		return nil
-	})
-	return out, err
+	return filepath.Join(root, p)
 }
 
 // goOut runs a go command in dir (the project root when empty) with extra
@@ -525,11 +256,17 @@ func (r *runner) goOut(ctx context.Context, extra []string, dir string, args ...
 }
 
 // cmdOut runs a command with the offline environment plus extra, and
-// returns its combined output (stdout alone when it succeeds and prints
-// JSON would be cleaner, but go commands print little on stderr when they
-// succeed, and the probe prints nothing there).
+// returns its output as runCommand does.
 func (r *runner) cmdOut(ctx context.Context, cmd *exec.Cmd, extra []string) (string, error) {
 	cmd.Env = append(cleanEnv(), extra...)
+	return r.execute(cmd)
+}
+
+// runCommand runs a command and returns its stdout when it succeeds, and
+// its stdout followed by its stderr when it fails (stdout alone would be
+// cleaner JSON, but go commands print little on stderr when they succeed,
+// and the probe prints nothing there).
+func runCommand(cmd *exec.Cmd) (string, error) {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -555,6 +292,7 @@ func cleanEnv() []string {
 	return append(out, "GOWORK=off")
 }
 
+// copyFile copies a file.
 func copyFile(from, to string) error {
 	b, err := os.ReadFile(from)
 	if err != nil {
@@ -563,6 +301,7 @@ func copyFile(from, to string) error {
 	return os.WriteFile(to, b, 0o644)
 }
 
+// writeFile writes a file, creating its directory.
 func writeFile(path string, b []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
@@ -584,6 +323,7 @@ func tail(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
+// join joins two error messages with "; ", either of which may be empty.
 func join(a, b string) string {
 	if a == "" {
 		return b
@@ -591,6 +331,7 @@ func join(a, b string) string {
 	return a + "; " + b
 }
 
+// firstNonEmpty returns the first of s that is not empty.
 func firstNonEmpty(s ...string) string {
 	for _, x := range s {
 		if x != "" {
@@ -600,6 +341,7 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
+// logf writes a progress line to stderr.
 func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, format+"\n", args...)
 }
