@@ -120,6 +120,8 @@ const (
 	APIConverseStream = "converse-stream"
 	// APIInvoke is the InvokeModel API.
 	APIInvoke = "invoke"
+	// APIInvokeStream is the InvokeModelWithResponseStream API.
+	APIInvokeStream = "invoke-stream"
 )
 
 // DefaultStrategies is the strategy column order used when Matrix.Strategies
@@ -130,6 +132,11 @@ var DefaultStrategies = []string{"NONE", "SYSTEM_ONLY", "TOOLS_ONLY", "SYSTEM_AN
 type Row struct {
 	// Area groups the spec: one of Areas, usually.
 	Area string `json:"area"`
+	// Rule is the ID of the rule whose check decided the row: the one a
+	// failure or an inconclusive check broke, or the rejection an expected
+	// error matched; empty for a plain pass and for failures that are not
+	// a check's (a missing cassette, a broken fixture).
+	Rule string `json:"rule,omitempty"`
 	// API is the Bedrock API the spec called; empty means APIConverse.
 	// Reports add an API dimension only when rows use more than one.
 	API string `json:"api,omitempty"`

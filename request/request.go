@@ -131,3 +131,15 @@ func (r *Request) Wire(ctx context.Context) ([]byte, error) {
 	}
 	return w.Body, nil
 }
+
+// As returns the same request through another API that takes the same
+// body: Converse and ConverseStream share a ConverseInput, InvokeModel and
+// its stream share a body. The two share their checkpoints.
+func (r *Request) As(api matrix.API) (*Request, error) {
+	if api.InvokesModel() != r.API.InvokesModel() {
+		return nil, fmt.Errorf("request: a %s request cannot go through %s", r.API.Operation(), api.Operation())
+	}
+	c := *r
+	c.API = api
+	return &c, nil
+}

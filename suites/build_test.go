@@ -3,101 +3,86 @@ package suites_test
 import (
 	"context"
 
-	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
-	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
-	. "github.com/onsi/ginkgo/v2"
-
 	"github.com/cachecascade/cachecascade/fixtures"
 	"github.com/cachecascade/cachecascade/matrix"
-	"github.com/cachecascade/cachecascade/prefix"
+	"github.com/cachecascade/cachecascade/request"
 	"github.com/cachecascade/cachecascade/suites/framework"
 	"github.com/cachecascade/cachecascade/verdict"
 )
 
-// request is a built request with what the oracle needs to read it.
-type request struct {
-	In          *bedrockruntime.ConverseInput
-	Checkpoints []prefix.Layer
-	Rejections  []matrix.Rejection
+// placement places a checkpoint by hand, beyond a strategy.
+type placement func(*request.Request) error
+
+// systemAfter places a checkpoint with ttl after system block i.
+func systemAfter(i int, ttl matrix.TTL) placement {
+	return func(r *request.Request) error { return r.MarkSystem(i, ttl) }
 }
 
-// build turns a fixture into a request to model m with the strategy's
-// checkpoints (each with ttl), plus any extra checkpoints place adds.
-func build(m matrix.Model, sp fixtures.Spec, s matrix.Strategy, ttl matrix.TTL, place ...func(*bedrockruntime.ConverseInput)) request {
-	in := fixtures.Build(sp).Input(m.ModelID())
-	for _, p := range place {
-		p(in)
+// messageAfter places a checkpoint with ttl at the end of message i.
+func messageAfter(i int, ttl matrix.TTL) placement {
+	return func(r *request.Request) error { return r.MarkMessage(i, ttl) }
+}
+
+// systemFirst places a checkpoint before every system block: it has
+// nothing before it.
+func systemFirst() placement {
+	return func(r *request.Request) error { return r.MarkSystemFirst(matrix.TTLDefault) }
+}
+
+// newRequest turns a fixture into the cell's request (its model, its API)
+// with the hand-placed checkpoints, then strategy st's, each with ttl.
+func newRequest(cell matrix.Cell, sp fixtures.Spec, st matrix.Strategy, ttl matrix.TTL, place ...placement) (*request.Request, error) {
+	r, err := request.Build(cell.Model, cell.Via(), fixtures.Build(sp))
+	if err != nil {
+		return nil, err
 	}
-	_, err := s.Apply(in, ttl)
-	framework.ExpectNoError(err, "placing "+string(s))
-	return request{In: in, Checkpoints: m.Effective(matrix.Checkpoints(in)), Rejections: matrix.Validate(m, in)}
+	for _, p := range place {
+		if err := p(r); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := r.Apply(st, ttl); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
-// expectation starts an expectation for model m from a request: the
-// predicted rejection if Validate predicts one.
-func expectation(m matrix.Model, r request) verdict.Expectation {
-	e := verdict.Expectation{MinTokens: m.MinTokens, Implicit: m.ImplicitCaching}
-	if len(r.Rejections) > 0 {
-		e.Reject = &r.Rejections[0]
+// build is newRequest for requests the harness must be able to build.
+func build(cell matrix.Cell, sp fixtures.Spec, st matrix.Strategy, ttl matrix.TTL, place ...placement) *request.Request {
+	r, err := newRequest(cell, sp, st, ttl, place...)
+	framework.ExpectNoError(err, "building the request")
+	return r
+}
+
+// seed names fixture material for a cell: path, and invoke-<path> through
+// the InvokeModel APIs, so that Nova's native body, which carries the very
+// bytes of Converse's, never reads a Converse entry of the same run.
+func seed(cell matrix.Cell, path string) string {
+	if cell.Via().InvokesModel() {
+		return "invoke-" + path
+	}
+	return path
+}
+
+// expectation starts an expectation for a request: the model's minimum and
+// implicit caching, and the rejection Validate predicts, if any.
+func expectation(r *request.Request) verdict.Expectation {
+	e := verdict.Expectation{MinTokens: r.Model.MinTokens, Implicit: r.Model.ImplicitCaching}
+	if rs := r.Rejections(); len(rs) > 0 {
+		e.Reject = &rs[0]
 	}
 	return e
-}
-
-// systemCheckpointAfter returns a placement adding a checkpoint after
-// system block i.
-func systemCheckpointAfter(i int, ttl matrix.TTL) func(*bedrockruntime.ConverseInput) {
-	return func(in *bedrockruntime.ConverseInput) {
-		cp := cachePoint(ttl)
-		rest := append([]types.SystemContentBlock{&types.SystemContentBlockMemberCachePoint{Value: cp}}, in.System[i+1:]...)
-		in.System = append(in.System[:i+1:i+1], rest...)
-	}
-}
-
-// messageCheckpointAfter returns a placement adding a checkpoint at the end
-// of message i.
-func messageCheckpointAfter(i int, ttl matrix.TTL) func(*bedrockruntime.ConverseInput) {
-	return func(in *bedrockruntime.ConverseInput) {
-		in.Messages[i].Content = append(in.Messages[i].Content, &types.ContentBlockMemberCachePoint{Value: cachePoint(ttl)})
-	}
-}
-
-// systemCheckpointFirst returns a placement putting a checkpoint before
-// every system block: it has nothing before it.
-func systemCheckpointFirst() func(*bedrockruntime.ConverseInput) {
-	return func(in *bedrockruntime.ConverseInput) {
-		in.System = append([]types.SystemContentBlock{&types.SystemContentBlockMemberCachePoint{Value: cachePoint("")}}, in.System...)
-	}
-}
-
-// cachePoint makes a checkpoint block through a strategy on a scratch
-// request, so that TTLs go through the one build-tagged place that knows
-// the SDK field.
-func cachePoint(ttl matrix.TTL) types.CachePointBlock {
-	scratch := &bedrockruntime.ConverseInput{System: []types.SystemContentBlock{&types.SystemContentBlockMemberText{Value: "x"}}}
-	_, err := matrix.SystemOnly.Apply(scratch, ttl)
-	framework.ExpectNoError(err)
-	return scratch.System[1].(*types.SystemContentBlockMemberCachePoint).Value
 }
 
 // estimate returns the fixture estimate of a model's family.
 func estimate(m matrix.Model) fixtures.Estimate { return fixtures.EstimateFor(string(m.Family)) }
 
-// labels joins Ginkgo labels for an area and a model.
-func modelLabels(area string, m matrix.Model) []string {
-	return []string{matrix.AreaLabel(area), apiConverseLabel, matrix.FamilyLabel(m.Family), matrix.GenerationLabel(m), matrix.ModelLabel(m.Key)}
-}
-
-// observed fills an observation with a call's result.
-func observed(c framework.Call, o verdict.Observation) verdict.Observation {
-	o.Usage, o.Err = c.Usage, c.Err
-	return o
-}
-
 // systemFixture is the material of the single-checkpoint specs: one system
 // block half again the model's minimum, so that a SYSTEM_ONLY checkpoint is
 // clearly cacheable, and a short conversation.
-func systemFixture(seed string, m matrix.Model, turns, turnTokens int) fixtures.Spec {
-	return fixtures.Spec{Seed: seed + "/" + m.Key, Estimate: estimate(m), SystemBlocks: 1, SystemTokens: m.MinTokens * 3 / 2,
+func systemFixture(cell matrix.Cell, path string, turns, turnTokens int) fixtures.Spec {
+	m := cell.Model
+	return fixtures.Spec{Seed: seed(cell, path+"/"+m.Key), Estimate: estimate(m), SystemBlocks: 1, SystemTokens: m.MinTokens * 3 / 2,
 		Turns: turns, TurnTokens: turnTokens, Salt: run.Salt}
 }
 
@@ -105,12 +90,20 @@ func systemFixture(seed string, m matrix.Model, turns, turnTokens int) fixtures.
 // returns the call, the expectation to reuse for later calls (Prime unset)
 // and the observation they are read against: the request's checkpoints,
 // with the prime's write as the baseline.
-func primed(ctx context.Context, s *framework.Spec, m matrix.Model, r request, step string) (framework.Call, verdict.Expectation, verdict.Observation) {
-	GinkgoHelper()
-	e := expectation(m, r)
+func primed(ctx context.Context, s *framework.Spec, r *request.Request, step string) (framework.Call, verdict.Expectation, verdict.Observation) {
+	e := expectation(r)
 	e.Prime = true
-	c := s.Converse(ctx, step, r.In)
-	s.Judge(c, e, verdict.Observation{Checkpoints: r.Checkpoints})
+	c := s.Send(ctx, step, r)
+	s.Judge(c, e, verdict.Observation{Checkpoints: r.Layers()})
 	e.Prime = false
-	return c, e, verdict.Observation{Checkpoints: r.Checkpoints, Baseline: c.Usage.Write}
+	return c, e, verdict.Observation{Checkpoints: r.Layers(), Baseline: c.Usage.Write}
+}
+
+// models is the catalog's models.
+func models() []matrix.Model { return matrix.Default().Models }
+
+// firstOfEachFamily is one model of each family, for properties of the
+// account or the SDK rather than of a model.
+func firstOfEachFamily() []matrix.Model {
+	return []matrix.Model{matrix.Default().Family(matrix.Claude)[0], matrix.Default().Family(matrix.Nova)[0]}
 }

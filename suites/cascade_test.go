@@ -19,7 +19,7 @@ import (
 func cascadeFixture(cell matrix.Cell) fixtures.Spec {
 	min := cell.Model.MinTokens
 	return fixtures.Spec{
-		Seed: "cascade/" + cell.Name(), Estimate: estimate(cell.Model),
+		Seed: seed(cell, "cascade/"+cell.Model.Key+"/"+cell.Strategy.Slug()), Estimate: estimate(cell.Model),
 		Tools: 3, ToolTokens: min * 13 / 10,
 		SystemBlocks: 2, SystemTokens: min * 13 / 10,
 		Turns: 1, TurnTokens: 120,
@@ -27,62 +27,39 @@ func cascadeFixture(cell matrix.Cell) fixtures.Spec {
 	}
 }
 
-// cascadeEntries is one table entry per model × strategy cell.
-func cascadeEntries() []TableEntry {
-	var out []TableEntry
-	for _, cell := range matrix.Default().Cells() {
-		out = append(out, Entry(cell.Name(), Label(matrix.AreaLabel("cascade"), apiConverseLabel), Label(cell.Labels()...), cell))
-	}
-	return out
-}
-
-var _ = Describe("cascade", func() {
-	DescribeTable("invalidates every checkpoint at or after a changed layer and keeps those before it",
-		func(ctx context.Context, cell matrix.Cell) {
-			s := run.Open(ctx, "cascade", cell.Model, cell.Strategy, cell.Strategy.Slug())
-			runCascade(s, cascadeFixture(cell), func(st cascadeStep) (framework.Call, verdict.Expectation, []prefix.Layer) {
-				r := build(cell.Model, st.spec, cell.Strategy, matrix.TTLDefault)
-				return s.Converse(ctx, st.name, r.In), expectation(cell.Model, r), r.Checkpoints
-			})
-		}, cascadeEntries())
-})
-
-// cascadeStep is one call of a cascade sequence: its material and the layer
-// it changed from the prime's.
+// cascadeStep is one call of a cascade sequence: its name, its material
+// and the layer it changed from the prime's (past Messages: none).
 type cascadeStep struct {
 	name    string
 	spec    fixtures.Spec
 	changed prefix.Layer
-	prime   bool
 }
 
-// runCascade runs prime → repeat → change messages → change system →
-// change tools from base. send builds a step's request, sends it and
-// returns the call, the expectation its model and Validate give it, and its
-// checkpoints; runCascade adds the cascade rule (which checkpoints hit) and
-// judges. A rejection predicted and met ends the sequence: later steps
-// would repeat it.
-func runCascade(s *framework.Spec, base fixtures.Spec, send func(cascadeStep) (framework.Call, verdict.Expectation, []prefix.Layer)) {
-	GinkgoHelper()
-	steps := []cascadeStep{
-		{"prime", base, 0, true},
-		{"repeat", base, prefix.Messages + 1, false},
-		{"change messages", base.Variant(prefix.Messages), prefix.Messages, false},
-		{"change system", base.Variant(prefix.System), prefix.System, false},
-		{"change tools", base.Variant(prefix.Tools), prefix.Tools, false},
-	}
-	baseline := 0
-	for _, st := range steps {
-		c, e, cps := send(st)
-		e.Prime = st.prime
-		if !st.prime {
-			e.Hits = matrix.CascadeHits(cps, st.changed)
-		}
-		if s.Judge(c, e, verdict.Observation{Checkpoints: cps, Baseline: baseline}).Outcome == verdict.ExpectedError {
-			return
-		}
-		if st.prime {
-			baseline = c.Usage.Write
-		}
-	}
-}
+var _ = Describe("cascade", func() {
+	area := framework.AreaCascade
+	DescribeTable("invalidates every checkpoint at or after a changed layer and keeps those before it",
+		func(ctx context.Context, cell matrix.Cell) {
+			s := run.Open(ctx, area, cell, cell.Strategy.Slug())
+			base := cascadeFixture(cell)
+			steps := []cascadeStep{
+				{"repeat", base, prefix.Messages + 1},
+				{"change messages", base.Variant(prefix.Messages), prefix.Messages},
+				{"change system", base.Variant(prefix.System), prefix.System},
+				{"change tools", base.Variant(prefix.Tools), prefix.Tools},
+			}
+			// A rejection predicted and met ends the sequence: later steps
+			// would repeat it.
+			r := build(cell, base, cell.Strategy, matrix.TTLDefault)
+			if r.Rejections() != nil {
+				s.Judge(s.Send(ctx, "prime", r), expectation(r), verdict.Observation{Checkpoints: r.Layers()})
+				return
+			}
+			_, _, obs := primed(ctx, s, r, "prime")
+			for _, st := range steps {
+				r := build(cell, st.spec, cell.Strategy, matrix.TTLDefault)
+				e := expectation(r)
+				e.Hits = matrix.CascadeHits(r.Layers(), st.changed)
+				s.Judge(s.Send(ctx, st.name, r), e, obs)
+			}
+		}, framework.Entries(area, area.Cells(models(), matrix.Strategies...)))
+})

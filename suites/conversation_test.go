@@ -4,54 +4,50 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	. "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
 
 	"github.com/cachecascade/cachecascade/fixtures"
 	"github.com/cachecascade/cachecascade/matrix"
+	"github.com/cachecascade/cachecascade/request"
+	"github.com/cachecascade/cachecascade/suites/framework"
 	"github.com/cachecascade/cachecascade/verdict"
 )
 
 // conversationTurns is how many turns the conversation spec runs.
 const conversationTurns = 4
 
-var _ = Describe("conversation history", func() {
-	for _, m := range matrix.Default().Models {
-		It(fmt.Sprintf("%s: each of %d turns reads the previous turn's prefix and writes only the new part", m.Key, conversationTurns),
-			Label(modelLabels("conversation", m)...), Label(matrix.StrategyLabel(matrix.ConversationHistory)), func(ctx context.Context) {
-				s := run.Open(ctx, "conversation", m, matrix.ConversationHistory, "incremental")
-				sp := fixtures.Spec{Seed: "conversation/" + m.Key, Estimate: estimate(m), SystemBlocks: 1, SystemTokens: m.MinTokens * 3 / 2,
-					Turns: conversationTurns, TurnTokens: 250, Salt: run.Salt}
-				full := fixtures.Build(sp)
-				previous := 0
-				for k := 1; k <= conversationTurns; k++ {
-					turn := full.Turn(k)
-					var keep []func(*bedrockruntime.ConverseInput)
-					if k > 1 && m.LookBackBlocks == 0 {
-						// Without look-back the previous turn's entry is found
-						// only at a checkpoint: keep one where the last turn
-						// put it, as an application must for such a model.
-						keep = append(keep, messageCheckpointAfter(len(turn.Messages)-3, matrix.TTLDefault))
-					}
-					in := turn.Input(m.ModelID())
-					for _, p := range keep {
-						p(in)
-					}
-					_, err := matrix.ConversationHistory.Apply(in, matrix.TTLDefault)
-					Expect(err).NotTo(HaveOccurred())
-					cps := m.Effective(matrix.Checkpoints(in))
-					step := fmt.Sprintf("turn %d", k)
-					c := s.Converse(ctx, step, in)
-					if k == 1 {
-						e := verdict.Expectation{Prime: true, MinTokens: m.MinTokens, Implicit: m.ImplicitCaching}
-						s.Judge(c, e, verdict.Observation{Checkpoints: cps})
-					} else {
-						f := verdict.JudgeTurn(previous, verdict.Observation{Usage: c.Usage, Err: c.Err, Checkpoints: cps})
-						s.Conclude(step, f)
-					}
-					previous = c.Usage.Read + c.Usage.Write
-				}
-			})
+// turnRequest is turn k of a conversation with the CONVERSATION_HISTORY
+// checkpoint. Without look-back the previous turn's entry is found only at
+// a checkpoint, so for such a model a checkpoint stays where the previous
+// turn put it, as an application must keep it.
+func turnRequest(cell matrix.Cell, full fixtures.Set, k int) *request.Request {
+	GinkgoHelper()
+	turn := full.Turn(k)
+	r, err := request.Build(cell.Model, cell.Via(), turn)
+	framework.ExpectNoError(err, "building turn ", k)
+	if k > 1 && cell.Model.LookBackBlocks == 0 {
+		framework.ExpectNoError(r.MarkMessage(len(turn.Messages)-3, matrix.TTLDefault), "keeping the previous turn's checkpoint")
 	}
+	_, err = r.Apply(matrix.ConversationHistory, matrix.TTLDefault)
+	framework.ExpectNoError(err, "placing CONVERSATION_HISTORY")
+	return r
+}
+
+var _ = Describe("conversation history", func() {
+	area := framework.AreaConversation
+	DescribeTable(fmt.Sprintf("each of %d turns reads the previous turn's prefix and writes only the new part", conversationTurns),
+		func(ctx context.Context, cell matrix.Cell) {
+			s := run.Open(ctx, area, cell, "incremental")
+			m := cell.Model
+			full := fixtures.Build(fixtures.Spec{Seed: seed(cell, "conversation/"+m.Key), Estimate: estimate(m), SystemBlocks: 1, SystemTokens: m.MinTokens * 3 / 2,
+				Turns: conversationTurns, TurnTokens: 250, Salt: run.Salt})
+			prime, _, _ := primed(ctx, s, turnRequest(cell, full, 1), "turn 1")
+			previous := prime.Usage.Read + prime.Usage.Write
+			for k := 2; k <= conversationTurns; k++ {
+				r := turnRequest(cell, full, k)
+				c := s.Send(ctx, fmt.Sprintf("turn %d", k), r)
+				s.Conclude(c.Step, verdict.JudgeTurn(previous, verdict.Observation{Usage: c.Usage, Err: c.Err, Checkpoints: r.Layers()}))
+				previous = c.Usage.Read + c.Usage.Write
+			}
+		}, framework.Entries(area, area.Cells(models(), matrix.ConversationHistory)))
 })

@@ -28,9 +28,11 @@ func TestSuites(t *testing.T) {
 	RunSpecs(t, "cachecascade")
 }
 
-var _ = BeforeSuite(func() {
+// Every process of a parallel run resolves its own Run from the start time
+// the first process hands out, so that all record one date.
+var _ = SynchronizedBeforeSuite(framework.Started, func(started []byte) {
 	var err error
-	run, err = framework.NewRun()
+	run, err = framework.NewRun(started)
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(run.Close)
 })

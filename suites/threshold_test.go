@@ -2,9 +2,6 @@ package suites_test
 
 import (
 	"context"
-
-	"fmt"
-	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"math"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -21,10 +18,9 @@ import (
 // cache write) for two system prompts of known length. Tokenizers are not
 // public; this is the only way to aim at a boundary.
 type sizer struct {
-	est              fixtures.Estimate
-	perChar, fixed   float64
-	tail             int // tokens after the checkpoint (the user message and framing)
-	measuredA, charA int
+	est            fixtures.Estimate
+	perChar, fixed float64
+	tail           int // tokens after the checkpoint (the user message and framing)
 }
 
 // systemTokensFor returns the fixture SystemTokens whose text makes a prefix
@@ -34,105 +30,93 @@ func (z sizer) systemTokensFor(want int) int {
 	return int(math.Round(chars / z.est.CharsPerToken))
 }
 
-// straddle calibrates a size model on two prefixes well above the model's
-// minimum, then aims one SYSTEM_ONLY checkpoint just below it (it must not be
-// cached, and the call succeeds) and one just above (the prefix is written
-// whole). call sends a system prompt of about the given estimated tokens
-// as the named step, with a fresh variant each time, and returns the call
-// (already checked for success and consistent totals) and the material.
-// cell names the spec in failure messages. It returns the size model and
-// the measured prefixes below and above.
-func straddle(s *framework.Spec, cell string, m matrix.Model, call func(step string, systemTokens int) (framework.Call, fixtures.Set)) (z sizer, below, above int) {
-	GinkgoHelper()
-	min := m.MinTokens
-	By("calibrating: two prefixes well above the minimum")
-	big, bigSet := call("calibrate at 2.5x the minimum", min*5/2)
-	mid, midSet := call("calibrate at 1.8x the minimum", min*9/5)
-	if big.Usage.Write == 0 || mid.Usage.Write == 0 {
-		Fail(fmt.Sprintf("%s: prefixes of about 1.8 and 2.5 times the %d-token minimum were not cached: %v, %v", cell, min, mid.Usage, big.Usage))
-	}
-	ca, cb := bigSet.Chars(prefix.System), midSet.Chars(prefix.System)
-	z = sizer{est: estimate(m), tail: big.Usage.Prompt() - big.Usage.Write}
-	z.perChar = float64(big.Usage.Write-mid.Usage.Write) / float64(ca-cb)
-	z.fixed = float64(big.Usage.Write) - z.perChar*float64(ca)
-	if z.perChar <= 0 || mid.Usage.Prompt()-mid.Usage.Write != z.tail {
-		s.Inconclusive("calibrate", fmt.Sprintf("the two calibration calls do not give a usable size model (tokens per character %.3f, tails %d and %d); the target counts tokens in a way this suite cannot aim with", z.perChar, z.tail, mid.Usage.Prompt()-mid.Usage.Write))
-	}
-	margin := max(12, min/50)
-
-	By("one checkpoint just below the minimum")
-	b, _ := call("one checkpoint below", z.systemTokensFor(min-margin))
-	below = z.prefixOf(b)
-	if below >= min {
-		s.Inconclusive("one checkpoint below", fmt.Sprintf("the 'below' prefix measured %d tokens, not below the %d-token minimum; lower the margin's target (now %d below) or recalibrate", below, min, margin))
-	}
-	if b.Usage.Write != 0 || b.Usage.Read != 0 {
-		Fail(fmt.Sprintf("%s, step %q: a %d-token prefix, below the %d-token minimum, must not be cached (read 0, write 0), and the request must succeed; observed %v", cell, "one checkpoint below", below, min, b.Usage))
-	}
-
-	By("one checkpoint just above the minimum")
-	a, _ := call("one checkpoint above", z.systemTokensFor(min+margin))
-	above = z.prefixOf(a)
-	if above < min {
-		s.Inconclusive("one checkpoint above", fmt.Sprintf("the 'above' prefix measured %d tokens, below the %d-token minimum; raise the margin (now %d above)", above, min, margin))
-	}
-	if !verdict.WithinRun.Same(a.Usage.Write, above) {
-		Fail(fmt.Sprintf("%s, step %q: a %d-token prefix, above the %d-token minimum, must be written whole (write ≈ %d); observed %v", cell, "one checkpoint above", above, min, above, a.Usage))
-	}
-	return z, below, above
-}
-
 // prefixOf returns the measured size of the prefix through the last
 // checkpoint of a call: the prompt less the tail measured at calibration.
 func (z sizer) prefixOf(c framework.Call) int { return c.Usage.Prompt() - z.tail }
 
-var _ = Describe("threshold", func() {
-	for _, m := range matrix.Default().Models {
-		It(fmt.Sprintf("%s: caches just above the minimum, not just below; reports how it applies to two checkpoints", m.Key),
-			Label(modelLabels("threshold", m)...), Label(matrix.StrategyLabel(matrix.SystemOnly)), func(ctx context.Context) {
-				s := run.Open(ctx, "threshold", m, "", "boundary")
-				min := m.MinTokens
-				base := fixtures.Spec{Seed: "threshold/" + m.Key, Estimate: estimate(m), SystemBlocks: 1, Turns: 1, TurnTokens: 40, Salt: run.Salt}
-				variant := 0
-				// next returns a fresh system prompt of the given size, so
-				// that no call can read another's entry.
-				next := func(systemTokens, blocks int) fixtures.Spec {
-					variant++
-					sp := base.WithSystemTokens(systemTokens)
-					sp.SystemBlocks = blocks
-					sp.Variants[prefix.System] = variant
-					return sp
-				}
-				call := func(step string, sp fixtures.Spec, place ...func(*bedrockruntime.ConverseInput)) (framework.Call, fixtures.Set) {
-					r := build(m, sp, matrix.SystemOnly, matrix.TTLDefault, place...)
-					c := s.Converse(ctx, step, r.In)
-					framework.ExpectNoError(c.Err, step)
-					if !c.Usage.TotalsAddUp() {
-						Fail(fmt.Sprintf("threshold %s, step %q: totals do not add up in %v", m.Key, step, c.Usage))
-					}
-					return c, fixtures.Build(sp)
-				}
+// boundary is one threshold spec's state: its cell, the material it varies
+// and how many fresh system prompts it has made.
+type boundary struct {
+	s       *framework.Spec
+	cell    matrix.Cell
+	base    fixtures.Spec
+	variant int
+}
 
-				z, pb, pa := straddle(s, "threshold "+m.Key, m, func(step string, systemTokens int) (framework.Call, fixtures.Set) {
-					return call(step, next(systemTokens, 1))
-				})
+// send sends a fresh system prompt of about systemTokens estimated tokens
+// over blocks system blocks (so that no call can read another's entry), with
+// a SYSTEM_ONLY checkpoint and any placed by hand, and returns the call and
+// its material.
+func (b *boundary) send(ctx context.Context, step string, systemTokens, blocks int, place ...placement) (framework.Call, fixtures.Set) {
+	b.variant++
+	sp := b.base.WithSystemTokens(systemTokens)
+	sp.SystemBlocks = blocks
+	sp.Variants[prefix.System] = b.variant
+	c := b.s.Send(ctx, step, build(b.cell, sp, matrix.SystemOnly, matrix.TTLDefault, place...))
+	return c, fixtures.Build(sp)
+}
 
-				By("two checkpoints: the first below the minimum, the prefix through the second above it but below twice it")
-				half := z.systemTokensFor(min*13/10) / 2
-				two, _ := call("two checkpoints", next(half*2, 2), systemCheckpointAfter(0, matrix.TTLDefault))
-				p2 := z.prefixOf(two)
-				if p2 < min || p2 >= 2*min {
-					s.Inconclusive("two checkpoints", fmt.Sprintf("the prefix through the second checkpoint measured %d tokens; it must lie between the minimum %d and twice it to tell the readings apart", p2, min))
-				}
-				switch {
-				case verdict.WithinRun.Same(two.Usage.Write, p2):
-					s.Note("the minimum applies to the cumulative prefix (a %d-token prefix over two checkpoints was written)", p2)
-				case two.Usage.Write == 0:
-					s.Note("the minimum applies per checkpoint: a %d-token prefix over two checkpoints, each part below %d, was not cached", p2, min)
-				default:
-					Fail(fmt.Sprintf("threshold %s, step %q: expected either the whole %d-token prefix written (cumulative minimum) or nothing (per-checkpoint minimum); observed %v", m.Key, "two checkpoints", p2, two.Usage))
-				}
-				s.Note("boundary: %d tokens not cached, %d cached (minimum %d, tail %d tokens)", pb, pa, min, z.tail)
-			})
+// calibrate measures two prefixes well above the minimum and fits the size
+// model. Both must be cached (the threshold rule) and the two must give a
+// usable model, or the spec cannot aim and is inconclusive.
+func (b *boundary) calibrate(ctx context.Context) sizer {
+	min := b.cell.Model.MinTokens
+	big, bigSet := b.send(ctx, "calibrate at 2.5x the minimum", min*5/2, 1)
+	mid, midSet := b.send(ctx, "calibrate at 1.8x the minimum", min*9/5, 1)
+	for _, c := range []framework.Call{big, mid} {
+		b.s.Conclude(c.Step, verdict.Check(matrix.RuleThreshold, c.Err == nil, "a prefix well above the minimum must be accepted; got %v", c.Err))
+		b.s.Conclude(c.Step, verdict.JudgeUsage(c.Usage))
+		b.s.Conclude(c.Step, verdict.Check(matrix.RuleThreshold, c.Usage.Write > 0,
+			"a prefix well above the %d-token minimum must be cached; observed %v", min, c.Usage))
 	}
+	ca, cb := bigSet.Chars(prefix.System), midSet.Chars(prefix.System)
+	z := sizer{est: estimate(b.cell.Model), tail: big.Usage.Prompt() - big.Usage.Write}
+	z.perChar = float64(big.Usage.Write-mid.Usage.Write) / float64(ca-cb)
+	z.fixed = float64(big.Usage.Write) - z.perChar*float64(ca)
+	if z.perChar <= 0 || mid.Usage.Prompt()-mid.Usage.Write != z.tail {
+		b.s.Conclude("calibrate", verdict.Undecided(matrix.RuleThreshold, "the two calibration calls do not give a usable size model (tokens per character %.3f, tails %d and %d); the target counts tokens in a way this suite cannot aim with", z.perChar, z.tail, mid.Usage.Prompt()-mid.Usage.Write))
+	}
+	return z
+}
+
+// straddle aims one SYSTEM_ONLY checkpoint just below the minimum (it must
+// not be cached, and the call succeeds) and one just above (the prefix is
+// written whole), and returns the measured prefixes.
+func (b *boundary) straddle(ctx context.Context, z sizer) (below, above int) {
+	min := b.cell.Model.MinTokens
+	margin := max(12, min/50)
+	for _, side := range []struct {
+		step  string
+		want  int
+		below bool
+	}{{"one checkpoint below", min - margin, true}, {"one checkpoint above", min + margin, false}} {
+		c, _ := b.send(ctx, side.step, z.systemTokensFor(side.want), 1)
+		p := z.prefixOf(c)
+		b.s.Conclude(side.step, verdict.JudgeThreshold(verdict.Boundary{Prefix: p, Min: min, Below: side.below}, verdict.Observation{Usage: c.Usage, Err: c.Err}))
+		if side.below {
+			below = p
+		} else {
+			above = p
+		}
+	}
+	return below, above
+}
+
+var _ = Describe("threshold", func() {
+	area := framework.AreaThreshold
+	DescribeTable("caches just above the minimum, not just below; reports how the minimum applies to two checkpoints",
+		func(ctx context.Context, cell matrix.Cell) {
+			m := cell.Model
+			b := &boundary{s: run.Open(ctx, area, cell, "boundary"), cell: cell,
+				base: fixtures.Spec{Seed: seed(cell, "threshold/"+m.Key), Estimate: estimate(m), SystemBlocks: 1, Turns: 1, TurnTokens: 40, Salt: run.Salt}}
+			z := b.calibrate(ctx)
+			below, above := b.straddle(ctx, z)
+
+			By("two checkpoints: the first below the minimum, the prefix through the second above it but below twice it")
+			half := z.systemTokensFor(m.MinTokens*13/10) / 2
+			two, _ := b.send(ctx, "two checkpoints", half*2, 2, systemAfter(0, matrix.TTLDefault))
+			f := b.s.Conclude(two.Step, verdict.JudgeMinimumReading(verdict.Boundary{Prefix: z.prefixOf(two), Min: m.MinTokens}, verdict.Observation{Usage: two.Usage, Err: two.Err}))
+			b.s.Note("%s", f.Reason)
+			b.s.Note("boundary: %d tokens not cached, %d cached (minimum %d, tail %d tokens)", below, above, m.MinTokens, z.tail)
+		}, framework.Entries(area, area.Cells(models(), matrix.SystemOnly)))
 })

@@ -1,63 +1,62 @@
 package framework
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 	"github.com/onsi/ginkgo/v2/types"
 	"gopkg.in/dnaeon/go-vcr.v2/cassette"
 
+	"github.com/cachecascade/cachecascade/internal/env"
 	"github.com/cachecascade/cachecascade/internal/modroot"
 	"github.com/cachecascade/cachecascade/matrix"
 	"github.com/cachecascade/cachecascade/recorder"
+	"github.com/cachecascade/cachecascade/request"
 	"github.com/cachecascade/cachecascade/usage"
 )
 
-// The budget of a record or live run, at the catalog's prices: a run
-// estimated over it is refused before it starts, and once it is spent the
-// spec that would send the next call fails (so its recording is discarded)
-// and specs that would start are skipped. Either, both or neither may be
-// set.
-const (
-	// BudgetEnv caps the run's spending in US dollars.
-	BudgetEnv = "CACHECASCADE_BUDGET_USD"
-	// TokenBudgetEnv caps the run's tokens: prompt (input, cache read and
-	// cache write) plus output, over all calls.
-	TokenBudgetEnv = "CACHECASCADE_BUDGET_TOKENS"
-)
-
-// budget is what a run may spend; a zero field means no cap on it.
+// budget is what a run may spend (env.BudgetUSD, env.BudgetTokens), at the
+// catalog's prices: a run estimated over it is refused before it starts,
+// and once it is spent the spec that would send the next call fails (so its
+// recording is discarded) and specs that would start are skipped. A zero
+// field means no cap on it.
 type budget struct {
 	usd    float64
 	tokens int
 }
 
-// budgetFromEnv reads BudgetEnv and TokenBudgetEnv.
+// budgetFromEnv reads env.BudgetUSD and env.BudgetTokens.
 func budgetFromEnv() (budget, error) {
 	var b budget
-	if v := os.Getenv(BudgetEnv); v != "" {
+	if v := os.Getenv(env.BudgetUSD); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f <= 0 {
-			return b, fmt.Errorf("framework: %s=%q: want a positive number of dollars", BudgetEnv, v)
+			return b, fmt.Errorf("framework: %s=%q: want a positive number of dollars", env.BudgetUSD, v)
 		}
 		b.usd = f
 	}
-	if v := os.Getenv(TokenBudgetEnv); v != "" {
+	if v := os.Getenv(env.BudgetTokens); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {
-			return b, fmt.Errorf("framework: %s=%q: want a positive number of tokens", TokenBudgetEnv, v)
+			return b, fmt.Errorf("framework: %s=%q: want a positive number of tokens", env.BudgetTokens, v)
 		}
 		b.tokens = n
 	}
 	return b, nil
+}
+
+// share returns a process's share of the budget in a parallel run: each
+// process spends alone, so each gets an equal part and the run as a whole
+// stays within the whole.
+func (b budget) share(c types.SuiteConfig) budget {
+	if n := c.ParallelTotal; n > 1 {
+		b.usd /= float64(n)
+		b.tokens /= n
+	}
+	return b
 }
 
 // over reports whether spending usd dollars and tokens tokens reaches the
@@ -70,10 +69,10 @@ func (b budget) over(usd float64, tokens int) bool {
 func (b budget) String() string {
 	var parts []string
 	if b.usd > 0 {
-		parts = append(parts, fmt.Sprintf("%s=$%g", BudgetEnv, b.usd))
+		parts = append(parts, fmt.Sprintf("%s=$%g", env.BudgetUSD, b.usd))
 	}
 	if b.tokens > 0 {
-		parts = append(parts, fmt.Sprintf("%s=%d", TokenBudgetEnv, b.tokens))
+		parts = append(parts, fmt.Sprintf("%s=%d", env.BudgetTokens, b.tokens))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -110,7 +109,7 @@ func (e Estimate) String() string {
 // the cassettes the manifest of dir lists for them. Recorded usage is the
 // best predictor there is: a live run sends the same requests.
 func EstimateSpecs(dir string, specs []string, cat *matrix.Catalog) (Estimate, error) {
-	m, err := ReadManifest(dir)
+	m, err := recorder.ReadManifest(dir)
 	if err != nil {
 		return Estimate{}, err
 	}
@@ -136,7 +135,7 @@ func EstimateSpecs(dir string, specs []string, cat *matrix.Catalog) (Estimate, e
 				return e, fmt.Errorf("framework: estimating %s: %w", rel, err)
 			}
 			for _, i := range c.Interactions {
-				u, ok := recordedUsage(i)
+				u, ok := recordedUsage(i, model.Family)
 				if !ok {
 					continue
 				}
@@ -151,68 +150,15 @@ func EstimateSpecs(dir string, specs []string, cat *matrix.Catalog) (Estimate, e
 	return e, nil
 }
 
-// recordedUsage reads the usage of a recorded response: the JSON body of a
-// Converse answer, or the metadata event of a ConverseStream answer.
-func recordedUsage(i *cassette.Interaction) (usage.Usage, bool) {
-	var body struct {
-		Usage *struct {
-			InputTokens           int `json:"inputTokens"`
-			OutputTokens          int `json:"outputTokens"`
-			CacheReadInputTokens  int `json:"cacheReadInputTokens"`
-			CacheWriteInputTokens int `json:"cacheWriteInputTokens"`
-			TotalTokens           int `json:"totalTokens"`
-			// InvokeModel: Nova's native usage and Claude's Anthropic usage.
-			CacheReadInputTokenCount  int `json:"cacheReadInputTokenCount"`
-			CacheWriteInputTokenCount int `json:"cacheWriteInputTokenCount"`
-			AnthropicInput            int `json:"input_tokens"`
-			AnthropicOutput           int `json:"output_tokens"`
-			AnthropicRead             int `json:"cache_read_input_tokens"`
-			AnthropicWrite            int `json:"cache_creation_input_tokens"`
-			// Writes by TTL, priced differently: Converse's cacheDetails
-			// and Anthropic's cache_creation.
-			CacheDetails []struct {
-				InputTokens int    `json:"inputTokens"`
-				TTL         string `json:"ttl"`
-			} `json:"cacheDetails"`
-			CacheCreation *struct {
-				FiveMinutes int `json:"ephemeral_5m_input_tokens"`
-				OneHour     int `json:"ephemeral_1h_input_tokens"`
-			} `json:"cache_creation"`
-		} `json:"usage"`
-	}
-	payload := []byte(i.Response.Body)
-	if strings.HasPrefix(i.Response.Headers.Get("Content-Type"), "application/vnd.amazon.eventstream") {
-		payload = nil
-		dec := eventstream.NewDecoder()
-		r := bytes.NewReader([]byte(i.Response.Body))
-		for {
-			msg, err := dec.Decode(r, nil)
-			if errors.Is(err, io.EOF) || err != nil {
-				break
-			}
-			if h := msg.Headers.Get(":event-type"); h != nil && h.String() == "metadata" {
-				payload = msg.Payload
-			}
-		}
-	}
-	if json.Unmarshal(payload, &body) != nil || body.Usage == nil {
+// recordedUsage reads the usage of a recorded response of a model of
+// family f with request.Recorded, the API told by the request's path.
+func recordedUsage(i *cassette.Interaction, f matrix.Family) (usage.Usage, bool) {
+	api, ok := request.APIOfPath(i.Request.URL)
+	if !ok {
 		return usage.Usage{}, false
 	}
-	u := body.Usage
-	// Each response shape sets one spelling (Converse sets both twins, equal).
-	out := usage.Usage{Input: max(u.InputTokens, u.AnthropicInput), Output: max(u.OutputTokens, u.AnthropicOutput),
-		Read:  max(u.CacheReadInputTokens, u.CacheReadInputTokenCount, u.AnthropicRead),
-		Write: max(u.CacheWriteInputTokens, u.CacheWriteInputTokenCount, u.AnthropicWrite), Total: u.TotalTokens}
-	if out.Total == 0 {
-		out.Total = out.Input + out.Output + out.Read + out.Write
-	}
-	for _, d := range u.CacheDetails {
-		out.Writes = append(out.Writes, usage.TTLWrite{TTL: d.TTL, Tokens: d.InputTokens})
-	}
-	if c := u.CacheCreation; c != nil && c.OneHour > 0 {
-		out.Writes = append(out.Writes, usage.TTLWrite{TTL: "1h", Tokens: c.OneHour}, usage.TTLWrite{TTL: "5m", Tokens: c.FiveMinutes})
-	}
-	return out, true
+	u, err := request.Recorded(api, f, []byte(i.Response.Body))
+	return u, err == nil
 }
 
 // PreviewedSpecs returns the texts of the specs a Ginkgo preview says will
@@ -241,7 +187,7 @@ func CheckBudget(preview func() types.Report) (Estimate, error) {
 	if err != nil {
 		return Estimate{}, err
 	}
-	e, err := EstimateSpecs(envOr(CassettesEnv, filepath.Join(root, "cassettes")), PreviewedSpecs(preview()), matrix.Default())
+	e, err := EstimateSpecs(envOr(env.Cassettes, filepath.Join(root, "cassettes")), PreviewedSpecs(preview()), matrix.Default())
 	if err != nil {
 		return e, err
 	}

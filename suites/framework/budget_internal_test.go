@@ -5,13 +5,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cachecascade/cachecascade/internal/env"
 	"github.com/cachecascade/cachecascade/internal/modroot"
 	"github.com/cachecascade/cachecascade/matrix"
+	"github.com/cachecascade/cachecascade/recorder"
 )
 
 func TestBudgetFromEnv(t *testing.T) {
-	t.Setenv(BudgetEnv, "2.5")
-	t.Setenv(TokenBudgetEnv, "100000")
+	t.Setenv(env.BudgetUSD, "2.5")
+	t.Setenv(env.BudgetTokens, "100000")
 	b, err := budgetFromEnv()
 	if err != nil || b.usd != 2.5 || b.tokens != 100000 {
 		t.Fatalf("budgetFromEnv = %+v, %v", b, err)
@@ -28,9 +30,9 @@ func TestBudgetFromEnv(t *testing.T) {
 	if (budget{}).over(1e9, 1e9) {
 		t.Error("no budget is over")
 	}
-	for name, value := range map[string]string{BudgetEnv: "-1", TokenBudgetEnv: "lots"} {
-		t.Setenv(BudgetEnv, "")
-		t.Setenv(TokenBudgetEnv, "")
+	for name, value := range map[string]string{env.BudgetUSD: "-1", env.BudgetTokens: "lots"} {
+		t.Setenv(env.BudgetUSD, "")
+		t.Setenv(env.BudgetTokens, "")
 		t.Setenv(name, value)
 		if _, err := budgetFromEnv(); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s=%q: %v", name, value, err)
@@ -44,7 +46,7 @@ func TestEstimateSpecsFromTheCassettes(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(root, "cassettes")
-	m, err := ReadManifest(dir)
+	m, err := recorder.ReadManifest(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

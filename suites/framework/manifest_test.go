@@ -1,43 +1,87 @@
 package framework_test
 
 import (
-	"os"
-	"path/filepath"
-	"slices"
+	"encoding/json"
 	"strings"
 	"testing"
 
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/cachecascade/cachecascade/internal/env"
+	"github.com/cachecascade/cachecascade/recorder"
 	"github.com/cachecascade/cachecascade/suites/framework"
 )
 
-func TestManifestGaps(t *testing.T) {
-	dir := t.TempDir()
-	for _, p := range []string{"cascade/nova-lite/none.yaml", "cascade/nova-lite/system_only.yaml", "cascade/nova-lite/.system_only.recording-1-2.yaml"} {
-		os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755)
-		os.WriteFile(filepath.Join(dir, p), []byte("---\n"), 0o644)
+// TestManifestFromAggregatedReport builds the manifest from provenance
+// entries as a parallel run's ReportAfterSuite sees them: the entries of
+// the process that ran it as values, those of other processes as JSON.
+// Both must count, and the manifest must not depend on which process
+// recorded which spec.
+func TestManifestFromAggregatedReport(t *testing.T) {
+	a := framework.Provenance{Cassette: "cascade/nova-lite/none.yaml", Provenance: recorder.Provenance{Spec: "cascade none", Model: "us.amazon.nova-lite-v1:0", Source: "emulator 0.1.0", SDK: map[string]string{}, Recorded: "2026-11-25T00:00:00Z"}}
+	b := a
+	b.Cassette, b.Spec = "limits/nova-lite/five-checkpoints.yaml", "limits five"
+	raw, _ := json.Marshal(b)
+	entry := func(v any) types.ReportEntry {
+		e := types.ReportEntry{Name: framework.ProvenanceEntry}
+		if s, ok := v.(string); ok {
+			e.Value = types.WrapEntryValue(nil)
+			e.Value.AsJSON = s
+			return e
+		}
+		e.Value = types.WrapEntryValue(v)
+		return e
 	}
-	os.WriteFile(filepath.Join(dir, framework.ManifestFile), []byte(`{"cassettes":{
-		"cascade/nova-lite/none.yaml":{"spec":"s","source":"emulator 0.1.0","sdk":{},"recorded":"2026-11-22T00:00:00Z"},
-		"cascade/nova-lite/gone.yaml":{"spec":"s","source":"aws us-east-1","sdk":{},"recorded":"2026-11-22T00:00:00Z"}}}`), 0o644)
-	unlisted, missing, err := framework.ManifestGaps(dir)
-	if err != nil {
-		t.Fatal(err)
+	both := func(first, second types.ReportEntry) types.Report {
+		return types.Report{SpecReports: types.SpecReports{
+			{ReportEntries: types.ReportEntries{first}},
+			{ReportEntries: types.ReportEntries{second, {Name: framework.ReportEntry}}},
+		}}
 	}
-	if !slices.Equal(unlisted, []string{"cascade/nova-lite/system_only.yaml"}) || !slices.Equal(missing, []string{"cascade/nova-lite/gone.yaml"}) {
-		t.Errorf("ManifestGaps = %v, %v (a temporary recording must not count)", unlisted, missing)
+	manifests := []string{}
+	for _, rep := range []types.Report{both(entry(a), entry(string(raw))), both(entry(b), entry(mustJSON(t, a)))} {
+		ps, err := framework.Provenances(rep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ps) != 2 {
+			t.Fatalf("Provenances = %+v, want both entries", ps)
+		}
+		dir := t.TempDir()
+		setenv(t, "record", "emulator")
+		t.Setenv(env.Cassettes, dir)
+		r, err := framework.NewRun(framework.Started())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		if err := r.WriteManifest(ps); err != nil {
+			t.Fatal(err)
+		}
+		m, err := recorder.ReadManifest(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := json.Marshal(m.Cassettes)
+		manifests = append(manifests, string(out))
 	}
-	os.WriteFile(filepath.Join(dir, framework.ManifestFile), []byte(`{"cassettes":`), 0o644)
-	if _, err := framework.ReadManifest(dir); err == nil || !strings.Contains(err.Error(), "corrupt") {
-		t.Errorf("a corrupt manifest: %v", err)
-	}
-	if m, err := framework.ReadManifest(t.TempDir()); err != nil || len(m.Cassettes) != 0 {
-		t.Errorf("a missing manifest: %v, %v", m, err)
+	if manifests[0] != manifests[1] || !strings.Contains(manifests[0], "limits five") || !strings.Contains(manifests[0], "cascade none") {
+		t.Errorf("the manifest depends on which process filed which entry:\n%s\n%s", manifests[0], manifests[1])
 	}
 }
 
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 func TestSDKVersions(t *testing.T) {
-	env(t, "", "")
-	r, err := framework.NewRun()
+	setenv(t, "", "")
+	r, err := framework.NewRun(framework.Started())
 	if err != nil {
 		t.Fatal(err)
 	}

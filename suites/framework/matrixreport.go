@@ -9,6 +9,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/cachecascade/cachecascade/internal/env"
 	"github.com/cachecascade/cachecascade/matrix"
 	"github.com/cachecascade/cachecascade/report"
 )
@@ -58,7 +59,11 @@ func (r *Run) WriteReport(rep types.Report) (string, []string, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	if err := r.WriteManifest(); err != nil {
+	ps, err := Provenances(rep)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := r.WriteManifest(ps); err != nil {
 		return "", nil, fmt.Errorf("framework: writing the cassette manifest: %w", err)
 	}
 	if len(rows) == 0 {
@@ -78,7 +83,7 @@ func (r *Run) WriteReport(rep types.Report) (string, []string, error) {
 // PrintReport writes the Markdown report and where the files are to
 // standard output, unless CACHECASCADE_QUIET is set.
 func PrintReport(markdown string, files []string) {
-	if os.Getenv("CACHECASCADE_QUIET") != "" || markdown == "" {
+	if os.Getenv(env.Quiet) != "" || markdown == "" {
 		return
 	}
 	fmt.Fprintf(os.Stdout, "\n%s\nreport files: %s\n", markdown, strings.Join(files, ", "))

@@ -26,32 +26,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/onsi/ginkgo/v2"
 
 	"github.com/cachecascade/cachecascade/emulator"
 	"github.com/cachecascade/cachecascade/fixtures"
+	"github.com/cachecascade/cachecascade/internal/env"
 	"github.com/cachecascade/cachecascade/internal/modroot"
 	"github.com/cachecascade/cachecascade/matrix"
 	"github.com/cachecascade/cachecascade/recorder"
-)
-
-// The environment variables a run reads, beside the SDK's own.
-const (
-	// TargetEnv selects the target of record and live runs: "emulator"
-	// (in-process) or "aws". Unset, it is "endpoint" when
-	// AWS_ENDPOINT_URL_BEDROCK_RUNTIME is set and "aws" otherwise.
-	TargetEnv = "CACHECASCADE_TARGET"
-	// ProfilesEnv names emulator profiles (comma-separated) for the
-	// in-process emulator, as the mutation script sets them.
-	ProfilesEnv = "CACHECASCADE_EMULATOR_PROFILES"
-	// CassettesEnv overrides the cassette directory.
-	CassettesEnv = "CACHECASCADE_CASSETTES"
-	// ReportDirEnv overrides where reports are written.
-	ReportDirEnv = "CACHECASCADE_REPORT_DIR"
-	// SecondProfileEnv names an AWS profile of a second account, for the
-	// isolation specs against AWS.
-	SecondProfileEnv = "CACHECASCADE_SECOND_PROFILE"
-	// EndpointEnv is the SDK's own endpoint override for Bedrock runtime.
-	EndpointEnv = "AWS_ENDPOINT_URL_BEDROCK_RUNTIME"
 )
 
 // The targets.
@@ -86,7 +68,6 @@ type Run struct {
 
 	emu   *emulator.Server
 	admin *http.Client
-	rec   *manifestLog
 
 	spendMu     sync.Mutex
 	budget      budget
@@ -94,9 +75,21 @@ type Run struct {
 	spentTokens int
 }
 
+// Started returns a run's start time as NewRun takes it: the first process
+// of a parallel run calls it and hands the bytes to every process
+// (SynchronizedBeforeSuite), so that all record one date.
+func Started() []byte { return []byte(time.Now().UTC().Format(time.RFC3339)) }
+
 // NewRun resolves the run from the environment and, when the target is the
-// in-process emulator, starts it. Call Close when the suite ends.
-func NewRun() (*Run, error) {
+// in-process emulator, starts it; started is the run's start time from
+// Started. In a parallel run each process has its own Run (and its own
+// in-process emulator) and a share of the budget. Call Close when the
+// suite ends.
+func NewRun(started []byte) (*Run, error) {
+	start, err := time.Parse(time.RFC3339, string(started))
+	if err != nil {
+		return nil, fmt.Errorf("framework: the run's start time %q: %w", started, err)
+	}
 	mode, err := recorder.ModeFromEnv()
 	if err != nil {
 		return nil, err
@@ -105,10 +98,9 @@ func NewRun() (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Run{Mode: mode, Root: root, Catalog: matrix.Default(), Started: time.Now().UTC(), admin: &http.Client{Timeout: 10 * time.Second}}
-	r.Cassettes = envOr(CassettesEnv, filepath.Join(root, "cassettes"))
-	r.Reports = envOr(ReportDirEnv, filepath.Join(root, "reports"))
-	r.rec = &manifestLog{}
+	r := &Run{Mode: mode, Root: root, Catalog: matrix.Default(), Started: start, admin: &http.Client{Timeout: 10 * time.Second}}
+	r.Cassettes = envOr(env.Cassettes, filepath.Join(root, "cassettes"))
+	r.Reports = envOr(env.ReportDir, filepath.Join(root, "reports"))
 	if mode == recorder.Replay {
 		r.Target, r.Salt = TargetCassettes, fixtures.ZeroSalt
 		return r, nil
@@ -117,10 +109,12 @@ func NewRun() (*Run, error) {
 	if r.budget, err = budgetFromEnv(); err != nil {
 		return nil, err
 	}
-	switch t := os.Getenv(TargetEnv); {
+	suite, _ := ginkgo.GinkgoConfiguration()
+	r.budget = r.budget.share(suite)
+	switch t := os.Getenv(env.Target); {
 	case t == TargetEmulator:
 		r.Target = TargetEmulator
-		if p := os.Getenv(ProfilesEnv); p != "" {
+		if p := os.Getenv(env.EmulatorProfiles); p != "" {
 			r.Profiles = strings.Split(p, ",")
 		}
 		srv, err := emulator.Start(emulator.Options{Profiles: r.Profiles})
@@ -128,9 +122,9 @@ func NewRun() (*Run, error) {
 			return nil, fmt.Errorf("framework: starting the emulator: %w", err)
 		}
 		r.emu, r.Endpoint, r.Region = srv, srv.URL(), "us-east-1"
-	case t == TargetAWS || t == "" && os.Getenv(EndpointEnv) == "":
-		if os.Getenv(EndpointEnv) != "" {
-			return nil, fmt.Errorf("framework: %s=aws, but %s=%s sends the calls elsewhere, and the cassettes would be labelled as recorded on AWS; unset one of them", TargetEnv, EndpointEnv, os.Getenv(EndpointEnv))
+	case t == TargetAWS || t == "" && os.Getenv(env.Endpoint) == "":
+		if os.Getenv(env.Endpoint) != "" {
+			return nil, fmt.Errorf("framework: %s=aws, but %s=%s sends the calls elsewhere, and the cassettes would be labelled as recorded on AWS; unset one of them", env.Target, env.Endpoint, os.Getenv(env.Endpoint))
 		}
 		r.Target = TargetAWS
 		// The region as the SDK resolves it (environment or profile), for
@@ -139,9 +133,9 @@ func NewRun() (*Run, error) {
 			r.Region = cfg.Region
 		}
 	case t == "":
-		r.Target, r.Endpoint = TargetEndpoint, os.Getenv(EndpointEnv)
+		r.Target, r.Endpoint = TargetEndpoint, os.Getenv(env.Endpoint)
 	default:
-		return nil, fmt.Errorf("framework: %s=%q: want emulator or aws", TargetEnv, t)
+		return nil, fmt.Errorf("framework: %s=%q: want emulator or aws", env.Target, t)
 	}
 	return r, nil
 }
@@ -174,7 +168,7 @@ func (r *Run) Source() string {
 
 // recordedFrom summarises where the cassettes came from, per the manifest.
 func (r *Run) recordedFrom() string {
-	m, err := ReadManifest(r.Cassettes)
+	m, err := recorder.ReadManifest(r.Cassettes)
 	if err != nil || len(m.Cassettes) == 0 {
 		return ""
 	}
@@ -255,10 +249,10 @@ func envOr(name, def string) string {
 // CACHECASCADE_SECOND_PROFILE is used, and without it the spec is not
 // applicable.
 func (r *Run) SecondAccount(ctx context.Context) (aws.CredentialsProvider, string) {
-	if profile := os.Getenv(SecondProfileEnv); profile != "" && (r.Target == TargetAWS || r.Target == TargetEndpoint) {
+	if profile := os.Getenv(env.SecondProfile); profile != "" && (r.Target == TargetAWS || r.Target == TargetEndpoint) {
 		cfg, err := config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile(profile))
 		if err != nil {
-			return nil, fmt.Sprintf("%s=%s: %v", SecondProfileEnv, profile, err)
+			return nil, fmt.Sprintf("%s=%s: %v", env.SecondProfile, profile, err)
 		}
 		return cfg.Credentials, ""
 	}
@@ -266,5 +260,5 @@ func (r *Run) SecondAccount(ctx context.Context) (aws.CredentialsProvider, strin
 	case TargetCassettes, TargetEmulator:
 		return credentials.NewStaticCredentialsProvider("AKIDSECONDACCOUNT000", "second-account-secret", ""), ""
 	}
-	return nil, "not applicable: isolation needs a second AWS account; set " + SecondProfileEnv + " to a profile of one"
+	return nil, "not applicable: isolation needs a second AWS account; set " + env.SecondProfile + " to a profile of one"
 }

@@ -13,23 +13,24 @@ import (
 	"time"
 
 	"github.com/cachecascade/cachecascade/fixtures"
+	"github.com/cachecascade/cachecascade/internal/env"
 	"github.com/cachecascade/cachecascade/recorder"
 	"github.com/cachecascade/cachecascade/suites/framework"
 )
 
 // env sets the run's variables for one test.
-func env(t *testing.T, mode, target string) {
+func setenv(t *testing.T, mode, target string) {
 	t.Helper()
-	t.Setenv(recorder.ModeEnv, mode)
-	t.Setenv(framework.TargetEnv, target)
-	t.Setenv(framework.EndpointEnv, "")
-	t.Setenv(framework.ProfilesEnv, "")
-	t.Setenv(framework.CassettesEnv, t.TempDir())
+	t.Setenv(env.Mode, mode)
+	t.Setenv(env.Target, target)
+	t.Setenv(env.Endpoint, "")
+	t.Setenv(env.EmulatorProfiles, "")
+	t.Setenv(env.Cassettes, t.TempDir())
 }
 
 func TestNewRunReplay(t *testing.T) {
-	env(t, "", "")
-	r, err := framework.NewRun()
+	setenv(t, "", "")
+	r, err := framework.NewRun(framework.Started())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,9 +49,9 @@ func TestNewRunReplay(t *testing.T) {
 }
 
 func TestNewRunEmulatorMovesItsClock(t *testing.T) {
-	env(t, "live", "emulator")
-	t.Setenv(framework.ProfilesEnv, "latency")
-	r, err := framework.NewRun()
+	setenv(t, "live", "emulator")
+	t.Setenv(env.EmulatorProfiles, "latency")
+	r, err := framework.NewRun(framework.Started())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,17 +96,17 @@ func emulatorNow(t *testing.T, endpoint string) time.Time {
 }
 
 func TestNewRunTargets(t *testing.T) {
-	env(t, "live", "")
-	r, err := framework.NewRun()
+	setenv(t, "live", "")
+	r, err := framework.NewRun(framework.Started())
 	if err != nil || r.Target != framework.TargetAWS {
 		t.Errorf("live without an endpoint: %v, target %q; want aws", err, r.Target)
 	}
 
 	srv := httptest.NewServer(http.NotFoundHandler()) // an endpoint without the emulator's admin API
 	defer srv.Close()
-	env(t, "live", "")
-	t.Setenv(framework.EndpointEnv, srv.URL)
-	r, err = framework.NewRun()
+	setenv(t, "live", "")
+	t.Setenv(env.Endpoint, srv.URL)
+	r, err = framework.NewRun(framework.Started())
 	if err != nil || r.Target != framework.TargetEndpoint || r.Endpoint != srv.URL {
 		t.Fatalf("live with AWS_ENDPOINT_URL_BEDROCK_RUNTIME: %v, %+v", err, r)
 	}
@@ -117,32 +118,32 @@ func TestNewRunTargets(t *testing.T) {
 
 	// An aws target with the endpoint variable set would label another
 	// endpoint's answers as AWS in the manifest.
-	env(t, "record", "aws")
-	t.Setenv(framework.EndpointEnv, srv.URL)
-	if _, err := framework.NewRun(); err == nil || !strings.Contains(err.Error(), framework.EndpointEnv) {
-		t.Errorf("aws target with %s set: %v", framework.EndpointEnv, err)
+	setenv(t, "record", "aws")
+	t.Setenv(env.Endpoint, srv.URL)
+	if _, err := framework.NewRun(framework.Started()); err == nil || !strings.Contains(err.Error(), env.Endpoint) {
+		t.Errorf("aws target with %s set: %v", env.Endpoint, err)
 	}
 
-	env(t, "record", "gcp")
-	if _, err := framework.NewRun(); err == nil || !strings.Contains(err.Error(), "CACHECASCADE_TARGET") {
+	setenv(t, "record", "gcp")
+	if _, err := framework.NewRun(framework.Started()); err == nil || !strings.Contains(err.Error(), "CACHECASCADE_TARGET") {
 		t.Errorf("an unknown target: %v", err)
 	}
-	env(t, "sometimes", "")
-	if _, err := framework.NewRun(); err == nil {
+	setenv(t, "sometimes", "")
+	if _, err := framework.NewRun(framework.Started()); err == nil {
 		t.Error("an unknown mode was accepted")
 	}
 }
 
 func TestSecondAccount(t *testing.T) {
-	env(t, "", "")
-	r, _ := framework.NewRun()
+	setenv(t, "", "")
+	r, _ := framework.NewRun(framework.Started())
 	if p, why := r.SecondAccount(context.Background()); p == nil {
 		t.Errorf("replay has no second account: %s", why)
 	}
-	env(t, "live", "aws")
-	t.Setenv(framework.SecondProfileEnv, "")
-	r, _ = framework.NewRun()
-	if p, why := r.SecondAccount(context.Background()); p != nil || !strings.Contains(why, framework.SecondProfileEnv) {
+	setenv(t, "live", "aws")
+	t.Setenv(env.SecondProfile, "")
+	r, _ = framework.NewRun(framework.Started())
+	if p, why := r.SecondAccount(context.Background()); p != nil || !strings.Contains(why, env.SecondProfile) {
 		t.Errorf("aws without a second profile: %v, %q", p, why)
 	}
 }

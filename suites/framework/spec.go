@@ -4,23 +4,31 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
+	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
-	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	. "github.com/onsi/ginkgo/v2"
 
+	"github.com/cachecascade/cachecascade/fixtures"
 	"github.com/cachecascade/cachecascade/matrix"
 	"github.com/cachecascade/cachecascade/recorder"
 	"github.com/cachecascade/cachecascade/report"
+	"github.com/cachecascade/cachecascade/request"
 	"github.com/cachecascade/cachecascade/usage"
 	"github.com/cachecascade/cachecascade/verdict"
 )
 
-// ReportEntry is the name of the Ginkgo report entry holding a spec's row.
-const ReportEntry = "cachecascade-row"
+// The names of the Ginkgo report entries a spec files.
+const (
+	// ReportEntry holds the spec's report row.
+	ReportEntry = "cachecascade-row"
+	// ProvenanceEntry holds, in record mode, where the cassette the spec
+	// wrote came from; the manifest is built from these entries of the
+	// whole run, whichever process ran the spec.
+	ProvenanceEntry = "cachecascade-provenance"
+)
 
 // Spec is one running spec's connection to the target and its tally.
 type Spec struct {
@@ -28,8 +36,10 @@ type Spec struct {
 	Run *Run
 	// Client is the Bedrock runtime client of the spec.
 	Client *bedrockruntime.Client
-	// Model is the spec's model.
-	Model matrix.Model
+	// Area is the spec's area.
+	Area Area
+	// Cell is the spec's cell: its model, strategy (if any) and API.
+	Cell matrix.Cell
 
 	session *recorder.Session
 	row     report.Row
@@ -37,44 +47,61 @@ type Spec struct {
 	started time.Time
 }
 
-// Open starts a spec: it opens the recorder session on the spec's cassette,
-// cassettes/<area>/<model>/<name>.yaml, and registers the cleanup that
-// saves or discards a recording and files the report row. strategy may be
-// empty for specs that are not per strategy. It fails the spec at once if
-// the cassette is missing or corrupt or the target cannot be reached.
-func (r *Run) Open(ctx context.Context, area string, model matrix.Model, strategy matrix.Strategy, name string) *Spec {
+// Open starts a spec of an area on a cell: it opens the recorder session on
+// the spec's cassette, cassettes/<area>/<model>/<name>.yaml (named
+// invoke-<name> through the InvokeModel APIs), and registers the cleanup
+// that saves or discards a recording and files the report row. It fails the
+// spec at once if the cassette is missing or corrupt or the target cannot
+// be reached.
+func (r *Run) Open(ctx context.Context, area Area, cell matrix.Cell, name string) *Spec {
 	GinkgoHelper()
 	if spent, why := r.exhausted(); spent {
 		Skip(why)
 	}
-	text := CurrentSpecReport().FullText()
-	path := recorder.CassettePath(r.Cassettes, area, model.Key, name)
-	session, err := recorder.Open(ctx, r.sessionOptions(path, text))
+	s := r.newSpec(area, cell)
+	path := recorder.CassettePath(r.Cassettes, string(area), cell.Model.Key, CassetteName(cell.Via(), name))
+	session, err := recorder.Open(ctx, r.sessionOptions(path, s.row.Spec))
 	ExpectNoError(err)
-	s := &Spec{Run: r, Client: session.Client, Model: model, session: session, started: time.Now(),
-		row: report.Row{Area: area, API: "converse", Model: model.Key, ModelName: model.Name, Family: string(model.Family),
-			Strategy: string(strategy), Spec: text, Outcome: report.Pass}}
+	s.Client, s.session = session.Client, session
 	DeferCleanup(s.finish)
 	return s
+}
+
+// CassetteName is the name of a spec's cassette through api: name, or
+// invoke-<name> through InvokeModel and its stream.
+func CassetteName(api matrix.API, name string) string {
+	if api.InvokesModel() {
+		return "invoke-" + name
+	}
+	return name
 }
 
 // Offline starts a spec that calls no target (it checks something locally,
-// such as serialization) but files a report row like any other.
-func (r *Run) Offline(area string, model matrix.Model, strategy matrix.Strategy) *Spec {
-	s := &Spec{Run: r, Model: model, started: time.Now(),
-		row: report.Row{Area: area, Model: model.Key, ModelName: model.Name, Family: string(model.Family),
-			Strategy: string(strategy), Spec: CurrentSpecReport().FullText(), Outcome: report.Pass}}
+// such as serialization or the cassettes) but files a report row like any
+// other.
+func (r *Run) Offline(area Area, cell matrix.Cell) *Spec {
+	s := r.newSpec(area, cell)
 	DeferCleanup(s.finish)
 	return s
 }
 
-// finish saves or discards the recording, records it in the manifest, and
-// files the report row.
+// newSpec returns a spec with its report row started.
+func (r *Run) newSpec(area Area, cell matrix.Cell) *Spec {
+	m := cell.Model
+	return &Spec{Run: r, Area: area, Cell: cell, started: time.Now(),
+		row: report.Row{Area: string(area), API: string(cell.Via()), Model: m.Key, ModelName: m.Name, Family: string(m.Family),
+			Strategy: string(cell.Strategy), Spec: CurrentSpecReport().FullText(), Outcome: report.Pass}}
+}
+
+// finish saves or discards the recording, files its provenance, and files
+// the report row.
 func (s *Spec) finish() error {
 	failed := CurrentSpecReport().Failed()
-	err := s.session.Finish(!failed)
-	if err == nil && !failed && s.session != nil && s.Run.Mode == recorder.Record {
-		s.Run.rec.add(s.session.Cassette, s.row.Spec, s.Model)
+	// A spec that ends as not applicable keeps nothing it may have begun.
+	keep := !failed && s.row.Outcome != report.NotApplicable
+	err := s.session.Finish(keep)
+	if err == nil && keep && s.session != nil && s.Run.Mode == recorder.Record {
+		s.fileProvenance()
 	}
 	if (failed || err != nil) && s.row.Outcome != report.Inconclusive {
 		s.row.Outcome = report.Fail
@@ -91,15 +118,25 @@ func (s *Spec) finish() error {
 	s.row.Duration = time.Since(s.started)
 	s.row.InputTokens, s.row.OutputTokens = s.total.Input, s.total.Output
 	s.row.CacheReadTokens, s.row.CacheWriteTokens = s.total.Read, s.total.Write
-	s.row.CostUSD, s.row.CostWithoutCacheUSD = s.Model.Prices.Cost(s.total)
+	s.row.CostUSD, s.row.CostWithoutCacheUSD = s.Cell.Model.Prices.Cost(s.total)
 	AddReportEntry(ReportEntry, s.row, ReportEntryVisibilityNever)
 	if s.Run.Mode.CallsTarget() && s.session != nil {
 		// Progress for long runs against a target: each spec's calls and
-		// cost, and the run's spending so far.
+		// cost, and this process's spending so far.
 		fmt.Fprintf(os.Stderr, "cachecascade: %-8s %s: %s, %d calls, $%.4f (run $%.4f%s)\n",
 			s.row.Outcome, s.cell(), s.row.Duration.Round(time.Millisecond), s.row.Calls, s.row.CostUSD, s.Run.charge(usage.Usage{}, 0), s.Run.budgetNote())
 	}
 	return err
+}
+
+// fileProvenance files where the spec's new cassette came from as a report
+// entry, for the manifest (see Run.WriteManifest).
+func (s *Spec) fileProvenance() {
+	rel, err := filepath.Rel(s.Run.Cassettes, s.session.Cassette)
+	ExpectNoError(err)
+	AddReportEntry(ProvenanceEntry, Provenance{Cassette: filepath.ToSlash(rel), Provenance: recorder.Provenance{
+		Spec: s.row.Spec, Model: s.Cell.Model.ModelID(), Source: s.Run.Source(), SDK: s.Run.SDKVersions(), Recorded: s.Run.Started.Format(time.RFC3339),
+	}}, ReportEntryVisibilityNever)
 }
 
 // Call is one call's result.
@@ -108,64 +145,40 @@ type Call struct {
 	Step string
 	// Usage is the reported usage; zero when the call failed.
 	Usage usage.Usage
-	// Err is the call's error.
+	// Err is the call's error, with a hint where the framework has one.
 	Err error
-	// Output is the Converse output (nil for a stream or an error).
-	Output *bedrockruntime.ConverseOutput
 }
 
-// Converse sends a Converse request as the named step and tallies its
-// usage.
-func (s *Spec) Converse(ctx context.Context, step string, in *bedrockruntime.ConverseInput) Call {
-	return s.ConverseWith(ctx, s.Client, step, in)
-}
-
-// ConverseWith is Converse through another client of the spec's session,
-// such as one from ClientAs.
-func (s *Spec) ConverseWith(ctx context.Context, client *bedrockruntime.Client, step string, in *bedrockruntime.ConverseInput) Call {
+// Request builds the spec's request from material: for the cell's model,
+// through the cell's API, with no checkpoints.
+func (s *Spec) Request(set fixtures.Set) *request.Request {
 	GinkgoHelper()
-	s.checkBudget(step)
-	By(step)
-	out, err := client.Converse(ctx, in)
-	c := Call{Step: step, Err: explain(err, s.Model, s.Run.Region), Output: out}
-	if err == nil {
-		c.Usage = usage.FromSDK(out.Usage)
-	}
-	s.tally(c)
-	return c
+	r, err := request.Build(s.Cell.Model, s.Cell.Via(), set)
+	ExpectNoError(err, "building the request")
+	return r
 }
 
-// ConverseStream sends the request through ConverseStream as the named
-// step, reads the whole stream and returns the usage of its metadata
-// event.
-func (s *Spec) ConverseStream(ctx context.Context, step string, in *bedrockruntime.ConverseInput) Call {
+// Send sends a request as the named step and tallies its usage.
+func (s *Spec) Send(ctx context.Context, step string, r *request.Request) Call {
 	GinkgoHelper()
-	s.checkBudget(step)
-	By(step + " (stream)")
-	c := Call{Step: step}
-	out, err := s.Client.ConverseStream(ctx, &bedrockruntime.ConverseStreamInput{
-		ModelId: in.ModelId, Messages: in.Messages, System: in.System, ToolConfig: in.ToolConfig,
-		InferenceConfig: in.InferenceConfig, AdditionalModelRequestFields: in.AdditionalModelRequestFields,
-	})
-	if err != nil {
-		c.Err = explain(err, s.Model, s.Run.Region)
-		s.tally(c)
-		return c
+	return s.SendAs(ctx, s.Client, step, r)
+}
+
+// SendAs is Send through another client of the spec's session, such as one
+// from ClientAs.
+func (s *Spec) SendAs(ctx context.Context, client *bedrockruntime.Client, step string, r *request.Request) Call {
+	GinkgoHelper()
+	if spent, why := s.Run.exhausted(); spent {
+		// A failure, not a skip: the recording so far is discarded.
+		Fail(fmt.Sprintf("%s, step %q: not sent: %s", s.cell(), step, why))
 	}
-	stream := out.GetStream()
-	defer stream.Close()
-	metadata := false
-	for ev := range stream.Events() {
-		if m, ok := ev.(*types.ConverseStreamOutputMemberMetadata); ok {
-			c.Usage, metadata = usage.FromSDK(m.Value.Usage), true
-		}
-	}
-	if err := stream.Err(); err != nil {
-		c.Err = err
-	} else if !metadata {
-		c.Err = fmt.Errorf("the stream ended without a metadata event")
-	}
-	s.tally(c)
+	By(fmt.Sprintf("%s (%s)", step, r.API.Operation()))
+	u, err := request.Send(ctx, client, r)
+	c := Call{Step: step, Usage: u, Err: explain(err, s.Cell.Model, s.Run.Region)}
+	s.row.Calls++
+	s.total = s.total.Add(u)
+	with, _ := s.Cell.Model.Prices.Cost(u)
+	s.Run.charge(u, with)
 	return c
 }
 
@@ -175,59 +188,49 @@ func (s *Spec) ClientAs(p aws.CredentialsProvider) *bedrockruntime.Client {
 	return s.session.ClientAs(p)
 }
 
-// tally adds a call to the spec's row and its cost to the run's spending.
-func (s *Spec) tally(c Call) {
-	s.row.Calls++
-	s.total = s.total.Add(c.Usage)
-	with, _ := s.Model.Prices.Cost(c.Usage)
-	s.Run.charge(c.Usage, with)
-}
-
-// checkBudget fails the spec before a call once the run's budget is spent.
-func (s *Spec) checkBudget(step string) {
-	GinkgoHelper()
-	if spent, why := s.Run.exhausted(); spent {
-		Fail(fmt.Sprintf("%s, step %q: not sent: %s", s.cell(), step, why))
-	}
-}
-
-// Judge checks a call against an expectation with verdict.Judge. A failure
-// fails the spec with a message naming the cell, the step, the expected and
-// the observed usage; an inconclusive finding fails it too, marked
-// inconclusive in the report, with how to fix the fixtures; an expected
-// error marks the row as such.
+// Judge checks a call against an expectation with verdict.Judge and
+// concludes the finding (see Conclude).
 func (s *Spec) Judge(c Call, e verdict.Expectation, o verdict.Observation) verdict.Finding {
 	GinkgoHelper()
 	o.Usage, o.Err = c.Usage, c.Err
-	f := verdict.Judge(e, o)
-	s.Conclude(c.Step, f)
+	return s.Conclude(c.Step, verdict.Judge(e, o))
+}
+
+// Conclude applies a finding of the spec's step: it is the one way a check
+// passes or fails a spec. A failure fails the spec with the finding (cell,
+// step, rule, expected and observed); an inconclusive finding fails it too,
+// marked inconclusive, with how to fix the fixtures; an expected error marks
+// the row as such. The row keeps the deciding finding's rule, which the
+// report and the mutation run read. A not-applicable finding skips the
+// spec, keeping nothing it recorded.
+func (s *Spec) Conclude(step string, f verdict.Finding) verdict.Finding {
+	GinkgoHelper()
+	f.Cell, f.Step = s.cell(), step
+	switch f.Outcome {
+	case verdict.ExpectedError:
+		s.row.Outcome, s.row.Rule, s.row.Message = report.ExpectedError, string(f.Rule), f.Reason
+	case verdict.Inconclusive:
+		s.row.Outcome, s.row.Rule, s.row.Message = report.Inconclusive, string(f.Rule), fmt.Sprintf("step %q: %s", step, f.Reason)
+		Fail(f.String())
+	case verdict.Fail:
+		s.row.Rule = string(f.Rule)
+		Fail(f.String())
+	case verdict.NotApplicable:
+		s.row.Outcome, s.row.Message = report.NotApplicable, f.Reason
+		Skip(f.Reason)
+	}
 	return f
 }
 
-// Conclude applies a finding to the spec: see Judge.
-func (s *Spec) Conclude(step string, f verdict.Finding) {
+// NotApplicable ends the spec as not applicable to its cell, saying why (a
+// TTL this SDK cannot express, a checkpoint the API's body cannot carry).
+func (s *Spec) NotApplicable(reason string) {
 	GinkgoHelper()
-	switch f.Outcome {
-	case verdict.ExpectedError:
-		s.row.Outcome, s.row.Message = report.ExpectedError, f.Reason
-	case verdict.Inconclusive:
-		s.Inconclusive(step, f.Reason)
-	case verdict.Fail:
-		Fail(fmt.Sprintf("%s, step %q: %s", s.cell(), step, f.Reason))
-	}
-}
-
-// Inconclusive fails the spec as inconclusive: the fixtures could not
-// decide what the spec tests. reason must say how to fix them.
-func (s *Spec) Inconclusive(step, reason string) {
-	GinkgoHelper()
-	s.row.Outcome = report.Inconclusive
-	s.row.Message = fmt.Sprintf("step %q: %s", step, reason)
-	Fail(fmt.Sprintf("INCONCLUSIVE %s, step %q: %s", s.cell(), step, reason))
+	s.Conclude("", verdict.Finding{Outcome: verdict.NotApplicable, Reason: "not applicable: " + reason})
 }
 
 // Note adds a finding to the report row's message (for example which
-// minimum reading the target applies).
+// reading of the minimum the target applies).
 func (s *Spec) Note(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	if s.row.Message != "" {
@@ -237,19 +240,28 @@ func (s *Spec) Note(format string, args ...any) {
 	AddReportEntry("finding", msg, ReportEntryVisibilityFailureOrVerbose)
 }
 
-// cell names the spec's cell for messages.
+// cell names the spec's area and cell for messages.
 func (s *Spec) cell() string {
-	name := s.row.Area + " " + s.Model.Key
-	if s.row.Strategy != "" {
-		name += "/" + strings.ToLower(s.row.Strategy)
+	if s.Cell.Model.Key == "" {
+		return string(s.Area)
 	}
-	if s.row.API != "" && s.row.API != report.APIConverse {
-		name += " via " + s.row.API
+	return string(s.Area) + " " + s.Cell.Name()
+}
+
+// Require fails the spec, at the caller's line, unless ok: a precondition
+// of the harness, such as a fixture that must carry five checkpoints to
+// test the limit, never a check of the target.
+func Require(ok bool, format string, args ...any) {
+	GinkgoHelper()
+	if !ok {
+		Fail("harness: " + fmt.Sprintf(format, args...))
 	}
-	return name
 }
 
 // ExpectNoError fails the spec, at the caller's line, if err is not nil.
+// It is for the harness (a fixture that cannot be built, a clock that
+// cannot be moved), never for a check of the target: those go through
+// Conclude.
 func ExpectNoError(err error, explain ...any) {
 	GinkgoHelper()
 	if err != nil {

@@ -2,19 +2,19 @@ package framework_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/cachecascade/cachecascade/fixtures"
 	"github.com/cachecascade/cachecascade/matrix"
-	"github.com/cachecascade/cachecascade/prefix"
+	"github.com/cachecascade/cachecascade/internal/env"
 	"github.com/cachecascade/cachecascade/recorder"
+	"github.com/cachecascade/cachecascade/request"
 	"github.com/cachecascade/cachecascade/suites/framework"
 	"github.com/cachecascade/cachecascade/usage"
 	"github.com/cachecascade/cachecascade/verdict"
@@ -33,18 +33,19 @@ var _ = Describe("a spec's session", Ordered, func() {
 		recorded usage.Usage
 		model    = matrix.Default().Must("claude-sonnet-4-5")
 	)
-	input := func(salt fixtures.Salt) request {
+	cell := matrix.Cell{Model: model, Strategy: matrix.SystemOnly}
+	input := func(s *framework.Spec, salt fixtures.Salt) *request.Request {
 		sp := fixtures.Spec{Seed: "framework", Estimate: fixtures.EstimateFor("claude"), SystemBlocks: 1, SystemTokens: 1500, Turns: 1, TurnTokens: 30, Salt: salt}
-		in := fixtures.Build(sp).Input(model.ModelID())
-		_, err := matrix.SystemOnly.Apply(in, matrix.TTLDefault)
+		r := s.Request(fixtures.Build(sp))
+		_, err := r.Apply(matrix.SystemOnly, matrix.TTLDefault)
 		Expect(err).NotTo(HaveOccurred())
-		return request{in, model.Effective(matrix.Checkpoints(in))}
+		return r
 	}
 	newRun := func(mode, target string) *framework.Run {
-		GinkgoT().Setenv(recorder.ModeEnv, mode)
-		GinkgoT().Setenv(framework.TargetEnv, target)
-		GinkgoT().Setenv(framework.CassettesEnv, dir)
-		r, err := framework.NewRun()
+		GinkgoT().Setenv(env.Mode, mode)
+		GinkgoT().Setenv(env.Target, target)
+		GinkgoT().Setenv(env.Cassettes, dir)
+		r, err := framework.NewRun(framework.Started())
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(r.Close)
 		return r
@@ -54,28 +55,41 @@ var _ = Describe("a spec's session", Ordered, func() {
 
 	It("records a cassette against the emulator and names its source in the manifest", func(ctx context.Context) {
 		r := newRun("record", "emulator")
-		DeferCleanup(r.WriteManifest) // runs after the spec's own cleanup has saved the cassette
-		s := r.Open(ctx, "selftest", model, matrix.SystemOnly, "roundtrip")
-		req := input(r.Salt)
-		c := s.Converse(ctx, "prime", req.in)
-		s.Judge(c, verdict.Expectation{Prime: true, MinTokens: model.MinTokens}, verdict.Observation{Checkpoints: req.cps})
+		// Runs after the spec's own cleanup has saved the cassette and
+		// filed its provenance.
+		DeferCleanup(func() error {
+			ps := []framework.Provenance{}
+			for _, e := range CurrentSpecReport().ReportEntries {
+				if p, ok := e.GetRawValue().(framework.Provenance); ok {
+					ps = append(ps, p)
+				}
+			}
+			if len(ps) != 1 {
+				return fmt.Errorf("the spec filed %d provenance entries, want 1", len(ps))
+			}
+			return r.WriteManifest(ps)
+		})
+		s := r.Open(ctx, "selftest", cell, "roundtrip")
+		req := input(s, r.Salt)
+		c := s.Send(ctx, "prime", req)
+		s.Judge(c, verdict.Expectation{Prime: true, MinTokens: model.MinTokens}, verdict.Observation{Checkpoints: req.Layers()})
 		recorded = c.Usage
 	})
 
 	It("replays it, with the manifest naming the emulator", func(ctx context.Context) {
 		path := filepath.Join(dir, "selftest", model.Key, "roundtrip.yaml")
 		Expect(path).To(BeAnExistingFile())
-		m, err := framework.ReadManifest(dir)
+		m, err := recorder.ReadManifest(dir)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(m.Cassettes).To(HaveKeyWithValue("selftest/claude-sonnet-4-5/roundtrip.yaml",
 			HaveField("Source", HavePrefix("emulator "))))
 
 		r := newRun("replay", "")
-		s := r.Open(ctx, "selftest", model, matrix.SystemOnly, "roundtrip")
-		c := s.Converse(ctx, "prime", input(r.Salt).in)
+		s := r.Open(ctx, "selftest", cell, "roundtrip")
+		c := s.Send(ctx, "prime", input(s, r.Salt))
 		Expect(c.Err).NotTo(HaveOccurred())
 		Expect(c.Usage).To(Equal(recorded))
-		Expect(os.Getenv(recorder.ModeEnv)).To(Equal("replay"))
+		Expect(os.Getenv(env.Mode)).To(Equal("replay"))
 	})
 })
 
@@ -91,7 +105,3 @@ var _ = ReportAfterSuite("rows", func(rep Report) {
 	}
 })
 
-type request struct {
-	in  *bedrockruntime.ConverseInput
-	cps []prefix.Layer
-}
