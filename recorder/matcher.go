@@ -20,7 +20,7 @@ type Matcher struct {
 	mu       sync.Mutex
 	recorded map[string][]byte
 	last     *http.Request
-	lastRaw  []byte // normalised
+	lastRaw  []byte // account IDs redacted
 	lastBody []byte // canonical, computed on first need
 }
 
@@ -53,7 +53,8 @@ func (m *Matcher) Match(r *http.Request, i cassette.Request) bool {
 	return bytes.Equal(m.requestCanonical(), m.recordedBody(i.Body))
 }
 
-// requestRaw returns the normalised body of r, reading it once.
+// requestRaw returns the body of r with account IDs redacted, reading it
+// once.
 func (m *Matcher) requestRaw(r *http.Request) ([]byte, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

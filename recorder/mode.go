@@ -1,13 +1,22 @@
 // Package recorder connects a Bedrock runtime client to go-vcr v2 cassettes.
 //
 // It provides the three modes of a run (replay from cassettes, record
-// against a target, live against a target without writing), the request
-// matcher (method, escaped path and canonical JSON body, with run salts and
-// account IDs normalised), the header allowlist and redaction applied before
-// anything reaches disk, atomic cassette saves, a retryer that fails a
-// cassette miss at once, and errors that say which spec missed, in which
-// cassette, how the request differs from the nearest recorded one and the
-// command that re-records it. It knows nothing about suites.
+// against a target, live against a target without writing); replay strictly
+// in recorded order, each request checked against the next recorded one by
+// the matcher (method, escaped path, the account that signed it, and the
+// body: the same bytes, or the same canonical JSON, with account IDs in ARNs
+// normalised); the header allowlist and redaction applied before anything
+// reaches disk; atomic cassette saves; the cassette manifest; a retryer that
+// fails a cassette miss at once; and errors that say which spec missed, in
+// which cassette, how the request differs from the recorded request it
+// should have matched, and the command that re-records it. It knows nothing
+// about suites.
+//
+// The matcher does not normalise run salts. Redact replaces a record run's
+// salt with fixtures.ZeroSalt before a cassette is saved, and replay runs
+// build their requests with ZeroSalt, so a replayed request carries the
+// recorded salt byte for byte; a request with any other salt misses, and
+// the miss's diff shows the salt.
 package recorder
 
 import (

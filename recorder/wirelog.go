@@ -26,9 +26,11 @@ type WireLogEntry struct {
 	// Cassette is the cassette file replayed.
 	Cassette string `json:"cassette"`
 	// Interaction is the index in the cassette of the interaction that
-	// answered the request, or, when Matched is false, of the nearest
-	// recorded request on the same route (-1 if there is none, or if
-	// another identical request had already used the match up).
+	// answered the request or, when Matched is false, of the interaction
+	// it should have matched: replay is strictly in recorded order, so
+	// that is the next one not yet replayed (MissError.Next). It is -1
+	// when the request missed after every recorded interaction had been
+	// replayed.
 	Interaction int `json:"interaction"`
 	// Matched reports that the request matched a recorded one.
 	Matched bool `json:"matched"`
