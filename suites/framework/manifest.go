@@ -106,4 +106,3 @@ func (r *Run) SDKVersions() map[string]string {
 func sdkModule(path string) bool {
 	return path == "github.com/aws/aws-sdk-go-v2" || path == "github.com/aws/smithy-go" || strings.HasSuffix(path, "/service/bedrockruntime")
 }
-

@@ -11,8 +11,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/cachecascade/cachecascade/fixtures"
-	"github.com/cachecascade/cachecascade/matrix"
 	"github.com/cachecascade/cachecascade/internal/env"
+	"github.com/cachecascade/cachecascade/matrix"
 	"github.com/cachecascade/cachecascade/recorder"
 	"github.com/cachecascade/cachecascade/request"
 	"github.com/cachecascade/cachecascade/suites/framework"
@@ -104,4 +104,3 @@ var _ = ReportAfterSuite("rows", func(rep Report) {
 		Expect(row.CostUSD).To(BeNumerically("<", row.CostWithoutCacheUSD*1.3))
 	}
 })
-
