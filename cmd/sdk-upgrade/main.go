@@ -31,6 +31,8 @@ import (
 	"regexp"
 	"strings"
 
+	// envvar, not env: the package's type env would clash with the name.
+	envvar "github.com/cachecascade/cachecascade/internal/env"
 	"github.com/cachecascade/cachecascade/internal/modroot"
 	"github.com/cachecascade/cachecascade/recorder"
 	"github.com/cachecascade/cachecascade/sdkcheck"
@@ -283,8 +285,8 @@ func cleanEnv() []string {
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "AWS_BEARER_TOKEN_BEDROCK", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "AWS_ENDPOINT_URL", "CACHECASCADE_TARGET",
-			"CACHECASCADE_MODE", "CACHECASCADE_CASSETTES", "CACHECASCADE_REPORT_DIR", recorder.WireLogEnv, "GOWORK":
+		case envvar.BearerToken, envvar.Endpoint, "AWS_ENDPOINT_URL", envvar.Target,
+			envvar.Mode, envvar.Cassettes, envvar.ReportDir, recorder.WireLogEnv, "GOWORK":
 			continue
 		}
 		out = append(out, kv)
