@@ -41,12 +41,6 @@ const (
 	Live Mode = "live"
 )
 
-// ModeEnv is the environment variable that selects the mode, env.Mode.
-//
-// Deprecated: use env.Mode; ModeEnv stays until suites/framework's tests
-// use env.Mode.
-const ModeEnv = env.Mode
-
 // ParseMode returns the mode with the given name; the empty name is Replay.
 func ParseMode(name string) (Mode, error) {
 	switch m := Mode(strings.ToLower(strings.TrimSpace(name))); m {
