@@ -4,10 +4,11 @@
 // profile (emulator.BenignProfiles) and once healthy (the baseline), then
 // judges each run from its Ginkgo JSON report:
 //
-//   - a fault is caught when at least one spec fails with a message naming
-//     the rule the fault breaks (the keyword table in rules.go); failures
-//     that do not name it are listed as "failed for another reason" and do
-//     not count;
+//   - a fault is caught when at least one spec fails with a finding under a
+//     rule the fault breaks: the rule ID the suites' framework files in the
+//     spec's report row, matched against the table of fault → rule IDs in
+//     rules.go (no wording is read); failures under another rule or none
+//     are listed as "failed for another reason" and do not count;
 //   - a benign profile or the baseline must pass with no failed spec; any
 //     failure is a false alarm.
 //
@@ -122,16 +123,34 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	start := time.Now()
-	bin := filepath.Join(tmp, "suites.test")
-	fmt.Fprintf(stderr, "mutation: building the suites (go test -c ./suites)\n")
-	build := exec.CommandContext(ctx, "go", "test", "-c", "-o", bin, "./suites")
-	build.Dir, build.Stdout, build.Stderr = root, stderr, stderr
-	if err := build.Run(); err != nil {
+	bin, err := buildSuites(ctx, root, tmp, stderr)
+	if err != nil {
 		fmt.Fprintf(stderr, "mutation: building the suites: %v\n", err)
 		return 2
 	}
 	buildTime := time.Since(start)
+	outcomes := runAll(ctx, bin, root, tmp, targets, o, stderr)
+	s := Summary{Outcomes: outcomes, Build: buildTime, Wall: time.Since(start), Parallel: min(o.parallel, len(targets))}
+	status := publish(s, root, stdout, stderr)
+	if ctx.Err() != nil {
+		fmt.Fprintln(stderr, "mutation: interrupted")
+		return 1
+	}
+	return status
+}
 
+// buildSuites compiles the suites' test binary once into dir.
+func buildSuites(ctx context.Context, root, dir string, stderr io.Writer) (string, error) {
+	bin := filepath.Join(dir, "suites.test")
+	fmt.Fprintf(stderr, "mutation: building the suites (go test -c ./suites)\n")
+	build := exec.CommandContext(ctx, "go", "test", "-c", "-o", bin, "./suites")
+	build.Dir, build.Stdout, build.Stderr = root, stderr, stderr
+	return bin, build.Run()
+}
+
+// runAll runs the suites once per target, at most o.parallel at a time, and
+// judges each run, printing a line per run as it ends.
+func runAll(ctx context.Context, bin, root, tmp string, targets []Target, o options, stderr io.Writer) []Outcome {
 	outcomes := make([]Outcome, len(targets))
 	sem := make(chan struct{}, o.parallel)
 	var wg sync.WaitGroup
@@ -147,7 +166,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			outcomes[i] = out
 			mu.Lock()
 			defer mu.Unlock()
-			fmt.Fprintf(stderr, "mutation: %-30s %-8s %-11s %d/%d failed, %d naming the rule (%.1fs)\n",
+			fmt.Fprintf(stderr, "mutation: %-30s %-8s %-11s %d/%d failed, %d under its rule (%.1fs)\n",
 				t.Name, t.Kind, out.Verdict, out.Failed, out.Ran, len(out.Catches), out.Seconds)
 			if out.Verdict == Crashed {
 				fmt.Fprintf(stderr, "mutation: %s crashed: %s\n%s", t.Name, out.Crash, tail(logPath(tmp, t), 20))
@@ -155,8 +174,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}()
 	}
 	wg.Wait()
+	return outcomes
+}
 
-	s := Summary{Outcomes: outcomes, Build: buildTime, Wall: time.Since(start), Parallel: min(o.parallel, len(targets))}
+// publish prints the summary, writes it to reports/mutation.md and the
+// GitHub step summary, and returns the exit status it gives.
+func publish(s Summary, root string, stdout, stderr io.Writer) int {
 	md := s.Markdown()
 	fmt.Fprintln(stdout, md)
 	status := 0
@@ -177,10 +200,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if err := appendFile(p, md+"\n"); err != nil {
 			fmt.Fprintln(stderr, "mutation: "+envvar.GitHubStepSummary+":", err)
 		}
-	}
-	if ctx.Err() != nil {
-		fmt.Fprintln(stderr, "mutation: interrupted")
-		return 1
 	}
 	return status
 }

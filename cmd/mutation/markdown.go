@@ -75,7 +75,7 @@ const maxDetails = 5
 func (s Summary) Markdown() string {
 	var b strings.Builder
 	b.WriteString("# Mutation run: the suites against each emulator profile\n\n")
-	b.WriteString("A fault is caught when a spec fails with a message naming the rule the fault breaks; benign profiles and the healthy baseline must pass.\n\n")
+	b.WriteString("A fault is caught when a spec fails with a finding under the rule the fault breaks (by rule ID, not wording); benign profiles and the healthy baseline must pass.\n\n")
 	b.WriteString("| profile | kind | rule | specs that caught it | verdict | seconds |\n")
 	b.WriteString("|---|---|---|---|---|---|\n")
 	for _, o := range s.Outcomes {

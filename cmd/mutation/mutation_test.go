@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +13,9 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/cachecascade/cachecascade/emulator"
+	"github.com/cachecascade/cachecascade/matrix"
+	reportpkg "github.com/cachecascade/cachecascade/report"
+	"github.com/cachecascade/cachecascade/suites/framework"
 )
 
 func TestEveryFaultHasARule(t *testing.T) {
@@ -38,7 +40,7 @@ func TestEveryFaultHasARule(t *testing.T) {
 }
 
 func TestCheckRulesNamesMissingAndStale(t *testing.T) {
-	err := checkRules([]string{"a", "new-fault"}, map[string]Rule{"a": {{"x"}}, "renamed": {{"y"}}, "new-fault": {}})
+	err := checkRules([]string{"a", "new-fault"}, map[string]Rule{"a": {matrix.RuleCascade}, "renamed": {matrix.RuleThreshold}, "new-fault": {}})
 	if err == nil {
 		t.Fatal("no error for a fault without a rule")
 	}
@@ -49,118 +51,36 @@ func TestCheckRulesNamesMissingAndStale(t *testing.T) {
 	}
 }
 
-// Real failure messages the suites gave against the emulator's faults, and
-// the rules each must name. A message must name its own fault's rule and no
-// rule it does not show broken.
-func TestRulesNameRealFailures(t *testing.T) {
-	const (
-		cascadeSpec   = "cascade invalidates every checkpoint at or after a changed layer and keeps those before it claude-3-5-haiku/system_and_tools"
-		thresholdSpec = "threshold claude-3-5-haiku: caches just above the minimum, not just below; reports how it applies to two checkpoints"
-		novaSpec      = "nova nova-lite: rejects a checkpoint in toolConfig.tools with a ValidationException naming its index"
-		ttlSpec       = "ttl claude-3-5-haiku: a five-minute entry is refreshed by each hit and expires five minutes after the last"
-		streamSpec    = "accounting and streaming claude-3-5-haiku: totals add up, a repeat reads what the prime wrote, and ConverseStream reports the same usage as Converse"
-		convSpec      = "conversation history claude-3-5-haiku: each of 4 turns reads the previous turn's prefix and writes only the new part"
-		isoSpec       = "isolation claude-3-5-sonnet-v2: another account does not read this account's entries"
-		limitsSpec    = "limits claude-3-5-haiku: rejects five checkpoints"
-		ttlOrderSpec  = "limits claude-sonnet-4-5: answers a one-hour checkpoint after a five-minute one as Validate predicts"
-		invokeOrder   = "invoke claude-sonnet-4-5: InvokeModel answers a one-hour checkpoint after a five-minute one as invoke.Validate predicts"
-		novaOrderSpec = "limits nova-lite: answers a one-hour checkpoint after a five-minute one as Validate predicts"
-		nova1hSpec    = "nova nova-lite: rejects a one-hour TTL"
-		nothingSpec   = "limits claude-3-5-haiku: rejects a checkpoint with nothing before it"
-	)
-	cases := []struct {
-		spec, msg string
-		want      []string
-	}{
-		{cascadeSpec, `cascade claude-3-5-haiku/system_and_tools, step "change tools": expected miss at tools, miss at system: read = 0, write ≈ 5749 ± 180; observed {read 5749, write 0, input 135, output 4, total 5888} (observed: all hit)`,
-			[]string{"no-cascade"}},
-		{thresholdSpec, `threshold claude-3-5-haiku, step "one checkpoint below": a 2007-token prefix, below the 2048-token minimum, must not be cached (read 0, write 0), and the request must succeed; observed {read 0, write 2007, input 49, output 5, total 2061, 5m write 2007}`,
-			[]string{"threshold-ignored", "threshold-off"}},
-		{novaSpec, `nova nova-lite: a tools checkpoint must fail with *types.ValidationException; got <nil>`,
-			[]string{"nova-accepts-tool-checkpoints"}},
-		{"cascade invalidates every checkpoint at or after a changed layer and keeps those before it nova-lite/tools_only",
-			`cascade nova-lite/tools_only, step "prime": expected the service to reject the request with ValidationException (nova-tool-checkpoint at toolConfig.tools[3]): "The model returned the following errors: Malformed input request: #/toolConfig/tools/3: extraneous key [cachePoint] is not permitted, please reformat your input and try again.", but it succeeded`,
-			[]string{"nova-accepts-tool-checkpoints"}},
-		{ttlSpec, `ttl claude-3-5-haiku/system_only, step "after 5m 30s more: expired": expected miss at system: read = 0, write ≈ 3306 ± 107; observed {read 3306, write 0, input 49, output 9, total 3364} (observed: all hit)`,
-			[]string{"ttl-never-expires"}},
-		{ttlSpec, `ttl claude-3-5-haiku/system_only, step "after 4m more (8m since the write): hit, because the last hit refreshed it": expected hit at system: read = 3306 (what the first call wrote), write = 0; observed {read 0, write 3306, input 49, output 4, total 3359, 5m write 3306} (observed: all miss)`,
-			[]string{"no-refresh-on-hit"}},
-		// A totals failure at the stream step names the totals rule only.
-		{streamSpec, `streaming claude-3-5-haiku/system_only, step "stream repeat": totalTokens 3385 ≠ input 71 + output 8 + read 0 + write 0 = 79 in {read 0, write 0, input 71, output 8, total 3385}`,
-			[]string{"totals-dont-add-up"}},
-		{streamSpec, `streaming claude-3-5-haiku, step "stream repeat": the ConverseStream metadata event must report the same input-side usage as Converse; Converse {read 3306}, ConverseStream {read 0}`,
-			[]string{"stream-drops-cache-usage"}},
-		{streamSpec, `streaming claude-3-5-haiku (InvokeModel), step "stream repeat": the stream's usage (message_start / metadata) must report the same input-side usage as InvokeModel; InvokeModel {read 3306}, stream {read 0}`,
-			[]string{"stream-drops-cache-usage"}},
-		// totals-dont-add-up fails nearly every spec at its first call; those
-		// failures name the totals rule only, whatever the spec's text says.
-		{thresholdSpec, `threshold claude-3-5-haiku, step "calibrate at 2.5x the minimum": totals do not add up in {read 0, write 5507, input 49, output 8, total 57, 5m write 5507}`,
-			[]string{"totals-dont-add-up"}},
-		{streamSpec, `streaming claude-3-5-haiku/system_only, step "prime": totalTokens 57 ≠ input 49 + output 8 + read 0 + write 3306 = 3363 in {read 0, write 3306, input 49, output 8, total 57}`,
-			[]string{"totals-dont-add-up"}},
-		{convSpec, `conversation claude-3-5-haiku/conversation_history, step "turn 2": totalTokens 14 ≠ input 3 + output 11 + read 3578 + write 275 = 3867 in {read 3578, write 275, input 3, output 11, total 14}`,
-			[]string{"totals-dont-add-up"}},
-		{novaSpec, `nova nova-lite, step "prime": totalTokens 70 ≠ input 63 + output 7 + read 0 + write 1878 = 1948 in {read 0, write 1878, input 63, output 7, total 70}`,
-			[]string{"totals-dont-add-up"}},
-		{convSpec, `conversation claude-3-5-haiku/conversation_history, step "turn 2": expected the turn to read the 3578 tokens the previous turn cached and write the new part (read = 3578, write > 0); observed {read 0, write 3853, input 3, output 11, total 3867, 5m write 3853}`,
-			[]string{"no-lookback"}},
-		{isoSpec, `isolation claude-3-5-sonnet-v2/system_only, step "the same request from a second account": expected miss at system: read = 0, write ≈ 1655 ± 57; observed {read 1655, write 0, input 49, output 7, total 1711} (observed: all hit)`,
-			[]string{"shared-cache-across-accounts"}},
-		{limitsSpec, `limits claude-3-5-haiku, step "five checkpoints": expected the service to reject the request with ValidationException (too-many-checkpoints at messages[2].content[1]): "A maximum of 4 blocks with cache_control may be provided. Found 5.", but it succeeded`,
-			[]string{"checkpoint-limit-not-enforced"}},
-		{ttlOrderSpec, `limits claude-sonnet-4-5, step "1h after 5m": expected the service to reject the request with ValidationException (ttl-order at messages[2].content[1]): "The model returned the following errors: messages.2.content.0.cache_control.ttl: a ttl='1h' cache_control block must not come after a ttl='5m' cache_control block. Note that blocks are processed in the following order: ` + "`tools`, `system`, `messages`" + `.", but it succeeded`,
-			[]string{"ttl-order-not-enforced"}},
-		{invokeOrder, `limits claude-sonnet-4-5 via invoke, step "1h after 5m": expected the service to reject the request with ValidationException (ttl-order at messages[2].content[0]): "The model returned the following errors: messages.2.content.0.cache_control.ttl: a ttl='1h' cache_control block must not come after a ttl='5m' cache_control block. Note that blocks are processed in the following order: ` + "`tools`, `system`, `messages`" + `.", but it succeeded`,
-			[]string{"ttl-order-not-enforced"}},
-		// On Nova the same step is the Nova rule, not the order.
-		{novaOrderSpec, `limits nova-lite, step "1h after 5m": expected the service to reject the request with ValidationException (extended-ttl-not-anthropic at messages[2].content[1]): "Extended TTL prompt caching is only supported for Anthropic models", but it succeeded`,
-			[]string{"nova-accepts-one-hour"}},
-		{nova1hSpec, `nova nova-lite/system_only, step "one-hour checkpoint": expected the service to reject the request with ValidationException (extended-ttl-not-anthropic at system[1]): "Extended TTL prompt caching is only supported for Anthropic models", but it succeeded`,
-			[]string{"nova-accepts-one-hour"}},
-		{nothingSpec, `limits claude-3-5-haiku, step "checkpoint first": expected the service to reject the request with ValidationException (nothing-to-cache at system[0]): "There is nothing available to cache. Please remove the invalid cache point and try again.", but it succeeded`,
-			[]string{"nothing-to-cache-accepted"}},
-	}
-	for _, c := range cases {
-		var got []string
-		for name, r := range rules {
-			if r.Names(c.spec + "\n" + c.msg) {
-				got = append(got, name)
+// TestRulesAreKnownRules holds every fault's rules to matrix.Rules: a
+// rule ID the suites never file would let no failure catch the fault.
+func TestRulesAreKnownRules(t *testing.T) {
+	for fault, r := range rules {
+		for _, id := range r {
+			if _, ok := id.Info(); !ok {
+				t.Errorf("fault %s: rule %q is not in matrix.Rules", fault, id)
 			}
 		}
-		sort.Strings(got)
-		want := slices.Clone(c.want)
-		sort.Strings(want)
-		if !slices.Equal(got, want) {
-			t.Errorf("%s\n  names rules %v, want %v", c.msg, got, want)
-		}
+	}
+	r := Rule{matrix.RuleCascade, matrix.RuleRepeat}
+	if !r.Names(matrix.RuleRepeat) || r.Names(matrix.RuleThreshold) || r.Names("") {
+		t.Error("Names must match exactly one of the rule IDs, and never an empty rule")
 	}
 }
 
-func TestRuleNamesIsCaseInsensitiveAndNeedsAGroup(t *testing.T) {
-	r := Rule{{"Alpha", "beta"}, {"GAMMA"}}
-	for text, want := range map[string]bool{
-		"alpha and BETA": true,
-		"gamma":          true,
-		"alpha alone":    false,
-		"":               false,
-	} {
-		if got := r.Names(text); got != want {
-			t.Errorf("Names(%q) = %v, want %v", text, got, want)
-		}
-	}
-	if (Rule{{}}).Names("anything") {
-		t.Error("an empty group names everything")
-	}
-}
-
-func it(container, leaf string, state types.SpecState, msg string) types.SpecReport {
-	return types.SpecReport{
+// it is a spec report; a failed one carries the report row the framework
+// files, naming the rule of the finding that failed it (as JSON, as the
+// report arrives from the test binary).
+func it(container, leaf string, state types.SpecState, rule matrix.Rule, msg string) types.SpecReport {
+	sr := types.SpecReport{
 		ContainerHierarchyTexts: []string{container},
 		LeafNodeText:            leaf,
 		LeafNodeType:            types.NodeTypeIt,
 		State:                   state,
 		Failure:                 types.Failure{Message: msg},
 	}
+	row := reportpkg.Row{Area: container, Outcome: reportpkg.Fail, Rule: string(rule)}
+	sr.ReportEntries = types.ReportEntries{{Name: framework.ReportEntry, Value: types.WrapEntryValue(row)}}
+	return sr
 }
 
 func report(specs ...types.SpecReport) []types.Report {
@@ -174,12 +94,16 @@ func report(specs ...types.SpecReport) []types.Report {
 }
 
 var (
-	passed      = it("cascade", "claude/system_only", types.SpecStatePassed, "")
-	skipped     = it("isolation", "aws only", types.SpecStateSkipped, "not applicable")
-	cascadeMiss = it("cascade", "claude/system_and_tools", types.SpecStateFailed,
-		`cascade claude/system_and_tools, step "change tools": expected miss at tools, miss at system: read = 0; observed {read 5749} (observed: all hit)`)
-	totalsFail = it("cascade", "claude/tools_only", types.SpecStateFailed,
-		`cascade claude/tools_only, step "prime": totalTokens 57 ≠ input 49 + output 8 + read 0 + write 5507 = 5564`)
+	passed      = it("cascade", "claude/system_only", types.SpecStatePassed, "", "")
+	skipped     = it("isolation", "aws only", types.SpecStateSkipped, "", "not applicable")
+	cascadeMiss = it("cascade", "claude/system_and_tools", types.SpecStateFailed, matrix.RuleCascade,
+		`cascade claude/system_and_tools, step "change tools": [cascade] expected miss at tools, miss at system: read = 0; observed {read 5749} (observed: all hit)`)
+	totalsFail = it("cascade", "claude/tools_only", types.SpecStateFailed, matrix.RuleUsageReported,
+		`cascade claude/tools_only, step "prime": [usage-reported] totalTokens 57 ≠ input 49 + output 8 + read 0 + write 5507 = 5564`)
+	// A failure whose text says "cascade" but that no cascade check
+	// decided (a missing cassette) must not catch no-cascade.
+	cassetteMissing = it("cascade", "claude/none", types.SpecStateFailed, "",
+		`cascade claude/none: expected miss at tools: the cassette cassettes/cascade/claude/none.yaml is missing`)
 )
 
 func TestClassify(t *testing.T) {
@@ -199,6 +123,7 @@ func TestClassify(t *testing.T) {
 		{"caught, with a failure for another reason", fault, rules["no-cascade"], Result{ExitCode: 1, Reports: report(cascadeMiss, totalsFail, passed)}, Caught, 1, 1, ""},
 		{"survived: nothing failed", fault, rules["no-cascade"], Result{ExitCode: 0, Reports: report(passed, skipped)}, Survived, 0, 0, ""},
 		{"survived: failed for another reason only", fault, rules["no-cascade"], Result{ExitCode: 1, Reports: report(passed, totalsFail)}, Survived, 0, 1, ""},
+		{"survived: the text names the rule, the finding does not", fault, rules["no-cascade"], Result{ExitCode: 1, Reports: report(passed, cassetteMissing)}, Survived, 0, 1, ""},
 		{"benign clean", benign, nil, Result{ExitCode: 0, Reports: report(passed, skipped)}, Clean, 0, 0, ""},
 		{"benign false alarm", benign, nil, Result{ExitCode: 1, Reports: report(passed, totalsFail)}, FalseAlarm, 0, 1, ""},
 		{"baseline clean", baseline, nil, Result{ExitCode: 0, Reports: report(passed)}, Clean, 0, 0, ""},
@@ -324,7 +249,7 @@ func TestMarkdownTable(t *testing.T) {
 		"### totals-dont-add-up: failed for another reason (1 of 1 failed specs)",
 		"None of these names the rule",
 		"### latency: FALSE ALARM (1 failed specs)",
-		"- `cascade claude/tools_only`  \n  `cascade claude/tools_only, step \"prime\": totalTokens 57",
+		"- `cascade claude/tools_only`  \n  `cascade claude/tools_only, step \"prime\": [usage-reported] totalTokens 57",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)

@@ -1,126 +1,56 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/cachecascade/cachecascade/matrix"
+	"github.com/cachecascade/cachecascade/suites/framework"
 )
 
-// Rule says how a failure names the rule a fault profile breaks: the failure
-// names it when, for at least one group, every term of the group appears
-// (case-insensitively) in the failure's message or its spec's text.
-//
-// Terms are chosen from the real failure messages the suites give under each
-// fault, and to be specific to the rule: a term every failure says ("miss
-// at", "minimum" in a threshold spec's text, "previous turn" in the
-// conversation spec's text) would credit a spec that fails for another
-// reason, so such a term is paired with one that only the rule's own check
-// says.
-type Rule [][]string
+// Rule is the set of rule IDs a fault profile breaks: a failed spec catches
+// the fault when the finding that failed it names one of them
+// (report.Row.Rule, filed by the suites' framework from verdict's typed
+// finding). A failure that names another rule, or none (a missing cassette,
+// a panic), fails "for another reason" and does not count. No wording of a
+// failure message is read.
+type Rule []matrix.Rule
 
-// rules maps every fault profile (emulator.Faults) to its rule. A fault
-// without an entry is an error of this tool, found at start and by the unit
-// tests: a new fault must be given the words that name its rule.
+// rules maps every fault profile (emulator.Faults) to the rules it breaks.
+// A fault without an entry is an error of this tool, found at start and by
+// the unit tests: a new fault must be given its rule.
 var rules = map[string]Rule{
-	// cascade <cell>, step "change tools": expected miss at tools, miss at system ...
-	"no-cascade": {{"cascade", "expected miss at"}},
-	// threshold <model>, step "one checkpoint below": a 2007-token prefix,
-	// below the 2048-token minimum, must not be cached ...
-	// ("minimum" alone also matches "calibrate at 2.5x the minimum: totals
-	// do not add up").
-	"threshold-ignored": {{"minimum", "must not be cached"}},
-	"threshold-off":     {{"minimum", "must not be cached"}},
-	// nova <model>: a tools checkpoint must fail with *types.ValidationException
-	// or, from the strategy cells: "expected the service to reject the request
-	// with ValidationException (nova-tool-checkpoint at toolConfig.tools[0])".
-	// ("toolConfig.tools" alone is in the Nova spec's text, whatever fails.)
-	"nova-accepts-tool-checkpoints": {{"nova-tool-checkpoint"}, {"tools checkpoint", "ValidationException"}},
-	// ttl <cell>, step "after 5m 30s more: expired": expected miss at system ...
-	"ttl-never-expires": {{"expired", "expected miss at"}},
-	// ttl <cell>, step "after 4m more (8m since the write): hit, because the
-	// last hit refreshed it": expected hit at system ...
-	// ("refresh" alone is in the TTL spec's text, which ttl-never-expires
-	// also fails.)
-	"no-refresh-on-hit": {{"refresh", "expected hit"}},
-	// The parity checks: "the ConverseStream metadata event must report the
-	// same input-side usage as Converse", and for InvokeModel "the stream's
-	// usage ... must report the same input-side usage as InvokeModel".
-	// ("ConverseStream" alone is in the accounting spec's text, which
-	// totals-dont-add-up fails at its Converse prime.)
-	"stream-drops-cache-usage": {{"metadata event", "ConverseStream"}, {"stream's usage", "same input-side usage"}},
-	// totalTokens 57 ≠ input 49 + output 8 + read 0 + write 5507 = 5564, or
-	// "totals do not add up in {...}".
-	"totals-dont-add-up": {{"totalTokens", "≠"}, {"totals do not add up"}},
-	// conversation <cell>, step "turn 2": expected the turn to read the 3578
-	// tokens the previous turn cached ... ("previous turn" alone is in the
-	// conversation spec's text.)
-	"no-lookback": {{"previous turn cached"}},
-	// isolation <cell>, step "the same request from a second account":
-	// expected miss at system ...
-	"shared-cache-across-accounts": {{"second account", "expected miss at"}},
-	// limits <model>, step "five checkpoints": expected the service to reject
-	// the request with ValidationException (too-many-checkpoints at ...):
-	// "A maximum of 4 blocks with cache_control may be provided. Found 5."
-	"checkpoint-limit-not-enforced": {{"too-many-checkpoints"}, {"maximum of 4"}},
-	// limits <model> (and "<model> via invoke"), step "1h after 5m":
-	// expected the service to reject the request with ValidationException
-	// (ttl-order at messages[2].content[1]): "... a ttl='1h' cache_control
-	// block must not come after a ttl='5m' cache_control block ...".
-	// ("one-hour checkpoint after a five-minute one" is the spec's text,
-	// which nova-accepts-one-hour also fails on Nova.)
-	"ttl-order-not-enforced": {{"ttl-order"}, {"must not come after", "ttl='5m'"}},
-	// nova <model>/system_only, step "one-hour checkpoint", and on Nova the
-	// limits step "1h after 5m" (Converse and InvokeModel): expected the
-	// service to reject the request with ValidationException
-	// (extended-ttl-not-anthropic at system[1]): "Extended TTL prompt
-	// caching is only supported for Anthropic models". ("one-hour" alone is
-	// in the spec's text.)
-	"nova-accepts-one-hour": {{"extended-ttl-not-anthropic"}, {"Extended TTL", "only supported for Anthropic"}},
-	// limits <model>, step "checkpoint first": expected the service to
-	// reject the request with ValidationException (nothing-to-cache at
-	// system[0]): "There is nothing available to cache. ...". ("nothing
-	// before it" alone is the spec's text, whatever fails.)
-	"nothing-to-cache-accepted": {{"nothing-to-cache"}, {"nothing available to cache"}},
+	"no-cascade":                    {matrix.RuleCascade},
+	"threshold-ignored":             {matrix.RuleThreshold},
+	"threshold-off":                 {matrix.RuleThreshold},
+	"nova-accepts-tool-checkpoints": {matrix.RuleNovaToolCheckpoint},
+	"ttl-never-expires":             {matrix.RuleTTLExpiry},
+	"no-refresh-on-hit":             {matrix.RuleTTLRefresh},
+	"stream-drops-cache-usage":      {matrix.RuleStreamParity},
+	"totals-dont-add-up":            {matrix.RuleUsageReported},
+	"no-lookback":                   {matrix.RuleLookBack},
+	"shared-cache-across-accounts":  {matrix.RuleIsolation},
+	"checkpoint-limit-not-enforced": {matrix.RuleTooManyCheckpoints},
+	"ttl-order-not-enforced":        {matrix.RuleTTLOrder},
+	"nova-accepts-one-hour":         {matrix.RuleExtendedTTLNotAnthropic},
+	"nothing-to-cache-accepted":     {matrix.RuleNothingToCache},
 }
 
-// Names reports whether the text names the rule.
-func (r Rule) Names(text string) bool {
-	text = strings.ToLower(text)
-	for _, group := range r {
-		if len(group) == 0 {
-			continue
-		}
-		all := true
-		for _, term := range group {
-			if !strings.Contains(text, strings.ToLower(term)) {
-				all = false
-				break
-			}
-		}
-		if all {
-			return true
-		}
-	}
-	return false
-}
+// Names reports whether a failure's rule is one the fault breaks.
+func (r Rule) Names(rule matrix.Rule) bool { return rule != "" && slices.Contains(r, rule) }
 
-// String renders the rule as its keyword groups, for error messages.
+// String renders the rule IDs, for tables and error messages.
 func (r Rule) String() string {
-	var gs []string
-	for _, g := range r {
-		gs = append(gs, strings.Join(quoteAll(g), " & "))
+	ids := make([]string, len(r))
+	for i, id := range r {
+		ids[i] = string(id)
 	}
-	return strings.Join(gs, " | ")
-}
-
-func quoteAll(ss []string) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = fmt.Sprintf("%q", s)
-	}
-	return out
+	return strings.Join(ids, ", ")
 }
 
 // checkRules returns an error naming every fault without a rule and every
@@ -142,7 +72,7 @@ func checkRules(faults []string, rules map[string]Rule) error {
 	sort.Strings(stale)
 	var msgs []string
 	if len(missing) > 0 {
-		msgs = append(msgs, "fault profiles without a rule (add the words that name the rule they break to rules in cmd/mutation/rules.go): "+strings.Join(missing, ", "))
+		msgs = append(msgs, "fault profiles without a rule (add the matrix.Rule IDs they break to rules in cmd/mutation/rules.go): "+strings.Join(missing, ", "))
 	}
 	if len(stale) > 0 {
 		msgs = append(msgs, "rules for names that are not fault profiles: "+strings.Join(stale, ", "))
@@ -192,6 +122,9 @@ type Failure struct {
 	// Spec is the spec's full text; Short a shorter name for tables.
 	Spec, Short string
 	Message     string
+	// Rule is the rule of the finding that failed the spec, from its
+	// report row; empty when no check failed it.
+	Rule matrix.Rule
 }
 
 // Result is what one run of the test binary left behind.
@@ -252,7 +185,7 @@ func failures(reports []types.Report) (failed []Failure, ran int) {
 			if af := sr.Failure.AdditionalFailure; af != nil && af.Failure.Message != "" {
 				msg = strings.TrimSpace(msg + "\n" + af.Failure.Message)
 			}
-			failed = append(failed, Failure{Spec: name, Short: short, Message: msg})
+			failed = append(failed, Failure{Spec: name, Short: short, Message: msg, Rule: ruleOf(sr)})
 		}
 	}
 	// Spec reports come in Ginkgo's randomized run order; sort them so that
@@ -269,7 +202,7 @@ func classify(t Target, rule Rule, res Result) Outcome {
 	o.Ran, o.Failed = ran, len(failed)
 	if t.Kind == KindFault {
 		for _, f := range failed {
-			if rule.Names(f.Spec + "\n" + f.Message) {
+			if rule.Names(f.Rule) {
 				o.Catches = append(o.Catches, f)
 			} else {
 				o.Others = append(o.Others, f)
@@ -322,6 +255,29 @@ func classify(t Target, rule Rule, res Result) Outcome {
 		o.Verdict = Clean
 	}
 	return o
+}
+
+// ruleOf returns the rule the spec's report row names: the rule of the
+// finding that decided it.
+func ruleOf(sr types.SpecReport) matrix.Rule {
+	for _, e := range sr.ReportEntries {
+		if e.Name != framework.ReportEntry {
+			continue
+		}
+		// The report arrives from the test binary as JSON; a value made in
+		// this process has none yet. Only the rule of report.Row is read.
+		raw := []byte(e.Value.AsJSON)
+		if len(raw) == 0 {
+			raw, _ = json.Marshal(e.GetRawValue())
+		}
+		var row struct {
+			Rule matrix.Rule `json:"rule"`
+		}
+		if json.Unmarshal(raw, &row) == nil {
+			return row.Rule
+		}
+	}
+	return ""
 }
 
 // shortName names a spec for a table cell: its outermost container, cut
