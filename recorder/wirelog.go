@@ -8,17 +8,6 @@ import (
 	"github.com/cachecascade/cachecascade/internal/env"
 )
 
-// WireLogEnv is env.WireLog, the variable naming a file to which replay
-// appends one JSON line per request the SDK sent (a WireLogEntry): the
-// exact body and the interaction it was served from or, when it missed, the
-// interaction it should have matched. Unset, nothing is logged.
-// scripts/sdk-upgrade sets it to compare the bytes another SDK version
-// writes with the recorded ones, request by request.
-//
-// Deprecated: use env.WireLog; WireLogEnv stays until cmd/sdk-upgrade uses
-// env.WireLog.
-const WireLogEnv = env.WireLog
-
 // WireLogEntry is one line of the wire log.
 type WireLogEntry struct {
 	// Spec is the spec that sent the request.

@@ -15,7 +15,7 @@ import (
 
 	"gopkg.in/dnaeon/go-vcr.v2/cassette"
 
-	"github.com/cachecascade/cachecascade/recorder"
+	envvar "github.com/cachecascade/cachecascade/internal/env"
 	"github.com/cachecascade/cachecascade/sdkcheck"
 )
 
@@ -258,10 +258,10 @@ func (r *runner) replay(ctx context.Context, e *sdkcheck.Evaluation, suitesBin, 
 	cmd := exec.CommandContext(ctx, suitesBin, "-test.count=1", "-test.timeout=20m", "-ginkgo.no-color", "-ginkgo.json-report="+report)
 	cmd.Dir = filepath.Join(r.root, "suites")
 	out, err := r.cmdOut(ctx, cmd, []string{
-		"CACHECASCADE_MODE=replay",
-		"CACHECASCADE_CASSETTES=" + r.cassettes,
-		"CACHECASCADE_REPORT_DIR=" + filepath.Join(tmp, "reports"),
-		recorder.WireLogEnv + "=" + wirelog,
+		envvar.Mode + "=replay",
+		envvar.Cassettes + "=" + r.cassettes,
+		envvar.ReportDir + "=" + filepath.Join(tmp, "reports"),
+		envvar.WireLog + "=" + wirelog,
 	})
 	e.Timing.Suites = time.Since(t)
 	if err != nil {

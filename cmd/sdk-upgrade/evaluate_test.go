@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	envvar "github.com/cachecascade/cachecascade/internal/env"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cachecascade/cachecascade/recorder"
 	"github.com/cachecascade/cachecascade/sdkcheck"
 )
 
@@ -344,7 +344,7 @@ func TestEvaluateCommands(t *testing.T) {
 	if suites.Dir != filepath.Join(w.root, "suites") || !slices.Contains(suites.Args, "-ginkgo.json-report="+filepath.Join(bin, "report.json")) {
 		t.Errorf("suites ran %q in %s", suites.Args, suites.Dir)
 	}
-	for k, v := range map[string]string{"CACHECASCADE_MODE": "replay", "CACHECASCADE_CASSETTES": w.r.cassettes, recorder.WireLogEnv: filepath.Join(bin, "wire.jsonl")} {
+	for k, v := range map[string]string{"CACHECASCADE_MODE": "replay", "CACHECASCADE_CASSETTES": w.r.cassettes, envvar.WireLog: filepath.Join(bin, "wire.jsonl")} {
 		if got := envValue(suites.Env, k); got != v {
 			t.Errorf("suites env %s=%q, want %q", k, got, v)
 		}

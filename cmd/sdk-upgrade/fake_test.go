@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	envvar "github.com/cachecascade/cachecascade/internal/env"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -158,7 +159,7 @@ func (f *fakeGo) suites(cmd *exec.Cmd) (string, error) {
 			}
 		}
 	}
-	if p := envValue(cmd.Env, recorder.WireLogEnv); p != "" && len(f.wire) > 0 {
+	if p := envValue(cmd.Env, envvar.WireLog); p != "" && len(f.wire) > 0 {
 		var b strings.Builder
 		for _, e := range f.wire {
 			b.WriteString(marshal(f.t, e) + "\n")

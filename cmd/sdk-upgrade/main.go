@@ -34,7 +34,6 @@ import (
 	// envvar, not env: the package's type env would clash with the name.
 	envvar "github.com/cachecascade/cachecascade/internal/env"
 	"github.com/cachecascade/cachecascade/internal/modroot"
-	"github.com/cachecascade/cachecascade/recorder"
 	"github.com/cachecascade/cachecascade/sdkcheck"
 )
 
@@ -286,7 +285,7 @@ func cleanEnv() []string {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
 		case envvar.BearerToken, envvar.Endpoint, "AWS_ENDPOINT_URL", envvar.Target,
-			envvar.Mode, envvar.Cassettes, envvar.ReportDir, recorder.WireLogEnv, "GOWORK":
+			envvar.Mode, envvar.Cassettes, envvar.ReportDir, envvar.WireLog, "GOWORK":
 			continue
 		}
 		out = append(out, kv)
