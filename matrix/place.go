@@ -128,19 +128,26 @@ func (c ConverseBody) Mark(l prefix.Layer, ttl TTL) Marking {
 	}}
 }
 
-// MarkSystem inserts a checkpoint with ttl after system block i, beyond any
-// strategy (to reach counts a strategy never places).
+// MarkSystem inserts a checkpoint with ttl after system block i, counting
+// the blocks that are not checkpoints, beyond any strategy (to reach counts
+// a strategy never places).
 func (c ConverseBody) MarkSystem(i int, ttl TTL) error {
 	point, err := newCachePoint(ttl)
 	if err != nil {
 		return err
 	}
-	if i < 0 || i >= len(c.In.System) {
-		return fmt.Errorf("matrix: no system block %d", i)
+	n := -1
+	for pos, b := range c.In.System {
+		if _, cp := b.(*types.SystemContentBlockMemberCachePoint); cp {
+			continue
+		}
+		if n++; n == i {
+			rest := append([]types.SystemContentBlock{&types.SystemContentBlockMemberCachePoint{Value: point}}, c.In.System[pos+1:]...)
+			c.In.System = append(c.In.System[:pos+1:pos+1], rest...)
+			return nil
+		}
 	}
-	rest := append([]types.SystemContentBlock{&types.SystemContentBlockMemberCachePoint{Value: point}}, c.In.System[i+1:]...)
-	c.In.System = append(c.In.System[:i+1:i+1], rest...)
-	return nil
+	return fmt.Errorf("matrix: no system block %d", i)
 }
 
 // MarkMessage appends a checkpoint with ttl to message i.
