@@ -15,9 +15,9 @@
 // matrix holds the documented rules over the SDK's Converse types and must
 // stay free of per-model wire formats, and fixtures is plain material that
 // knows no API. Here a fixtures.Set becomes a Body (Build), a
-// matrix.Strategy places its checkpoints on it with the same rules and
-// limits as on a ConverseInput (Apply: at most matrix.MaxCheckpoints,
-// counting the caller's), the body's checkpoints are listed as
+// matrix.Strategy places its checkpoints on it with the one algorithm it
+// uses on a ConverseInput (matrix.Strategy.Place, through Body.Mark: at most
+// matrix.MaxCheckpoints, counting the caller's), the body's checkpoints are listed as
 // matrix.Checkpoint values (Checkpoints) so that matrix's oracle and
 // matrix.ValidateCheckpoints judge them (Validate), and a response's usage
 // becomes a usage.Usage (Usage, StreamUsage) for the verdict package.
