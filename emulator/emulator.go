@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -73,6 +74,12 @@ type Options struct {
 	MaxBodyBytes int64
 	// Latency is the delay the latency profile adds; 0 selects DefaultLatency.
 	Latency time.Duration
+	// Models are added to the built-in model table (see BuiltinModels); one
+	// with the base ID of a built-in model replaces it.
+	Models []ModelSpec
+	// ModelsFile names a models file (see LoadModels) whose models New adds
+	// after Models; "" reads none.
+	ModelsFile string
 }
 
 // Emulator is an http.Handler speaking the Bedrock runtime Converse and
@@ -81,6 +88,8 @@ type Options struct {
 type Emulator struct {
 	opts   Options
 	faults map[string]bool
+	// models is the model table keyed by base ID; it never changes after New.
+	models map[string]*modelSpec
 	tok    tokenizer
 	base   Clock
 	seq    atomic.Uint64
@@ -131,16 +140,40 @@ func New(opts Options) (*Emulator, error) {
 	if opts.Clock == nil {
 		opts.Clock = NewManualClock(DefaultStart)
 	}
+	models, err := loadTable(opts)
+	if err != nil {
+		return nil, err
+	}
+	e.models = models
 	e.opts = opts
 	e.base = opts.Clock
 	e.tok = tokenizer{charsPerToken: opts.CharsPerToken, blockOverhead: opts.BlockOverheadTokens}
 	return e, nil
 }
 
+// loadTable builds the model table opts asks for: the built-in one plus
+// Models and the models of ModelsFile.
+func loadTable(opts Options) (map[string]*modelSpec, error) {
+	extra := slices.Clone(opts.Models)
+	if opts.ModelsFile != "" {
+		fromFile, err := LoadModels(opts.ModelsFile)
+		if err != nil {
+			return nil, err
+		}
+		extra = append(extra, fromFile...)
+	}
+	models, err := modelTable(extra)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: Options.Models and ModelsFile: %w", err)
+	}
+	return models, nil
+}
+
 // Options returns the emulator's options with defaults filled in.
 func (e *Emulator) Options() Options {
 	o := e.opts
 	o.Profiles = append([]string(nil), o.Profiles...)
+	o.Models = slices.Clone(o.Models)
 	return o
 }
 
@@ -194,29 +227,53 @@ func (e *Emulator) requestID() string {
 	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
 }
 
-// ServeHTTP answers POST /model/{modelId}/converse and
-// POST /model/{modelId}/converse-stream, POST /model/{modelId}/invoke and
-// POST /model/{modelId}/invoke-with-response-stream (see invoke.go), plus
-// the /_emulator/ admin endpoints (see the package documentation).
+// ServeHTTP answers the runtime operations under /model/{modelId}/
+// (converse, converse-stream, invoke, invoke-with-response-stream and
+// count-tokens), the control plane's GET /inference-profiles (see
+// controlplane.go), plus the /_emulator/ admin endpoints (see the package
+// documentation).
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := e.requestID()
-	defer func() {
-		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
-				panic(v)
-			}
-			writeError(w, reqID, &apiError{status: http.StatusInternalServerError, code: "InternalServerException",
-				message: fmt.Sprintf("emulator bug: %v", v), ns: nsBedrock})
-		}
-	}()
-	if strings.HasPrefix(r.URL.Path, "/_emulator/") {
+	defer e.recoverInternal(w, reqID)
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/_emulator/"):
 		e.serveAdmin(w, r)
-		return
+	case r.URL.Path == pathInferenceProfiles:
+		e.serveListInferenceProfiles(w, r, reqID)
+	default:
+		e.serveRuntime(w, r, reqID)
 	}
+}
+
+// recoverInternal, deferred, answers a panic as the service answers its
+// own bugs: a 500 InternalServerException.
+func (e *Emulator) recoverInternal(w http.ResponseWriter, reqID string) {
+	if v := recover(); v != nil {
+		if v == http.ErrAbortHandler {
+			panic(v)
+		}
+		writeError(w, reqID, &apiError{status: http.StatusInternalServerError, code: "InternalServerException",
+			message: fmt.Sprintf("emulator bug: %v", v), ns: nsBedrock})
+	}
+}
+
+// runtimeOps are the operations served under POST /model/{modelId}/.
+var runtimeOps = map[string]bool{
+	"converse": true, "converse-stream": true, opInvoke: true, opInvokeStream: true, opCountTokens: true,
+}
+
+// errUnknownOperation is the front door's answer to a path or method no
+// operation has.
+func errUnknownOperation() *apiError {
+	return &apiError{status: http.StatusNotFound, code: "UnknownOperationException",
+		message: "The requested operation is not recognized by the service.", ns: nsCoral, upperKey: true}
+}
+
+// serveRuntime answers the Bedrock runtime operations.
+func (e *Emulator) serveRuntime(w http.ResponseWriter, r *http.Request, reqID string) {
 	modelID, op, ok := splitModelPath(r.URL.EscapedPath())
-	if !ok || r.Method != http.MethodPost || (op != "converse" && op != "converse-stream" && op != opInvoke && op != opInvokeStream) {
-		writeError(w, reqID, &apiError{status: http.StatusNotFound, code: "UnknownOperationException",
-			message: "The requested operation is not recognized by the service.", ns: nsCoral, upperKey: true})
+	if !ok || r.Method != http.MethodPost || !runtimeOps[op] {
+		writeError(w, reqID, errUnknownOperation())
 		return
 	}
 	account, aerr := authenticate(r.Header.Get("Authorization"))
@@ -229,10 +286,18 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, reqID, aerr)
 		return
 	}
-	if op == opInvoke || op == opInvokeStream {
+	switch op {
+	case opInvoke, opInvokeStream:
 		e.serveInvoke(w, reqID, account, modelID, body, op == opInvokeStream)
-		return
+	case opCountTokens:
+		e.serveCountTokens(w, reqID, modelID, body)
+	default:
+		e.serveConverse(w, reqID, account, modelID, body, op == "converse-stream")
 	}
+}
+
+// serveConverse answers Converse and ConverseStream.
+func (e *Emulator) serveConverse(w http.ResponseWriter, reqID, account, modelID string, body []byte, stream bool) {
 	out, aerr := e.converse(account, modelID, body)
 	if aerr != nil {
 		writeError(w, reqID, aerr)
@@ -242,7 +307,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(e.opts.Latency)
 		out.latencyMs += int(e.opts.Latency / time.Millisecond)
 	}
-	if op == "converse-stream" {
+	if stream {
 		e.writeStream(w, reqID, out)
 		return
 	}
@@ -319,7 +384,7 @@ type result struct {
 // converse runs one request through validation, the cache and the reply
 // generator.
 func (e *Emulator) converse(account, modelID string, body []byte) (*result, *apiError) {
-	spec, aerr := resolveModel(modelID)
+	spec, aerr := e.resolveModel(modelID)
 	if aerr != nil {
 		return nil, aerr
 	}

@@ -18,20 +18,12 @@ import (
 // Nova. Both decode to the request Converse's body decodes to and go
 // through the same run: the same validation, cache engine and faults.
 func (e *Emulator) serveInvoke(w http.ResponseWriter, reqID, account, modelID string, body []byte, stream bool) {
-	spec, aerr := resolveModel(modelID)
+	spec, aerr := e.resolveModel(modelID)
 	if aerr != nil {
 		writeError(w, reqID, aerr)
 		return
 	}
-	var req *request
-	switch spec.family {
-	case "claude":
-		req, aerr = decodeAnthropic(body)
-	case "nova":
-		req, aerr = e.decodeConverse(body)
-	default:
-		aerr = errValidation("The emulator does not implement the native InvokeModel body of " + spec.id + ".")
-	}
+	req, aerr := e.decodeInvokeBody(spec, body)
 	if aerr != nil {
 		writeError(w, reqID, aerr)
 		return
@@ -68,6 +60,19 @@ func (e *Emulator) serveInvoke(w http.ResponseWriter, reqID, account, modelID st
 	}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
+}
+
+// decodeInvokeBody decodes the model's native InvokeModel body (which
+// CountTokens's invokeModel form carries too): the Anthropic Messages body
+// on Claude, Converse's shape on Nova.
+func (e *Emulator) decodeInvokeBody(spec *modelSpec, body []byte) (*request, *apiError) {
+	switch spec.family {
+	case "claude":
+		return decodeAnthropic(body)
+	case "nova":
+		return e.decodeConverse(body)
+	}
+	return nil, errValidation("The emulator does not implement the native InvokeModel body of " + spec.id + ".")
 }
 
 // Anthropic Messages response shapes, keys in the order Anthropic writes

@@ -1,16 +1,26 @@
-// Command bedrock-emulator serves the cachecascade Bedrock runtime emulator
+// Command bedrock-emulator serves the cachecascade Bedrock emulator
 // (package emulator) on a local address, so that any SDK or application can
-// use it through AWS_ENDPOINT_URL_BEDROCK_RUNTIME.
+// use it through AWS_ENDPOINT_URL_BEDROCK_RUNTIME (Converse, InvokeModel,
+// their streams, CountTokens) and AWS_ENDPOINT_URL_BEDROCK (the control
+// plane's ListInferenceProfiles).
 //
 // Usage:
 //
 //	bedrock-emulator [-addr 127.0.0.1:0] [-fault NAME[,NAME...]] [-tokenizer-ratio 4]
 //	                 [-threshold cumulative|per-checkpoint] [-clock wall|manual]
-//	                 [-tls [-ca-out FILE]] [-list]
+//	                 [-models FILE] [-tls [-ca-out FILE]] [-list]
 //
-// On start it prints shell lines to standard output, the first being
+// -models names a JSON models file (see emulator.LoadModels) whose models
+// are added to the built-in table, replacing built-in models of the same
+// base ID:
+//
+//	{"models": [{"id": "anthropic.claude-hidden-1", "family": "claude", "caching": true,
+//	  "minTokens": 1536, "toolCheckpoints": true, "ttl1h": true, "profiles": ["us", "global"]}]}
+//
+// On start it prints shell lines to standard output, the first two being
 //
 //	export AWS_ENDPOINT_URL_BEDROCK_RUNTIME=http://127.0.0.1:PORT
+//	export AWS_ENDPOINT_URL_BEDROCK=http://127.0.0.1:PORT
 //
 // (with -addr 127.0.0.1:0 the chosen port), and with -tls an AWS_CA_BUNDLE
 // line naming the self-signed certificate. Time moves with the wall clock
@@ -68,6 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer srv.Close()
 
 	fmt.Fprintf(stdout, "export AWS_ENDPOINT_URL_BEDROCK_RUNTIME=%s\n", srv.URL())
+	fmt.Fprintf(stdout, "export AWS_ENDPOINT_URL_BEDROCK=%s\n", srv.URL())
 	if cfg.useTLS {
 		cleanup, err := exportCABundle(stdout, srv, cfg.caOut)
 		if err != nil {
@@ -78,8 +89,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if f, ok := stdout.(interface{ Sync() error }); ok {
 		_ = f.Sync()
 	}
-	fmt.Fprintf(stderr, "bedrock-emulator: serving %s (profiles %v, threshold %s, clock %s); admin: %s/_emulator/{clock,clock/advance?by=5m,reset,profiles,stats}\n",
-		srv.URL(), opts.Profiles, opts.Threshold, cfg.clock, srv.URL())
+	fmt.Fprintf(stderr, "bedrock-emulator: serving %s (profiles %v, threshold %s, clock %s, %d extra models); admin: %s/_emulator/{clock,clock/advance?by=5m,reset,profiles,stats}\n",
+		srv.URL(), opts.Profiles, opts.Threshold, cfg.clock, len(opts.Models), srv.URL())
 	<-ctx.Done()
 	return nil
 }
@@ -96,6 +107,7 @@ type flags struct {
 	maxBody    int64
 	useTLS     bool
 	caOut      string
+	models     string
 	list       bool
 }
 
@@ -114,6 +126,7 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.Int64Var(&f.maxBody, "max-body-bytes", 0, "cap on request body size (0: default)")
 	fs.BoolVar(&f.useTLS, "tls", false, "serve HTTPS with a self-signed certificate (bearer-token clients need it)")
 	fs.StringVar(&f.caOut, "ca-out", "", "with -tls, where to write the certificate (default: a temporary file)")
+	fs.StringVar(&f.models, "models", "", "JSON models file adding to (or replacing) built-in models (see emulator.LoadModels)")
 	fs.BoolVar(&f.list, "list", false, "list the fault and benign profiles and exit")
 	if err := fs.Parse(args); err != nil {
 		return flags{}, err
@@ -138,7 +151,8 @@ func listProfiles(stdout io.Writer) {
 }
 
 // emulatorOptions turns the flags into the emulator's options, refusing a
-// -threshold or -clock it does not know.
+// -threshold or -clock it does not know and a -models file LoadModels
+// refuses.
 func emulatorOptions(f flags) (emulator.Options, error) {
 	opts := emulator.Options{CharsPerToken: f.ratio, MaxEntries: f.maxEntries, MaxBodyBytes: f.maxBody}
 	for _, name := range strings.Split(f.faults, ",") {
@@ -161,6 +175,13 @@ func emulatorOptions(f flags) (emulator.Options, error) {
 		opts.Clock = emulator.NewManualClock(emulator.DefaultStart)
 	default:
 		return emulator.Options{}, fmt.Errorf("-clock: want wall or manual, got %q", f.clock)
+	}
+	if f.models != "" {
+		models, err := emulator.LoadModels(f.models)
+		if err != nil {
+			return emulator.Options{}, fmt.Errorf("-models: %w", err)
+		}
+		opts.Models = models
 	}
 	return opts, nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -37,10 +38,10 @@ func startRun(t *testing.T, args ...string) (string, []string) {
 	})
 	sc := bufio.NewScanner(pr)
 	var lines []string
-	want := 1
+	want := 2
 	for _, a := range args {
 		if a == "-tls" {
-			want = 2
+			want = 3
 		}
 	}
 	for len(lines) < want && sc.Scan() {
@@ -53,6 +54,9 @@ func startRun(t *testing.T, args ...string) (string, []string) {
 	url, ok := strings.CutPrefix(lines[0], "export AWS_ENDPOINT_URL_BEDROCK_RUNTIME=")
 	if !ok {
 		t.Fatalf("first line %q", lines[0])
+	}
+	if len(lines) < 2 || lines[1] != "export AWS_ENDPOINT_URL_BEDROCK="+url {
+		t.Fatalf("second line %q, want the control plane at the same URL", lines[1:])
 	}
 	return url, lines
 }
@@ -89,12 +93,12 @@ func TestServesOnAFreePort(t *testing.T) {
 
 func TestTLSWritesCABundle(t *testing.T) {
 	url, lines := startRun(t, "-tls", "-clock", "manual")
-	if !strings.HasPrefix(url, "https://") || len(lines) != 2 {
+	if !strings.HasPrefix(url, "https://") || len(lines) != 3 {
 		t.Fatalf("url %q lines %q", url, lines)
 	}
-	path, ok := strings.CutPrefix(lines[1], "export AWS_CA_BUNDLE=")
+	path, ok := strings.CutPrefix(lines[2], "export AWS_CA_BUNDLE=")
 	if !ok {
-		t.Fatalf("second line %q", lines[1])
+		t.Fatalf("third line %q", lines[2])
 	}
 	if b, err := os.ReadFile(path); err != nil || !strings.Contains(string(b), "BEGIN CERTIFICATE") {
 		t.Fatalf("ca bundle: %v", err)
@@ -102,7 +106,12 @@ func TestTLSWritesCABundle(t *testing.T) {
 }
 
 func TestBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"-fault", "nope"}, {"-threshold", "sometimes"}, {"-clock", "sundial"}, {"extra"}} {
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"models": [{"id": "x", "family": "gpt"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"-fault", "nope"}, {"-threshold", "sometimes"}, {"-clock", "sundial"}, {"extra"},
+		{"-models", filepath.Join(t.TempDir(), "missing.json")}, {"-models", bad}} {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		err := run(ctx, args, io.Discard, io.Discard)
 		cancel()
@@ -113,5 +122,30 @@ func TestBadFlags(t *testing.T) {
 	var sb strings.Builder
 	if err := run(context.Background(), []string{"-list"}, &sb, io.Discard); err != nil || !strings.Contains(sb.String(), "no-cascade") {
 		t.Fatalf("-list: %v %q", err, sb.String())
+	}
+}
+
+// TestModelsFlag serves a model that only a -models file declares.
+func TestModelsFlag(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "models.json")
+	doc := `{"models": [{"id": "anthropic.claude-hidden-1", "family": "claude", "caching": true, "minTokens": 1536,
+		"toolCheckpoints": true, "ttl1h": true, "profiles": ["us", "global"], "profileOnly": true}]}`
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url, _ := startRun(t, "-models", path)
+	c := bedrockruntime.New(bedrockruntime.Options{Region: "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+		BaseEndpoint: aws.String(url), Retryer: aws.NopRetryer{}})
+	in := &bedrockruntime.ConverseInput{ModelId: aws.String("us.anthropic.claude-hidden-1"),
+		Messages: []types.Message{{Role: types.ConversationRoleUser, Content: []types.ContentBlock{
+			&types.ContentBlockMemberText{Value: strings.Repeat("cache me ", 800)},
+			&types.ContentBlockMemberCachePoint{Value: types.CachePointBlock{Type: types.CachePointTypeDefault}}}}}}
+	out, err := c.Converse(t.Context(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *out.Usage.CacheWriteInputTokens == 0 {
+		t.Fatalf("no write on the file's model")
 	}
 }

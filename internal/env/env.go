@@ -29,6 +29,11 @@ const (
 	// service (cmd/mutation sets it per run, cmd/nightly from -profile).
 	// It applies only with Target "emulator".
 	EmulatorProfiles = "CACHECASCADE_EMULATOR_PROFILES"
+	// EmulatorModels names a models file (see emulator.LoadModels) whose
+	// models the in-process emulator adds to its built-in table, replacing
+	// built-in models of the same base ID. It applies only with Target
+	// "emulator".
+	EmulatorModels = "CACHECASCADE_EMULATOR_MODELS"
 	// Cassettes overrides the cassette directory, cassettes/ at the
 	// module root by default.
 	Cassettes = "CACHECASCADE_CASSETTES"
@@ -78,6 +83,6 @@ const (
 // All lists every variable named above (not Prefix), cachecascade's own
 // first, in the order they are declared. Callers must not modify it.
 var All = []string{
-	Mode, Target, EmulatorProfiles, Cassettes, ReportDir, SecondProfile, BudgetUSD, BudgetTokens, Quiet, WireLog,
+	Mode, Target, EmulatorProfiles, EmulatorModels, Cassettes, ReportDir, SecondProfile, BudgetUSD, BudgetTokens, Quiet, WireLog,
 	Endpoint, BearerToken, GitHubStepSummary,
 }

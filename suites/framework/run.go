@@ -117,7 +117,7 @@ func NewRun(started []byte) (*Run, error) {
 		if p := os.Getenv(env.EmulatorProfiles); p != "" {
 			r.Profiles = strings.Split(p, ",")
 		}
-		srv, err := emulator.Start(emulator.Options{Profiles: r.Profiles})
+		srv, err := emulator.Start(emulator.Options{Profiles: r.Profiles, ModelsFile: os.Getenv(env.EmulatorModels)})
 		if err != nil {
 			return nil, fmt.Errorf("framework: starting the emulator: %w", err)
 		}
