@@ -151,15 +151,46 @@ func (e *Emulator) eligible(spec *modelSpec, ordinal, tokens int) bool {
 
 // applyCache reads and writes the cache for one request; e.mu must be held.
 func (e *Emulator) applyCache(account string, spec *modelSpec, r *request, p prefixInfo, now time.Time) cacheResult {
-	if len(r.checkpoints) == 0 {
-		return cacheResult{}
-	}
 	if e.fault(FaultSharedCacheAcrossAccounts) {
 		account = ""
 	}
 	s := cacheScope{e: e, account: account, model: spec.id, hashes: p.hashes, now: now}
-	read := e.longestLiveRead(s, spec, r)
-	return e.writeCheckpoints(s, spec, r, p, read)
+	var res cacheResult
+	if len(r.checkpoints) > 0 {
+		read := e.longestLiveRead(s, spec, r)
+		res = e.writeCheckpoints(s, spec, r, p, read)
+	}
+	if res.read == 0 && res.write == 0 && spec.implicitCaching && e.fault(BenignImplicitReads) {
+		res.read = e.implicitRead(s, spec, p)
+	}
+	return res
+}
+
+// implicitPrefix marks the model of an implicit entry, so that implicit
+// and explicit entries never meet: an explicit checkpoint cannot read what
+// implicit caching kept, nor the other way round.
+const implicitPrefix = "implicit:"
+
+// implicitRead is the implicit-reads profile's best-effort caching of a
+// request that used no explicit entry: it reads the longest prefix at a
+// block boundary that an earlier such request sent, and keeps this
+// request's prefixes (those reaching the model's minimum) for five
+// minutes. Nothing is reported as written. It returns the tokens read.
+func (e *Emulator) implicitRead(s cacheScope, spec *modelSpec, p prefixInfo) int {
+	s.model = implicitPrefix + spec.id
+	read := 0
+	for b := len(p.hashes) - 1; b >= 1; b-- {
+		if _, ok := s.live(b); ok {
+			read = p.tokens[b]
+			break
+		}
+	}
+	for b := 1; b < len(p.hashes); b++ {
+		if p.tokens[b] >= spec.minTokens {
+			e.store(s.key(b), &entry{expires: s.now.Add(5 * time.Minute), ttl: 5 * time.Minute}, s.now)
+		}
+	}
+	return read
 }
 
 // cacheScope is where one request looks in the cache: its account and

@@ -43,6 +43,7 @@ const (
 	BenignOtherReplyText      = "other-reply-text"
 	BenignLatency             = "latency"
 	BenignExtraResponseFields = "extra-response-fields"
+	BenignImplicitReads       = "implicit-reads"
 )
 
 // thresholdOffBy is how far below the model's minimum the threshold-off
@@ -71,6 +72,7 @@ var profiles = []Profile{
 	{Name: BenignOtherReplyText, Description: "another deterministic reply text (and so other output token counts)", Benign: true},
 	{Name: BenignLatency, Description: "a small added delay before each response", Benign: true},
 	{Name: BenignExtraResponseFields, Description: "unknown keys in responses and stream events, as a newer service might add", Benign: true},
+	{Name: BenignImplicitReads, Description: "implicit caching, as documented since 2026: a request that reads and writes nothing explicitly reads the longest prefix an earlier request sent (never reported as a write)", Benign: true},
 }
 
 // Faults lists the fault profiles, sorted by name.

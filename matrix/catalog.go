@@ -66,17 +66,124 @@ func (t TTL) rank() int {
 	return 0
 }
 
-// Prices are on-demand prices in US dollars per million tokens, with the
-// date they were read and where they came from. CacheWrite1h is zero for a
-// model without one-hour caching.
+// Prices are on-demand prices in US dollars per million tokens at the
+// global endpoint (or the model's only one), with the date they were read
+// and where they came from. CacheWrite1h is zero for a model without
+// one-hour caching. RegionalPremium, when set, multiplies every price for
+// calls through a geographic or in-Region profile (1.1 for Claude 4.5 and
+// later: "a 10% pricing premium over global endpoints").
 type Prices struct {
-	Input        float64 `json:"input"`
-	CacheWrite   float64 `json:"cacheWrite"`
-	CacheWrite1h float64 `json:"cacheWrite1h,omitempty"`
-	CacheRead    float64 `json:"cacheRead"`
-	Output       float64 `json:"output"`
-	Date         string  `json:"date"`
-	Source       string  `json:"source"`
+	Input           float64 `json:"input"`
+	CacheWrite      float64 `json:"cacheWrite"`
+	CacheWrite1h    float64 `json:"cacheWrite1h,omitempty"`
+	CacheRead       float64 `json:"cacheRead"`
+	Output          float64 `json:"output"`
+	RegionalPremium float64 `json:"regionalPremium,omitempty"`
+	Date            string  `json:"date"`
+	Source          string  `json:"source"`
+}
+
+// For returns the prices of a call through a profile of kind k: the global
+// prices, times RegionalPremium for a geographic or in-Region call.
+func (p Prices) For(k ProfileKind) Prices {
+	if k == GlobalProfile || p.RegionalPremium == 0 {
+		return p
+	}
+	f := p.RegionalPremium
+	q := p
+	q.Input, q.CacheWrite, q.CacheWrite1h, q.CacheRead, q.Output = f*p.Input, f*p.CacheWrite, f*p.CacheWrite1h, f*p.CacheRead, f*p.Output
+	return q
+}
+
+// ProfileKind is how a model ID reaches a model: through the global
+// cross-region profile, a geographic one, or in-Region (the base ID).
+type ProfileKind string
+
+// The profile kinds, which Bedrock prices differently.
+const (
+	GlobalProfile     ProfileKind = "global"
+	GeographicProfile ProfileKind = "geographic"
+	InRegion          ProfileKind = "in-region"
+)
+
+// ProfilePrefixes are the geographic prefixes of Bedrock's system-defined
+// inference profiles, "global." first.
+var ProfilePrefixes = []string{"global.", "us.", "eu.", "jp.", "au.", "apac."}
+
+// ProfileKindOf returns the kind of a model ID (a profile ID, a base ID or
+// an ARN of either).
+func ProfileKindOf(id string) ProfileKind {
+	if strings.HasPrefix(id, "arn:") {
+		id = id[strings.LastIndex(id, "/")+1:]
+	}
+	switch {
+	case strings.HasPrefix(id, "global."):
+		return GlobalProfile
+	case slices.ContainsFunc(ProfilePrefixes, func(p string) bool { return strings.HasPrefix(id, p) }):
+		return GeographicProfile
+	}
+	return InRegion
+}
+
+// Lifecycle is where a model stands on Bedrock.
+type Lifecycle string
+
+// The lifecycles, in the order reports list them: the current lineup
+// (active and legacy models) first.
+const (
+	// Active models are offered to every account.
+	Active Lifecycle = "active"
+	// Legacy models are still callable but superseded; they stay in every
+	// run.
+	Legacy Lifecycle = "legacy"
+	// Gated models are open only to accounts given access (previews,
+	// limited releases); the suites run them only when asked for.
+	Gated Lifecycle = "gated"
+	// EndOfLife models answer every call with a 404
+	// ResourceNotFoundException; their cassettes keep their history, and
+	// record and live runs leave them out with the reason.
+	EndOfLife Lifecycle = "end-of-life"
+)
+
+// Lifecycles lists the lifecycles in report order.
+var Lifecycles = []Lifecycle{Active, Legacy, Gated, EndOfLife}
+
+// Rank is the lifecycle's place in Lifecycles (len(Lifecycles) when it is
+// not one of them).
+func (l Lifecycle) Rank() int {
+	if i := slices.Index(Lifecycles, l); i >= 0 {
+		return i
+	}
+	return len(Lifecycles)
+}
+
+// Fact names a catalog value that sources disagree on (see Dispute).
+type Fact string
+
+// The disputed facts the suites can measure.
+const (
+	// FactMinTokens is the minimum prefix size.
+	FactMinTokens Fact = "minTokens"
+	// FactOneHour is whether ttl "1h" is accepted.
+	FactOneHour Fact = "ttl:1h"
+	// FactExplicitFiveMinute is whether a checkpoint with an explicit ttl
+	// of "5m" is accepted (two codebases report that Nova rejects any
+	// explicit ttl).
+	FactExplicitFiveMinute Fact = "ttl:5m-explicit"
+)
+
+// Dispute records that sources give another value than the catalog's for a
+// fact. The catalog holds the AWS documentation's value; the suites
+// measure which one the target shows and report it, failing only when the
+// target shows neither.
+type Dispute struct {
+	// Fact is the disputed fact.
+	Fact Fact `json:"fact"`
+	// MinTokens are the other minimums sources give (FactMinTokens only;
+	// the boolean facts' other value is the negation of the catalog's).
+	MinTokens []int `json:"minTokens,omitempty"`
+	// Source says who gives the other value.
+	Source string `json:"source"`
 }
 
 // Model is one catalog entry: how to call the model and what its prompt
@@ -112,8 +219,9 @@ type Model struct {
 	// MaxCachedTokens caps how many tokens the model caches; zero means no
 	// documented cap.
 	MaxCachedTokens int `json:"maxCachedTokens,omitempty"`
-	// ImplicitCaching is true when the model may also cache without
-	// checkpoints, best effort (Nova).
+	// ImplicitCaching is true when the model may also read from cache
+	// without checkpoints, best effort (every caching Claude and Nova model
+	// since 2026: such a read is reported apart, never as a broken cascade).
 	ImplicitCaching bool `json:"implicitCaching,omitempty"`
 	// Cacheable lists the layers that may carry a checkpoint.
 	Cacheable []prefix.Layer `json:"cacheable"`
@@ -123,7 +231,78 @@ type Model struct {
 	Notes []string `json:"notes,omitempty"`
 	// Prices are the on-demand prices.
 	Prices Prices `json:"prices"`
+	// Lifecycle is where the model stands on Bedrock.
+	Lifecycle Lifecycle `json:"lifecycle"`
+	// Since is when the model came to Bedrock (a date or a month), when
+	// known.
+	Since string `json:"since,omitempty"`
+	// EndOfLife is the date an end-of-life model stopped answering.
+	EndOfLife string `json:"endOfLife,omitempty"`
+	// AutomaticCaching is true when the Anthropic InvokeModel body may
+	// carry a top-level cache_control (one moving breakpoint); the legacy
+	// integration (Claude Opus 4.6 and earlier) answers it with a 400.
+	AutomaticCaching bool `json:"automaticCaching,omitempty"`
+	// CountTokens is true when the CountTokens operation counts the
+	// model's prompts (by bare base ID only; profile IDs are refused).
+	CountTokens bool `json:"countTokens,omitempty"`
+	// Disputes lists the values sources disagree on (see Dispute).
+	Disputes []Dispute `json:"disputes,omitempty"`
+	// RejectsExplicitTTL is true when a checkpoint with any explicit ttl,
+	// even "5m", is rejected. No catalog entry sets it (AWS documents
+	// none); it is the other value of FactExplicitFiveMinute, which
+	// Otherwise gives.
+	RejectsExplicitTTL bool `json:"rejectsExplicitTTL,omitempty"`
 }
+
+// Otherwise returns the model as the other sources of a disputed boolean
+// fact describe it: one-hour TTLs (and their price, twice the input price)
+// added or removed for FactOneHour, RejectsExplicitTTL flipped for
+// FactExplicitFiveMinute. Any other fact returns the model unchanged.
+func (m Model) Otherwise(f Fact) Model {
+	o := m
+	switch f {
+	case FactOneHour:
+		if m.SupportsTTL(TTLOneHour) {
+			o.TTLs = slices.DeleteFunc(slices.Clone(m.TTLs), func(t TTL) bool { return t == TTLOneHour })
+			o.Prices.CacheWrite1h = 0
+		} else {
+			o.TTLs = append(slices.Clone(m.TTLs), TTLOneHour)
+			o.Prices.CacheWrite1h = 2 * m.Prices.Input
+		}
+	case FactExplicitFiveMinute:
+		o.RejectsExplicitTTL = !m.RejectsExplicitTTL
+	}
+	return o
+}
+
+// Disputed returns the dispute on fact f, if sources disagree on it.
+func (m Model) Disputed(f Fact) (Dispute, bool) {
+	for _, d := range m.Disputes {
+		if d.Fact == f {
+			return d, true
+		}
+	}
+	return Dispute{}, false
+}
+
+// Minimums returns every minimum prefix size sources give for the model,
+// the catalog's included, in increasing order.
+func (m Model) Minimums() []int {
+	out := []int{m.MinTokens}
+	if d, ok := m.Disputed(FactMinTokens); ok {
+		out = append(out, d.MinTokens...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// InvokedPrices returns the prices of calls through ModelID, the ID the
+// matrix invokes (see Prices.For).
+func (m Model) InvokedPrices() Prices { return m.Prices.For(ProfileKindOf(m.ModelID())) }
+
+// Current reports whether the model is in the current lineup: active or
+// legacy.
+func (m Model) Current() bool { return m.Lifecycle == Active || m.Lifecycle == Legacy }
 
 // ModelID returns the ID the matrix invokes: the first inference profile, or
 // the base ID when the model has none.
@@ -232,6 +411,12 @@ func (c *Catalog) check() error {
 		if p.Date == "" || c.Sources[p.Source] == "" {
 			return fmt.Errorf("model %q: prices need a date and a source named in sources", m.Key)
 		}
+		if p.RegionalPremium != 0 && p.RegionalPremium < 1 {
+			return fmt.Errorf("model %q: regionalPremium must be 1 or more when set", m.Key)
+		}
+		if err := m.checkStanding(); err != nil {
+			return fmt.Errorf("model %q: %w", m.Key, err)
+		}
 		if err := claim(m.Key, m.Key); err != nil {
 			return err
 		}
@@ -239,12 +424,37 @@ func (c *Catalog) check() error {
 			return err
 		}
 		for _, id := range m.Profiles {
-			if !strings.HasSuffix(id, "."+m.BaseID) {
-				return fmt.Errorf("model %q: profile %q does not end in the base ID", m.Key, id)
+			if !strings.HasSuffix(id, "."+m.BaseID) || ProfileKindOf(id) == InRegion {
+				return fmt.Errorf("model %q: profile %q is not a known prefix (%s) and the base ID", m.Key, id, strings.Join(ProfilePrefixes, " "))
 			}
 			if err := claim(id, m.Key); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// checkStanding checks the lifecycle and the disputes of an entry.
+func (m Model) checkStanding() error {
+	switch {
+	case m.Lifecycle.Rank() == len(Lifecycles):
+		return fmt.Errorf("lifecycle must be one of %q, got %q", Lifecycles, m.Lifecycle)
+	case (m.Lifecycle == EndOfLife) != (m.EndOfLife != ""):
+		return fmt.Errorf("endOfLife must be set exactly for an end-of-life model")
+	case m.RequiresProfile && len(m.Profiles) == 0:
+		return fmt.Errorf("requiresProfile needs at least one profile")
+	}
+	for _, d := range m.Disputes {
+		switch {
+		case d.Source == "":
+			return fmt.Errorf("dispute on %q needs a source", d.Fact)
+		case d.Fact == FactMinTokens && (len(d.MinTokens) == 0 || slices.Contains(d.MinTokens, m.MinTokens) || slices.Min(d.MinTokens) <= 0):
+			return fmt.Errorf("dispute on minTokens needs other positive minimums than %d", m.MinTokens)
+		case d.Fact != FactMinTokens && len(d.MinTokens) > 0:
+			return fmt.Errorf("dispute on %q takes no minTokens", d.Fact)
+		case d.Fact != FactMinTokens && d.Fact != FactOneHour && d.Fact != FactExplicitFiveMinute:
+			return fmt.Errorf("unknown disputed fact %q", d.Fact)
 		}
 	}
 	return nil

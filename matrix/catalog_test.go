@@ -33,6 +33,21 @@ func TestCatalogCoversFactsModels(t *testing.T) {
 		{"amazon.nova-pro-v1:0", 1000, false, false},
 		{"amazon.nova-premier-v1:0", 1000, false, false},
 		{"amazon.nova-2-lite-v1:0", 1000, false, false},
+		// The 2026 update: new IDs without a date or ":0".
+		{"anthropic.claude-sonnet-4-6", 1024, true, true},
+		{"anthropic.claude-opus-4-6-v1", 4096, true, true},
+		{"anthropic.claude-opus-4-7", 4096, true, true},
+		{"anthropic.claude-opus-4-8", 1024, true, true},
+		{"anthropic.claude-fable-5", 512, true, true},
+		{"anthropic.claude-mythos-5", 512, true, false},
+		{"anthropic.claude-sonnet-5", 1024, true, true},
+		{"anthropic.claude-opus-5", 512, true, true},
+		{"anthropic.claude-fable-5-1", 512, true, true},
+		{"anthropic.claude-mythos-5-1", 512, true, true},
+		{"anthropic.claude-opus-5-5", 512, true, true},
+		{"anthropic.claude-sonnet-5-5", 512, true, true},
+		{"anthropic.claude-haiku-5-5", 512, true, true},
+		{"anthropic.claude-fable-5-2", 512, true, true},
 	}
 	if len(c.Models) != len(want) {
 		t.Errorf("catalog has %d models, want %d", len(c.Models), len(want))
@@ -81,7 +96,8 @@ func TestLookup(t *testing.T) {
 func TestParseCatalogRejectsBrokenEntries(t *testing.T) {
 	const good = `{"key":"m","name":"M","family":"claude","generation":"4","baseId":"a.m-v1:0","profiles":["us.a.m-v1:0"],
 		"minTokens":1024,"maxCheckpoints":4,"cacheable":["tools","system","messages"],"ttls":["5m"],
-		"prices":{"input":1,"cacheWrite":1.25,"cacheRead":0.1,"output":5,"date":"2026-01-01","source":"s"}}`
+		"prices":{"input":1,"cacheWrite":1.25,"cacheRead":0.1,"output":5,"date":"2026-01-01","source":"s"},
+		"lifecycle":"active","disputes":[{"fact":"minTokens","minTokens":[2048],"source":"x"}]}`
 	wrap := func(models ...string) string {
 		return `{"updated":"2026-01-01","sources":{"s":"somewhere"},"models":[` + strings.Join(models, ",") + `]}`
 	}
@@ -96,7 +112,16 @@ func TestParseCatalogRejectsBrokenEntries(t *testing.T) {
 		{"unknown layer", strings.Replace(good, `"tools",`, `"tool",`, 1), "unknown layer"},
 		{"1h without price", strings.Replace(good, `["5m"]`, `["5m","1h"]`, 1), "cacheWrite1h"},
 		{"unknown ttl", strings.Replace(good, `["5m"]`, `["5m","24h"]`, 1), "unknown ttl"},
-		{"profile of another model", strings.Replace(good, `"us.a.m-v1:0"`, `"us.a.x-v1:0"`, 1), "does not end in the base ID"},
+		{"profile of another model", strings.Replace(good, `"us.a.m-v1:0"`, `"us.a.x-v1:0"`, 1), "not a known prefix"},
+		{"unknown profile prefix", strings.Replace(good, `"us.a.m-v1:0"`, `"mars.a.m-v1:0"`, 1), "not a known prefix"},
+		{"no lifecycle", strings.Replace(good, `"lifecycle":"active",`, ``, 1), "lifecycle"},
+		{"unknown lifecycle", strings.Replace(good, `"active"`, `"retired"`, 1), "lifecycle"},
+		{"end of life without a date", strings.Replace(good, `"active"`, `"end-of-life"`, 1), "endOfLife"},
+		{"a date without end of life", strings.Replace(good, `"active"`, `"active","endOfLife":"2026-01-01"`, 1), "endOfLife"},
+		{"dispute of the catalog's own value", strings.Replace(good, `[2048]`, `[1024]`, 1), "other positive minimums"},
+		{"dispute without a source", strings.Replace(good, `"source":"x"`, `"source":""`, 1), "needs a source"},
+		{"unknown disputed fact", strings.Replace(good, `"fact":"minTokens","minTokens":[2048]`, `"fact":"colour"`, 1), "unknown disputed fact"},
+		{"premium below one", strings.Replace(good, `"date":"2026-01-01"`, `"regionalPremium":0.9,"date":"2026-01-01"`, 1), "regionalPremium"},
 		{"price source not listed", strings.Replace(good, `"source":"s"`, `"source":"t"`, 1), "source"},
 		{"no minimum", strings.Replace(good, `1024`, `0`, 1), "minTokens"},
 		{"bad key", strings.Replace(good, `"key":"m"`, `"key":"Sonnet 4"`, 1), "key"},
@@ -128,6 +153,62 @@ func TestCost(t *testing.T) {
 	oneHour := usage.Usage{Write: 100, Writes: []usage.TTLWrite{{TTL: "1h", Tokens: 100}}}
 	if with, _ := p.Cost(oneHour); !near(with, 100*6/1e6) {
 		t.Errorf("a one-hour write costs %.6f, want the 1h price", with)
+	}
+}
+
+// TestRegionalPrices: geographic and in-Region calls of Claude 4.5 and
+// later cost 1.1 times the global price (FACTS.md 2026 update); Sonnet 4
+// has no premium.
+func TestRegionalPrices(t *testing.T) {
+	c := matrix.Default()
+	for _, tc := range []struct {
+		id   string
+		kind matrix.ProfileKind
+		want float64 // the input price
+	}{
+		{"global.anthropic.claude-sonnet-4-6", matrix.GlobalProfile, 3},
+		{"us.anthropic.claude-sonnet-4-6", matrix.GeographicProfile, 3.3},
+		{"au.anthropic.claude-sonnet-4-6", matrix.GeographicProfile, 3.3},
+		{"anthropic.claude-mythos-5", matrix.InRegion, 11},
+		{"arn:aws:bedrock:us-east-1:1:inference-profile/global.anthropic.claude-opus-4-7", matrix.GlobalProfile, 5},
+		{"us.anthropic.claude-sonnet-4-20250514-v1:0", matrix.GeographicProfile, 3},
+	} {
+		if k := matrix.ProfileKindOf(tc.id); k != tc.kind {
+			t.Errorf("ProfileKindOf(%q) = %q, want %q", tc.id, k, tc.kind)
+		}
+		p := c.Must(tc.id).Prices.For(matrix.ProfileKindOf(tc.id))
+		if !near(p.Input, tc.want) {
+			t.Errorf("%s: input price %.4f, want %.4f", tc.id, p.Input, tc.want)
+		}
+	}
+	if got := c.Must("claude-sonnet-4-6").InvokedPrices().Input; !near(got, 3) {
+		t.Errorf("the matrix calls Sonnet 4.6 through its first profile, the global one: input %.2f, want 3", got)
+	}
+}
+
+// TestLifecycles: every model has a lifecycle, the end-of-life ones of
+// FACTS.md with their dates, and the gated ones are not in the current
+// lineup.
+func TestLifecycles(t *testing.T) {
+	c := matrix.Default()
+	for key, want := range map[string]matrix.Lifecycle{
+		"claude-3-5-haiku": matrix.EndOfLife, "claude-3-7-sonnet": matrix.EndOfLife,
+		"claude-mythos-5": matrix.Gated, "claude-haiku-5-5": matrix.Gated,
+		"claude-opus-5": matrix.Legacy, "claude-sonnet-4-6": matrix.Active,
+	} {
+		m := c.Must(key)
+		if m.Lifecycle != want || m.Current() != (want == matrix.Active || want == matrix.Legacy) {
+			t.Errorf("%s: lifecycle %q (current %v), want %q", key, m.Lifecycle, m.Current(), want)
+		}
+	}
+	if d := c.Must("claude-3-5-haiku").EndOfLife; d != "2026-06-19" {
+		t.Errorf("Claude 3.5 Haiku end of life %q, want 2026-06-19 (AWS model card)", d)
+	}
+	if got := c.Must("claude-opus-4-7").Minimums(); len(got) != 2 || got[0] != 2048 || got[1] != 4096 {
+		t.Errorf("Opus 4.7 minimums %v, want [2048 4096]: the AWS value and Anthropic's", got)
+	}
+	if _, ok := c.Must("nova-lite").Disputed(matrix.FactExplicitFiveMinute); !ok {
+		t.Error("Nova's explicit 5m TTL is disputed (FACTS.md 2026 update)")
 	}
 }
 

@@ -32,6 +32,26 @@ const (
 	RuleTTLOrder Rule = "ttl-order"
 )
 
+// The request rules of 2026 (shared/FACTS.md, "2026 update"), which the
+// service also enforces by rejecting a request; Validate predicts them.
+const (
+	// RuleAutomaticCaching: a top-level cache_control in the Anthropic
+	// InvokeModel body (automatic caching) is accepted on current Claude
+	// models and rejected on the legacy integration (Opus 4.6 and
+	// earlier).
+	RuleAutomaticCaching Rule = "automatic-caching"
+	// RuleAnthropicVersion: an Anthropic body's anthropic_version must be
+	// "bedrock-2023-05-31", or the SDKs' "2026-10-21" on current models.
+	RuleAnthropicVersion Rule = "anthropic-version"
+	// RuleDocumentCheckpoint: on Claude, a checkpoint right after a
+	// document that is not a PDF is rejected.
+	RuleDocumentCheckpoint Rule = "document-checkpoint"
+	// RuleReasoningEarlierTurn: a checkpoint in a message after an
+	// assistant turn that holds a reasoning block is rejected, as one
+	// right after the reasoning block is.
+	RuleReasoningEarlierTurn Rule = "reasoning-earlier-turn"
+)
+
 // The rules of what an accepted request does with the cache, which the
 // verdict package judges from usage.
 const (
@@ -78,6 +98,16 @@ const (
 	// RuleHygiene: no cassette holds a credential, and every cassette says
 	// where it came from.
 	RuleHygiene Rule = "hygiene"
+	// RuleImplicitRead: a read with no explicit entry to read (no
+	// checkpoint, or none cacheable) on a model that caches implicitly is
+	// the service's best-effort implicit caching: reported apart with its
+	// tokens and cost, never taken for a hit or a broken cascade; a write
+	// where none may happen still fails its rule.
+	RuleImplicitRead Rule = "implicit-read"
+	// RuleLifecycle: an end-of-life model answers every call with a 404
+	// ResourceNotFoundException, so runs against a target leave it out;
+	// a gated model runs only when asked for.
+	RuleLifecycle Rule = "lifecycle"
 )
 
 // RuleInfo documents a rule.
@@ -107,6 +137,8 @@ var Rules = []RuleInfo{
 	{RuleIsolation, false, "One account never reads another account's entries."},
 	{RuleDeterminism, false, "The same logical request serializes to the same prompt-bearing bytes."},
 	{RuleHygiene, false, "No cassette holds a credential, and the manifest names every cassette's source."},
+	{RuleImplicitRead, false, "A read without an explicit entry on a model that caches implicitly is reported apart, never as a hit or a broken cascade."},
+	{RuleLifecycle, false, "An end-of-life model answers 404 and leaves runs against a target; a gated model runs only when asked for."},
 	{RuleNovaToolCheckpoint, true, "Nova rejects a checkpoint in toolConfig.tools."},
 	{RuleLayerNotCacheable, true, "A checkpoint in a layer the model does not cache is rejected."},
 	{RuleExtendedTTLNotAnthropic, true, "A one-hour TTL on a non-Anthropic model is rejected."},
@@ -116,6 +148,11 @@ var Rules = []RuleInfo{
 	{RuleNothingToCache, true, "A checkpoint with nothing before it is rejected."},
 	{RuleAfterReasoning, true, "A checkpoint right after a reasoning block is rejected."},
 	{RuleTTLOrder, true, "A one-hour checkpoint after a five-minute one is rejected."},
+	// The request rules of 2026.
+	{RuleAutomaticCaching, true, "A top-level cache_control (automatic caching) is accepted on current Claude models and rejected on the legacy integration."},
+	{RuleAnthropicVersion, true, "An Anthropic body takes anthropic_version bedrock-2023-05-31, and 2026-10-21 only on current Claude models."},
+	{RuleDocumentCheckpoint, true, "On Claude, a checkpoint right after a non-PDF document is rejected."},
+	{RuleReasoningEarlierTurn, true, "A checkpoint after an earlier assistant turn's reasoning block is rejected."},
 }
 
 // Info returns the documentation of rule r, and false for an unknown rule.

@@ -111,7 +111,7 @@ ul.notes li { margin: .15rem 0; padding: 0 .4rem; list-style-position: inside; }
 <h1>{{.Title}}</h1>
 {{with .Meta}}<p class="meta">{{.}}</p>{{end}}
 {{with .Summary}}<p class="summary"><strong>{{.Specs}} specs</strong>: {{.Pass}} pass, {{.Fail}} fail, {{.ExpectedError}} expected-error, {{.Inconclusive}} inconclusive{{if .NotApplicable}}, {{.NotApplicable}} not applicable{{end}}{{if .Skipped}}, {{.Skipped}} skipped{{end}}{{if .Other}}, {{.Other}} unknown outcome{{end}}.
-Tokens: {{int .CacheReadTokens}} read from cache, {{int .CacheWriteTokens}} written to cache, {{int .InputTokens}} input, {{int .OutputTokens}} output, in {{int .Calls}} calls.
+Tokens: {{int .CacheReadTokens}} read from cache{{if .ImplicitReadTokens}} ({{int .ImplicitReadTokens}} of them implicitly, without an explicit entry: {{usd .ImplicitReadUSD}}){{end}}, {{int .CacheWriteTokens}} written to cache, {{int .InputTokens}} input, {{int .OutputTokens}} output, in {{int .Calls}} calls.
 Cost: <strong>{{usd .CostUSD}}</strong> with caching, {{usd .CostWithoutCacheUSD}} without ({{savings .}}).</p>{{end}}
 <p class="legend">Legend: <span class="o-pass">✅ pass</span><span class="o-fail">❌ fail</span><span class="o-expected-error">⛔ expected error (rejected by the service as predicted; counts as a pass)</span><span class="o-inconclusive">⚠️ inconclusive</span><span class="o-not-applicable">— not applicable</span><span class="o-skipped">⏭️ skipped</span> R/W cache-read/cache-write tokens</p>
 {{if or .Main .Strays.Rows}}<h2>Cascade: model × strategy</h2>{{end}}
@@ -119,7 +119,7 @@ Cost: <strong>{{usd .CostUSD}}</strong> with caching, {{usd .CostWithoutCacheUSD
 <table class="matrix">
 <thead><tr><th>Model</th>{{range .Strategies}}<th>{{.}}</th>{{end}}</tr></thead>
 <tbody>
-{{range .Models}}<tr><th>{{.Model.Name}}</th>{{range .Cells}}<td class="cell {{cellClass .}}"{{if .Rows}} title="{{cellTitle .}}"{{end}}>{{if .Outcomes}}{{symbols .}}{{if showTokens .}} <span class="tok">{{cellTokens .}}</span>{{end}}{{end}}</td>{{end}}</tr>
+{{range .Models}}<tr><th>{{.Model.Title}}</th>{{range .Cells}}<td class="cell {{cellClass .}}"{{if .Rows}} title="{{cellTitle .}}"{{end}}>{{if .Outcomes}}{{symbols .}}{{if showTokens .}} <span class="tok">{{cellTokens .}}</span>{{end}}{{end}}</td>{{end}}</tr>
 {{end}}</tbody>
 </table>
 {{with .Notes}}<p>Notes:</p>
@@ -131,6 +131,10 @@ Cost: <strong>{{usd .CostUSD}}</strong> with caching, {{usd .CostWithoutCacheUSD
 {{template "area" (dict $ .)}}{{end}}{{end}}
 {{range .Areas}}<h2>{{.Heading}}</h2>
 {{template "area" (dict $ .)}}{{end}}
+{{with .Lineup}}<h2>Models</h2>
+<table class="area"><thead><tr><th>Model</th><th>Lifecycle</th><th>Invoked as</th></tr></thead><tbody>
+{{range .}}<tr><td>{{.Name}}</td><td>{{.Standing}}</td><td>{{.ID}}</td></tr>
+{{end}}</tbody></table>{{end}}
 {{if .Problems}}<h2>Failures and inconclusive cells</h2>
 {{range .Problems}}<details class="problem {{class .Outcome}}" open>
 <summary>{{.Outcome.Symbol}} <strong>{{.Outcome}}</strong> — {{.Area}}{{if $.MultiAPI}} · {{api .Row}}{{end}} · {{.ModelLabel}}{{with .Strategy}} · {{.}}{{end}}</summary>

@@ -21,6 +21,7 @@ type view struct {
 	Areas     []areaTable // the other areas, in report order
 	Problems  []problem   // failed and inconclusive rows, in table order
 	HasOthers bool        // any row with an unknown outcome
+	Lineup    []ModelInfo // the models with a lifecycle, in Matrix.Models order
 }
 
 // mainTable is the cascade area's model × strategy table for one API.
@@ -105,6 +106,11 @@ func (m Matrix) layout() view {
 	}
 	v.Meta = m.meta()
 	v.HasOthers = v.Summary.Other > 0
+	for _, mi := range m.Models {
+		if mi.Lifecycle != "" {
+			v.Lineup = append(v.Lineup, mi)
+		}
+	}
 
 	o := m.tableOrder()
 	apis := m.apis()

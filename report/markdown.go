@@ -9,7 +9,10 @@ import (
 // mode, target and date; a summary line; a legend; the cascade area as a
 // model × strategy table (one per API when rows use more than one); a
 // compact table per other area; and a section listing each failed or
-// inconclusive row with its full message in a fenced block.
+// inconclusive row with its full message in a fenced block. When the
+// models carry a lifecycle, a Models section lists them (current lineup
+// first, as Matrix.Models orders them) with their standing and the ID
+// invoked.
 func (m Matrix) Markdown() string {
 	v := m.layout()
 	var b strings.Builder
@@ -37,7 +40,7 @@ func (m Matrix) Markdown() string {
 		b.WriteString(strings.Repeat("---|", len(t.Strategies)))
 		b.WriteString("\n")
 		for _, line := range t.Models {
-			p("| %s |", cellText(line.Model.Name))
+			p("| %s |", cellText(line.Model.Title()))
 			for _, c := range line.Cells {
 				p(" %s |", markdownCell(c))
 			}
@@ -58,6 +61,13 @@ func (m Matrix) Markdown() string {
 	for _, t := range v.Areas {
 		p("\n## %s\n", cellText(t.Heading))
 		writeAreaTable(&b, t, v.MultiAPI)
+	}
+
+	if len(v.Lineup) > 0 {
+		p("\n## Models\n\n| Model | Lifecycle | Invoked as |\n|---|---|---|\n")
+		for _, mi := range v.Lineup {
+			p("| %s | %s | %s |\n", cellText(mi.Name), cellText(mi.Standing), cellText(mi.ID))
+		}
 	}
 
 	if len(v.Problems) > 0 {
@@ -104,9 +114,13 @@ func summaryLine(s Summary) string {
 	if s.Other > 0 {
 		counts = append(counts, fmt.Sprintf("%d unknown outcome", s.Other))
 	}
-	return fmt.Sprintf("**%d specs**: %s. Tokens: %s read from cache, %s written to cache, %s input, %s output, in %s calls. Cost: **%s** with caching, %s without (%s).",
+	implicit := ""
+	if s.ImplicitReadTokens > 0 {
+		implicit = fmt.Sprintf(" (%s of them implicitly, without an explicit entry: %s)", formatInt(s.ImplicitReadTokens), formatUSD(s.ImplicitReadUSD))
+	}
+	return fmt.Sprintf("**%d specs**: %s. Tokens: %s read from cache%s, %s written to cache, %s input, %s output, in %s calls. Cost: **%s** with caching, %s without (%s).",
 		s.Specs, strings.Join(counts, ", "),
-		formatInt(s.CacheReadTokens), formatInt(s.CacheWriteTokens),
+		formatInt(s.CacheReadTokens), implicit, formatInt(s.CacheWriteTokens),
 		formatInt(s.InputTokens), formatInt(s.OutputTokens), formatInt(s.Calls),
 		formatUSD(s.CostUSD), formatUSD(s.CostWithoutCacheUSD), savingsPhrase(s))
 }

@@ -168,6 +168,12 @@ type Row struct {
 	CacheReadTokens int `json:"cacheReadTokens"`
 	// CacheWriteTokens counts tokens written to the cache over all calls.
 	CacheWriteTokens int `json:"cacheWriteTokens"`
+	// ImplicitReadTokens counts the cache reads, among CacheReadTokens,
+	// that had no explicit entry to read: the service's implicit caching
+	// (rule implicit-read), reported apart and never judged as a hit.
+	ImplicitReadTokens int `json:"implicitReadTokens,omitempty"`
+	// ImplicitReadUSD is what the implicit reads cost at the read price.
+	ImplicitReadUSD float64 `json:"implicitReadUSD,omitempty"`
 	// CostUSD is what the calls cost in US dollars, cache prices applied.
 	CostUSD float64 `json:"costUSD"`
 	// CostWithoutCacheUSD is what the same tokens would have cost with no
@@ -193,6 +199,23 @@ type ModelInfo struct {
 	Name string `json:"name"`
 	// Family is the model family.
 	Family string `json:"family,omitempty"`
+	// Lifecycle is where the model stands on Bedrock (active, legacy,
+	// gated, end-of-life); empty when unknown.
+	Lifecycle string `json:"lifecycle,omitempty"`
+	// Standing says it in words for the reports, with dates ("end of life
+	// since 2026-06-19", "on Bedrock since 2026-04-16").
+	Standing string `json:"standing,omitempty"`
+	// ID is the model ID the run invoked.
+	ID string `json:"id,omitempty"`
+}
+
+// Title is the model's name as the tables show it: with its lifecycle in
+// brackets unless it is active ("Claude 3.5 Haiku (end-of-life)").
+func (mi ModelInfo) Title() string {
+	if mi.Lifecycle == "" || mi.Lifecycle == "active" {
+		return mi.Name
+	}
+	return mi.Name + " (" + mi.Lifecycle + ")"
 }
 
 // Matrix is everything one report shows.
@@ -243,6 +266,10 @@ type Summary struct {
 	OutputTokens     int `json:"outputTokens"`
 	CacheReadTokens  int `json:"cacheReadTokens"`
 	CacheWriteTokens int `json:"cacheWriteTokens"`
+	// ImplicitReadTokens and ImplicitReadUSD are the rows' sums of the
+	// reads made by implicit caching, and their cost.
+	ImplicitReadTokens int     `json:"implicitReadTokens"`
+	ImplicitReadUSD    float64 `json:"implicitReadUSD"`
 	// CostUSD and CostWithoutCacheUSD are the rows' sums.
 	CostUSD             float64 `json:"costUSD"`
 	CostWithoutCacheUSD float64 `json:"costWithoutCacheUSD"`
@@ -285,6 +312,8 @@ func (m Matrix) Summary() Summary {
 		s.OutputTokens += r.OutputTokens
 		s.CacheReadTokens += r.CacheReadTokens
 		s.CacheWriteTokens += r.CacheWriteTokens
+		s.ImplicitReadTokens += r.ImplicitReadTokens
+		s.ImplicitReadUSD += r.ImplicitReadUSD
 		s.CostUSD += r.CostUSD
 		s.CostWithoutCacheUSD += r.CostWithoutCacheUSD
 		s.Duration += r.Duration

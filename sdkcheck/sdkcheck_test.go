@@ -162,17 +162,18 @@ func TestSelected(t *testing.T) {
 
 func TestTagsFor(t *testing.T) {
 	options := "type Options struct {\n\tBearerAuthTokenProvider bearer.TokenProvider\n\tAuthSchemePreference []string\n}\n"
-	types := "type CachePointBlock struct {\n\tType CachePointType\n\tTtl CacheTTL\n}\ntype TokenUsage struct {\n\tCacheDetails []CacheDetail\n}\n"
+	const count = "type CountTokensInputMemberConverse struct {\n\tValue ConverseTokensRequest\n}\n" // v1.37.0 and later
+	types := "type CachePointBlock struct {\n\tType CachePointType\n\tTtl CacheTTL\n}\ntype TokenUsage struct {\n\tCacheDetails []CacheDetail\n}\n" + count
 	if got := TagsFor(options, types); len(got) != 0 {
 		t.Errorf("current SDK needs tags %v", got)
 	}
-	oldTypes := "type CachePointBlock struct {\n\tType CachePointType\n}\n" // v1.28.0–v1.47.x
+	oldTypes := "type CachePointBlock struct {\n\tType CachePointType\n}\n" + count // v1.37.0–v1.47.x
 	got := TagsFor(options, oldTypes)
 	if TagNames(got) != TagNoTTL || !slices.Contains(got[0].Missing, "types.CachePointBlock.Ttl") {
 		t.Errorf("TagsFor(old types) = %+v", got)
 	}
-	got = TagsFor("type Options struct {\n\tRegion string\n}\n", oldTypes) // v1.28.0
-	if TagNames(got) != TagNoTTL+","+TagNoBearer {
+	got = TagsFor("type Options struct {\n\tRegion string\n}\n", strings.TrimSuffix(oldTypes, count)) // v1.28.0
+	if TagNames(got) != TagNoTTL+","+TagNoCount+","+TagNoBearer {
 		t.Errorf("TagsFor(v1.28.0) = %q", TagNames(got))
 	}
 	// A mention in a comment or a constructor is not a declaration.

@@ -25,6 +25,10 @@ const (
 	// in versions whose Options have no AuthSchemePreference or
 	// BearerAuthTokenProvider.
 	TagNoBearer = "cachecascade_nobearer"
+	// TagNoCount swaps request.Count for a stub in versions without the
+	// CountTokens operation (before v1.37.0): the suites then size their
+	// fixtures by calibration calls alone.
+	TagNoCount = "cachecascade_nocount"
 )
 
 // symbol is an SDK declaration looked for in a source file.
@@ -38,6 +42,9 @@ var (
 	ttlSymbols = []symbol{
 		{"types.CachePointBlock.Ttl", "types", regexp.MustCompile(`(?m)^\s*Ttl\s+CacheTTL\b`)},
 		{"types.TokenUsage.CacheDetails", "types", regexp.MustCompile(`(?m)^\s*CacheDetails\s+\[\]CacheDetail\b`)},
+	}
+	countSymbols = []symbol{
+		{"types.CountTokensInputMemberConverse", "types", regexp.MustCompile(`(?m)^type CountTokensInputMemberConverse struct\b`)},
 	}
 	bearerSymbols = []symbol{
 		{"bedrockruntime.Options.AuthSchemePreference", "options", regexp.MustCompile(`(?m)^\s*AuthSchemePreference\s+\[\]string\b`)},
@@ -62,6 +69,9 @@ func TagsFor(options, types string) []Tag {
 	var tags []Tag
 	if m := missing(ttlSymbols); len(m) > 0 {
 		tags = append(tags, Tag{Name: TagNoTTL, Missing: m, Effect: "TTL cells not applicable (skipped)"})
+	}
+	if m := missing(countSymbols); len(m) > 0 {
+		tags = append(tags, Tag{Name: TagNoCount, Missing: m, Effect: "no CountTokens: fixtures sized by calibration calls"})
 	}
 	if m := missing(bearerSymbols); len(m) > 0 {
 		tags = append(tags, Tag{Name: TagNoBearer, Missing: m, Effect: "no bearer auth to switch off (none exists)"})

@@ -99,8 +99,34 @@ func primed(ctx context.Context, s *framework.Spec, r *request.Request, step str
 	return c, e, verdict.Observation{Checkpoints: r.Layers(), Baseline: c.Usage.Write}
 }
 
-// models is the catalog's models.
-func models() []matrix.Model { return matrix.Default().Models }
+// settledPrime sends the first call of a sequence on a fact sources
+// disagree on (matrix.Dispute) and judges it under both values
+// (verdict.Settle): the catalog's and the other sources'. When the target
+// accepted the request, it returns the expectation and observation for the
+// later calls under the value the target showed, and true.
+func settledPrime(ctx context.Context, s *framework.Spec, r *request.Request, fact matrix.Fact) (framework.Call, verdict.Expectation, verdict.Observation, bool) {
+	other := *r
+	other.Model = r.Model.Otherwise(fact)
+	c := s.Send(ctx, "prime", r)
+	judge := func(r *request.Request) verdict.Finding {
+		e := expectation(r)
+		e.Prime = true
+		return verdict.Judge(e, verdict.Observation{Usage: c.Usage, Err: c.Err, Checkpoints: r.Layers()})
+	}
+	f, showedOther := verdict.Settle(fact, judge(r), judge(&other))
+	s.Conclude("prime", f)
+	s.Note("%s", f.Reason)
+	shown := r
+	if showedOther {
+		shown = &other
+	}
+	e := expectation(shown)
+	return c, e, verdict.Observation{Checkpoints: shown.Layers(), Baseline: c.Usage.Write}, c.Err == nil
+}
+
+// models is the catalog's models the run covers (framework.Lineup: gated
+// models only when the label filter asks for them).
+func models() []matrix.Model { return framework.Lineup(matrix.Default()) }
 
 // firstOfEachFamily is one model of each family, for properties of the
 // account or the SDK rather than of a model.

@@ -9,6 +9,7 @@ import (
 	"github.com/cachecascade/cachecascade/matrix"
 	"github.com/cachecascade/cachecascade/request"
 	"github.com/cachecascade/cachecascade/suites/framework"
+	"github.com/cachecascade/cachecascade/verdict"
 )
 
 // novaFixture is material with every layer, the system layer alone half
@@ -43,6 +44,23 @@ var _ = Describe("nova", func() {
 		e.Hits = r.Layers()
 		s.Judge(s.Send(ctx, "repeat", both()), e, obs)
 	}, framework.Entries(area, area.Cells(nova, matrix.SystemOnly), Label(framework.StrategyLabel(matrix.ConversationHistory))))
+
+	DescribeTable("takes an explicit five-minute TTL, or rejects any explicit TTL: measured, since sources disagree", func(ctx context.Context, cell matrix.Cell) {
+		r, err := newRequest(cell, novaFixture(cell, "ttl-5m"), matrix.SystemOnly, matrix.TTLFiveMinute)
+		s := openApplicable(ctx, area, cell, "ttl-5m-explicit", r, err)
+		var e verdict.Expectation
+		var obs verdict.Observation
+		accepted := true
+		if _, disputed := cell.Model.Disputed(matrix.FactExplicitFiveMinute); disputed {
+			_, e, obs, accepted = settledPrime(ctx, s, r, matrix.FactExplicitFiveMinute)
+		} else {
+			_, e, obs = primed(ctx, s, r, "prime")
+		}
+		if accepted {
+			e.Hits = r.Layers()
+			s.Judge(s.Send(ctx, "repeat", build(cell, novaFixture(cell, "ttl-5m"), matrix.SystemOnly, matrix.TTLFiveMinute)), e, obs)
+		}
+	}, framework.Entries(area, area.Cells(nova, matrix.SystemOnly)))
 
 	DescribeTable("rejects a one-hour TTL", func(ctx context.Context, cell matrix.Cell) {
 		r, err := newRequest(cell, novaFixture(cell, "ttl"), matrix.SystemOnly, matrix.TTLOneHour)

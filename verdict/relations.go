@@ -2,6 +2,7 @@ package verdict
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/cachecascade/cachecascade/matrix"
 	"github.com/cachecascade/cachecascade/prefix"
@@ -44,6 +45,9 @@ type Boundary struct {
 	Prefix, Min int
 	// Below is true for the step aimed below the minimum.
 	Below bool
+	// Implicit is true for a model that may read from cache without an
+	// explicit entry: a step that caches nothing may then still read.
+	Implicit bool
 }
 
 // JudgeThreshold checks RuleThreshold on one boundary step: below the
@@ -63,10 +67,10 @@ func JudgeThreshold(b Boundary, o Observation) Finding {
 		if b.Prefix >= b.Min {
 			return Undecided(r, "the 'below' prefix measured %d tokens, not below the %d-token minimum; aim lower or recalibrate", b.Prefix, b.Min)
 		}
-		if u.Write != 0 || u.Read != 0 {
-			return fail(r, "a %d-token prefix, below the %d-token minimum, must not be cached (read 0, write 0), and the request must succeed; observed %v", b.Prefix, b.Min, u)
+		if u.Write != 0 || u.Read != 0 && !b.Implicit {
+			return fail(r, "a %d-token prefix, below the %d-token minimum, must not be cached (read 0%s, write 0), and the request must succeed; observed %v", b.Prefix, b.Min, implicitNote(Expectation{Implicit: b.Implicit}), u)
 		}
-		return pass(r, fmt.Sprintf("%d tokens, below the %d minimum, not cached", b.Prefix, b.Min))
+		return implicitly(pass(r, fmt.Sprintf("%d tokens, below the %d minimum, not cached", b.Prefix, b.Min)), u.Read)
 	}
 	if b.Prefix < b.Min {
 		return Undecided(r, "the 'above' prefix measured %d tokens, below the %d-token minimum; aim higher", b.Prefix, b.Min)
@@ -98,8 +102,8 @@ func JudgeMinimumReading(b Boundary, o Observation) Finding {
 		return Undecided(r, "the prefix through the second checkpoint measured %d tokens; it must lie between the minimum %d and twice it to tell the readings apart", b.Prefix, b.Min)
 	case WithinRun.Same(u.Write, b.Prefix):
 		return pass(r, fmt.Sprintf("the minimum applies to the cumulative prefix (a %d-token prefix over two checkpoints was written)", b.Prefix))
-	case u.Write == 0 && u.Read == 0:
-		return pass(r, fmt.Sprintf("the minimum applies per checkpoint: a %d-token prefix over two checkpoints, each part below %d, was not cached", b.Prefix, b.Min))
+	case u.Write == 0 && (u.Read == 0 || b.Implicit):
+		return implicitly(pass(r, fmt.Sprintf("the minimum applies per checkpoint: a %d-token prefix over two checkpoints, each part below %d, was not cached", b.Prefix, b.Min)), u.Read)
 	}
 	return fail(r, "expected either the whole %d-token prefix written (cumulative minimum) or nothing (per-checkpoint minimum); observed %v", b.Prefix, u)
 }
@@ -129,4 +133,78 @@ func JudgeTTLDetails(u usage.Usage, ttl matrix.TTL) Finding {
 		return fail(matrix.RuleTTLDetails, "usage must list the whole write (%d) under ttl %s; observed %v", u.Write, ttl, u)
 	}
 	return pass(matrix.RuleTTLDetails, fmt.Sprintf("the %d-token write is listed under %s", u.Write, ttl))
+}
+
+// Straddle is a pair of threshold probes around one candidate minimum:
+// the measured prefix and the observation of a call aimed just below it
+// and of one aimed just above it.
+type Straddle struct {
+	// Min is the candidate minimum.
+	Min int
+	// BelowPrefix and AbovePrefix are the probes' measured prefixes.
+	BelowPrefix, AbovePrefix int
+	// Below and Above are the probes' observations.
+	Below, Above Observation
+}
+
+// ResolveMinimum tells which of the minimums sources give for a model
+// (matrix.Model.Minimums, the catalog's among them) the target applies,
+// from a straddle of each: the one whose two probes both pass
+// JudgeThreshold. The finding passes and names it (saying whether it is
+// the catalog's value) when exactly one fits; a probe that landed on the
+// wrong side makes it inconclusive; none or several fitting fail
+// RuleThreshold, since the target then shows no documented minimum. It
+// returns the minimum that fits, or zero.
+func ResolveMinimum(catalog int, implicit bool, ss []Straddle) (int, Finding) {
+	var fits []int
+	var seen []string
+	for _, s := range ss {
+		below := JudgeThreshold(Boundary{Prefix: s.BelowPrefix, Min: s.Min, Below: true, Implicit: implicit}, s.Below)
+		above := JudgeThreshold(Boundary{Prefix: s.AbovePrefix, Min: s.Min, Implicit: implicit}, s.Above)
+		for _, f := range []Finding{below, above} {
+			if f.Outcome == Inconclusive {
+				return 0, f
+			}
+		}
+		if below.OK() && above.OK() {
+			fits = append(fits, s.Min)
+		}
+		seen = append(seen, fmt.Sprintf("around %d: %d tokens %s, %d tokens %s", s.Min,
+			s.BelowPrefix, cachedWord(s.Below.Usage.Write), s.AbovePrefix, cachedWord(s.Above.Usage.Write)))
+	}
+	r := matrix.RuleThreshold
+	if len(fits) != 1 {
+		return 0, fail(r, "the target applies none of the documented minimums (exactly one must separate an uncached probe from a cached one): %s", strings.Join(seen, "; "))
+	}
+	which := "the catalog's (AWS) value"
+	if fits[0] != catalog {
+		which = fmt.Sprintf("another source's value, not the catalog's %d", catalog)
+	}
+	return fits[0], pass(r, fmt.Sprintf("disputed minimum measured: the target applies %d tokens, %s (%s)", fits[0], which, strings.Join(seen, "; ")))
+}
+
+// cachedWord says whether a probe was cached, from its write.
+func cachedWord(write int) string {
+	if write > 0 {
+		return "cached"
+	}
+	return "not cached"
+}
+
+// Settle judges a call that tests a fact sources disagree on
+// (matrix.Dispute) twice: catalog is its finding under the catalog's value,
+// other under the other sources' value (matrix.Model.Otherwise). Either
+// passing passes, and the Reason says which value the target shows; both
+// failing fails under the catalog finding's rule with both reasons. It
+// also reports whether the target showed the other value.
+func Settle(fact matrix.Fact, catalog, other Finding) (Finding, bool) {
+	switch {
+	case catalog.OK():
+		catalog.Reason = fmt.Sprintf("disputed %s measured: the target shows the catalog's (AWS) value; %s", fact, catalog.Reason)
+		return catalog, false
+	case other.OK():
+		other.Reason = fmt.Sprintf("disputed %s measured: the target shows the other sources' value, not the catalog's; %s", fact, other.Reason)
+		return other, true
+	}
+	return fail(catalog.Rule, "disputed %s: the target shows neither value. Under the catalog's: %s. Under the other sources': %s", fact, catalog.Reason, other.Reason), false
 }

@@ -87,10 +87,50 @@ func TestJudgeThreshold(t *testing.T) {
 		{"aimed below, landed above", verdict.Boundary{Prefix: 4100, Min: 4096, Below: true}, ok(0, 0), verdict.Inconclusive},
 		{"aimed above, landed below", verdict.Boundary{Prefix: 4090, Min: 4096}, ok(0, 4090), verdict.Inconclusive},
 		{"below, rejected", verdict.Boundary{Prefix: 4014, Min: 4096, Below: true}, verdict.Observation{Err: errors.New("ValidationException")}, verdict.Fail},
+		{"below, an implicit read allowed", verdict.Boundary{Prefix: 4014, Min: 4096, Below: true, Implicit: true}, ok(4014, 0), verdict.Pass},
+		{"below, an implicit read but written", verdict.Boundary{Prefix: 4014, Min: 4096, Below: true, Implicit: true}, ok(0, 4014), verdict.Fail},
+		{"below, a read on a model without implicit caching", verdict.Boundary{Prefix: 4014, Min: 4096, Below: true}, ok(4014, 0), verdict.Fail},
 	} {
 		f := verdict.JudgeThreshold(tc.b, tc.o)
 		if f.Outcome != tc.want || f.Rule != matrix.RuleThreshold {
 			t.Errorf("%s: %s [%s] %s; want %s [threshold]", tc.name, f.Outcome, f.Rule, f.Reason, tc.want)
+		}
+	}
+}
+
+// TestResolveMinimum: of the minimums sources give (Opus 4.7: 2,048 and
+// the AWS page's 4,096), the one whose straddle separates an uncached
+// probe from a cached one is what the target applies; none or a probe on
+// the wrong side is not a pass.
+func TestResolveMinimum(t *testing.T) {
+	ok := func(write int) verdict.Observation { return verdict.Observation{Usage: u(0, write, 40, 5)} }
+	straddle := func(min int, belowCached, aboveCached bool) verdict.Straddle {
+		b, a := min-40, min+40
+		s := verdict.Straddle{Min: min, BelowPrefix: b, AbovePrefix: a, Below: ok(0), Above: ok(0)}
+		if belowCached {
+			s.Below = ok(b)
+		}
+		if aboveCached {
+			s.Above = ok(a)
+		}
+		return s
+	}
+	for _, tc := range []struct {
+		name    string
+		ss      []verdict.Straddle
+		want    verdict.Outcome
+		wantMin int
+		reason  string
+	}{
+		{"the catalog's value", []verdict.Straddle{straddle(2048, false, false), straddle(4096, false, true)}, verdict.Pass, 4096, "the catalog's (AWS) value"},
+		{"the other source's value", []verdict.Straddle{straddle(2048, false, true), straddle(4096, true, true)}, verdict.Pass, 2048, "another source's value, not the catalog's 4096"},
+		{"neither: never cached", []verdict.Straddle{straddle(2048, false, false), straddle(4096, false, false)}, verdict.Fail, 0, "none of the documented minimums"},
+		{"neither: a minimum in between", []verdict.Straddle{straddle(2048, false, false), straddle(4096, true, true)}, verdict.Fail, 0, "none of the documented minimums"},
+		{"a probe on the wrong side", []verdict.Straddle{{Min: 2048, BelowPrefix: 2050, AbovePrefix: 2090, Below: ok(0), Above: ok(2090)}}, verdict.Inconclusive, 0, "not below"},
+	} {
+		min, f := verdict.ResolveMinimum(4096, false, tc.ss)
+		if f.Outcome != tc.want || min != tc.wantMin || f.Rule != matrix.RuleThreshold || !strings.Contains(f.Reason, tc.reason) {
+			t.Errorf("%s: %d, %s [%s] %s; want %d, %s [threshold] mentioning %q", tc.name, min, f.Outcome, f.Rule, f.Reason, tc.wantMin, tc.want, tc.reason)
 		}
 	}
 }
@@ -150,5 +190,52 @@ func TestFindingString(t *testing.T) {
 	}
 	if g := verdict.Undecided(matrix.RuleThreshold, "resize").String(); !strings.HasPrefix(g, "INCONCLUSIVE ") {
 		t.Errorf("an inconclusive finding renders as %q", g)
+	}
+}
+
+// TestImplicitReadIsReportedApart: without a checkpoint, a model that
+// caches implicitly may read (the finding passes and carries the read),
+// never write; a model that does not may do neither.
+func TestImplicitReadIsReportedApart(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		implicit bool
+		usage    usage.Usage
+		want     verdict.Outcome
+		read     int
+	}{
+		{"implicit read", true, u(1500, 0, 53, 5), verdict.Pass, 1500},
+		{"no read", true, u(0, 0, 1553, 5), verdict.Pass, 0},
+		{"a write is never implicit", true, u(0, 1500, 53, 5), verdict.Fail, 0},
+		{"a read where the model does not cache implicitly", false, u(1500, 0, 53, 5), verdict.Fail, 0},
+	} {
+		f := verdict.Judge(verdict.Expectation{Implicit: tc.implicit}, verdict.Observation{Usage: tc.usage})
+		if f.Outcome != tc.want || f.ImplicitRead != tc.read || f.Rule != matrix.RuleNoCheckpoint {
+			t.Errorf("%s: %s [%s] implicit %d (%s); want %s [no-checkpoint-no-write] implicit %d", tc.name, f.Outcome, f.Rule, f.ImplicitRead, f.Reason, tc.want, tc.read)
+		}
+	}
+}
+
+// TestSettle: a disputed fact passes under either value and says which;
+// neither fails with both reasons.
+func TestSettle(t *testing.T) {
+	ok := verdict.Finding{Outcome: verdict.Pass, Rule: matrix.RulePrime, Reason: "primed"}
+	rejected := verdict.Finding{Outcome: verdict.ExpectedError, Rule: matrix.RuleTTLNotSupported, Reason: "rejected as predicted"}
+	bad := verdict.Finding{Outcome: verdict.Fail, Rule: matrix.RulePrime, Reason: "wrong"}
+	for _, tc := range []struct {
+		name          string
+		catalog, othr verdict.Finding
+		want          verdict.Outcome
+		wantOther     bool
+		reason        string
+	}{
+		{"the catalog's value", ok, verdict.Finding{Outcome: verdict.Fail, Rule: matrix.RuleTTLNotSupported}, verdict.Pass, false, "the catalog's (AWS) value"},
+		{"the other value", bad, rejected, verdict.ExpectedError, true, "the other sources' value"},
+		{"neither", bad, verdict.Finding{Outcome: verdict.Fail, Rule: matrix.RuleTTLNotSupported, Reason: "also wrong"}, verdict.Fail, false, "shows neither value"},
+	} {
+		f, other := verdict.Settle(matrix.FactOneHour, tc.catalog, tc.othr)
+		if f.Outcome != tc.want || other != tc.wantOther || !strings.Contains(f.Reason, tc.reason) || !strings.Contains(f.Reason, string(matrix.FactOneHour)) {
+			t.Errorf("%s: %s other=%v %q; want %s other=%v mentioning %q", tc.name, f.Outcome, other, f.Reason, tc.want, tc.wantOther, tc.reason)
+		}
 	}
 }

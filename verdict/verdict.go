@@ -99,6 +99,11 @@ type Finding struct {
 	// Reason explains a Fail or Inconclusive, naming the expected and the
 	// observed usage; for Pass and ExpectedError it says what was checked.
 	Reason string
+	// ImplicitRead is the number of tokens the call read from cache with
+	// no explicit entry to read (no checkpoint, or none cacheable) on a
+	// model that caches implicitly (matrix.RuleImplicitRead): allowed,
+	// never counted as a hit, and reported apart with its cost.
+	ImplicitRead int
 }
 
 // OK reports whether the finding is a pass or an expected error.
@@ -234,12 +239,24 @@ func readNothing(e Expectation, u usage.Usage) bool {
 	return u.Read == 0 || e.Implicit && u.Read < u.Prompt()
 }
 
-// judgeUncached checks RuleNoCheckpoint on a call without checkpoints.
+// judgeUncached checks RuleNoCheckpoint on a call without checkpoints: it
+// writes nothing, and reads only implicitly, on a model that caches
+// implicitly (the finding then carries the read as ImplicitRead).
 func judgeUncached(e Expectation, u usage.Usage) Finding {
 	if u.Write != 0 || !readNothing(e, u) {
 		return fail(matrix.RuleNoCheckpoint, "expected no cache activity without checkpoints (write 0%s), observed %v", implicitNote(e), u)
 	}
-	return pass(matrix.RuleNoCheckpoint, "no checkpoint, no cache write")
+	return implicitly(pass(matrix.RuleNoCheckpoint, "no checkpoint, no cache write"), u.Read)
+}
+
+// implicitly records on a passing finding that the call read n tokens
+// implicitly, with no explicit entry to read.
+func implicitly(f Finding, n int) Finding {
+	if n > 0 {
+		f.ImplicitRead = n
+		f.Reason += fmt.Sprintf("; %d tokens read implicitly (%s)", n, matrix.RuleImplicitRead)
+	}
+	return f
 }
 
 // judgePrime checks RulePrime: the first call writes and reads nothing; a

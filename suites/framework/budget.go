@@ -141,7 +141,7 @@ func EstimateSpecs(dir string, specs []string, cat *matrix.Catalog) (Estimate, e
 				}
 				e.Calls++
 				e.Usage = e.Usage.Add(u)
-				with, without := model.Prices.Cost(u)
+				with, without := model.InvokedPrices().Cost(u)
 				e.USD += with
 				e.WithoutCacheUSD += without
 			}

@@ -97,14 +97,14 @@ func StrategyLabel(s matrix.Strategy) string { return "strategy:" + s.Slug() }
 func APILabel(a matrix.API) string { return "api:" + string(a) }
 
 // CellLabels returns the Ginkgo labels of a cell of an area: the area, the API,
-// the model's family, generation and key, and the strategy when the cell has
+// the model's family, generation, key and lifecycle, and the strategy when the cell has
 // one, so that any slice runs with --label-filter, such as
 // 'family:nova && strategy:tools_only && api:invoke'. Ginkgo also reads
 // "key:value" labels as label sets: 'strategy: containsAny {system_only}'.
 func CellLabels(a Area, c matrix.Cell) ginkgo.Labels {
 	l := ginkgo.Label(a.Label(), APILabel(c.Via()))
 	if c.Model.Key != "" {
-		l = append(l, FamilyLabel(c.Model.Family), GenerationLabel(c.Model), ModelLabel(c.Model))
+		l = append(l, FamilyLabel(c.Model.Family), GenerationLabel(c.Model), ModelLabel(c.Model), LifecycleLabel(c.Model))
 	}
 	if c.Strategy != "" {
 		l = append(l, StrategyLabel(c.Strategy))

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,13 +42,34 @@ func Rows(rep types.Report) ([]report.Row, error) {
 // Matrix assembles the report of a run from its rows.
 func (r *Run) Matrix(rows []report.Row) report.Matrix {
 	m := report.Matrix{Generated: time.Now().UTC(), Mode: string(r.Mode), Target: r.Source(), Rows: rows}
-	for _, model := range r.Catalog.Models {
-		m.Models = append(m.Models, report.ModelInfo{Key: model.Key, Name: model.Name, Family: string(model.Family)})
+	for _, model := range r.lineupFirst() {
+		m.Models = append(m.Models, report.ModelInfo{Key: model.Key, Name: model.Name, Family: string(model.Family),
+			Lifecycle: string(model.Lifecycle), Standing: standing(model), ID: model.ModelID()})
 	}
 	for _, s := range matrix.Strategies {
 		m.Strategies = append(m.Strategies, string(s))
 	}
 	return m
+}
+
+// lineupFirst returns the catalog's models in report order: the current
+// lineup (active, then legacy) first, then gated, then end-of-life models,
+// each group in catalog order.
+func (r *Run) lineupFirst() []matrix.Model {
+	ms := slices.Clone(r.Catalog.Models)
+	slices.SortStableFunc(ms, func(a, b matrix.Model) int { return a.Lifecycle.Rank() - b.Lifecycle.Rank() })
+	return ms
+}
+
+// standing describes a model's lifecycle in words, with its dates.
+func standing(m matrix.Model) string {
+	switch {
+	case m.Lifecycle == matrix.EndOfLife:
+		return "end of life since " + m.EndOfLife
+	case m.Since != "":
+		return string(m.Lifecycle) + ", on Bedrock since " + m.Since
+	}
+	return string(m.Lifecycle)
 }
 
 // WriteReport writes the run's report (Markdown, JSON and HTML) into the

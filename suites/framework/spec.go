@@ -58,6 +58,9 @@ func (r *Run) Open(ctx context.Context, area Area, cell matrix.Cell, name string
 	if spent, why := r.exhausted(); spent {
 		Skip(why)
 	}
+	if why, out := r.leftOut(cell.Model); out {
+		r.Offline(area, cell).Conclude("", verdict.Finding{Outcome: verdict.Skipped, Rule: matrix.RuleLifecycle, Reason: why})
+	}
 	s := r.newSpec(area, cell)
 	path := recorder.CassettePath(r.Cassettes, string(area), cell.Model.Key, CassetteName(cell.Via(), name))
 	session, err := recorder.Open(ctx, r.sessionOptions(path, s.row.Spec))
@@ -118,7 +121,7 @@ func (s *Spec) finish() error {
 	s.row.Duration = time.Since(s.started)
 	s.row.InputTokens, s.row.OutputTokens = s.total.Input, s.total.Output
 	s.row.CacheReadTokens, s.row.CacheWriteTokens = s.total.Read, s.total.Write
-	s.row.CostUSD, s.row.CostWithoutCacheUSD = s.Cell.Model.Prices.Cost(s.total)
+	s.row.CostUSD, s.row.CostWithoutCacheUSD = s.Cell.Model.InvokedPrices().Cost(s.total)
 	AddReportEntry(ReportEntry, s.row, ReportEntryVisibilityNever)
 	if s.Run.Mode.CallsTarget() && s.session != nil {
 		// Progress for long runs against a target: each spec's calls and
@@ -177,9 +180,20 @@ func (s *Spec) SendAs(ctx context.Context, client *bedrockruntime.Client, step s
 	c := Call{Step: step, Usage: u, Err: explain(err, s.Cell.Model, s.Run.Region)}
 	s.row.Calls++
 	s.total = s.total.Add(u)
-	with, _ := s.Cell.Model.Prices.Cost(u)
+	with, _ := s.Cell.Model.InvokedPrices().Cost(u)
 	s.Run.charge(u, with)
 	return c
+}
+
+// Count asks the target for r's prompt size through CountTokens
+// (request.Count) as the named step. It is free: it adds a call to the row
+// but no cost. Its error is returned, never failed on, so that the caller
+// can fall back to paid calls.
+func (s *Spec) Count(ctx context.Context, step string, r *request.Request) (int, error) {
+	By(fmt.Sprintf("%s (CountTokens)", step))
+	n, err := request.Count(ctx, s.Client, r)
+	s.row.Calls++
+	return n, err
 }
 
 // ClientAs returns a client of the spec's session that signs with other
@@ -206,6 +220,9 @@ func (s *Spec) Judge(c Call, e verdict.Expectation, o verdict.Observation) verdi
 func (s *Spec) Conclude(step string, f verdict.Finding) verdict.Finding {
 	GinkgoHelper()
 	f.Cell, f.Step = s.cell(), step
+	if f.ImplicitRead > 0 {
+		s.implicitRead(step, f.ImplicitRead)
+	}
 	switch f.Outcome {
 	case verdict.ExpectedError:
 		s.row.Outcome, s.row.Rule, s.row.Message = report.ExpectedError, string(f.Rule), f.Reason
@@ -218,8 +235,20 @@ func (s *Spec) Conclude(step string, f verdict.Finding) verdict.Finding {
 	case verdict.NotApplicable:
 		s.row.Outcome, s.row.Message = report.NotApplicable, f.Reason
 		Skip(f.Reason)
+	case verdict.Skipped:
+		s.row.Outcome, s.row.Rule, s.row.Message = report.Skipped, string(f.Rule), f.Reason
+		Skip(f.Reason)
 	}
 	return f
+}
+
+// implicitRead files an implicit read of n tokens in the row and its
+// message, with its cost at the read price.
+func (s *Spec) implicitRead(step string, n int) {
+	usd := float64(n) * s.Cell.Model.InvokedPrices().CacheRead * 1e-6
+	s.row.ImplicitReadTokens += n
+	s.row.ImplicitReadUSD += usd
+	s.Note("step %q: %d tokens read implicitly, without an explicit entry ($%.6f at the read price) [%s]", step, n, usd, matrix.RuleImplicitRead)
 }
 
 // NotApplicable ends the spec as not applicable to its cell, saying why (a
