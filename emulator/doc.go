@@ -7,11 +7,62 @@
 //	POST /model/{modelId}/converse-stream                (AWS event-stream framing)
 //	POST /model/{modelId}/invoke                         (the model's native body)
 //	POST /model/{modelId}/invoke-with-response-stream    (event-stream chunks)
+//	POST /model/{modelId}/count-tokens                   (CountTokens)
 //
-// where modelId is a base model ID, an inference profile ID (us., eu.,
-// apac., jp., global.) or an ARN of either, URL-escaped as the SDKs send it.
-// Point any SDK at it with BaseEndpoint (Go) or
-// AWS_ENDPOINT_URL_BEDROCK_RUNTIME; Start serves it on a loopback port.
+// and one operation of the control plane (service "bedrock"):
+//
+//	GET  /inference-profiles                             (ListInferenceProfiles)
+//
+// where modelId is a base model ID, an inference profile ID (global., us.,
+// eu., jp., au., apac. + base ID) or an ARN of either, URL-escaped as the
+// SDKs send it. Point any SDK at it with BaseEndpoint (Go) or
+// AWS_ENDPOINT_URL_BEDROCK_RUNTIME and AWS_ENDPOINT_URL_BEDROCK (one URL
+// serves both); Start serves it on a loopback port. Both planes take the
+// same authentication: a SigV4 Authorization header (not verified) or a
+// bearer token.
+//
+// # Models
+//
+// The built-in table (BuiltinModels) follows FACTS.md's 2025 table and its
+// 2026 update. Each model lists the inference-profile prefixes that serve
+// it: models before 2026 take every prefix and their base ID; the 2026
+// Claude models (Sonnet 4.6 and later) are reachable only through
+// profiles, their bare base ID answering the on-demand-throughput
+// ValidationException; the gated Mythos models are in-Region only, so their
+// base ID works and every profile ID is invalid. A model's lifecycle is
+// active, legacy, gated or end-of-life; only end-of-life changes anything:
+// every call (Claude 3.5 Haiku, Claude 3.7 Sonnet, ...) answers 404
+// ResourceNotFoundException. Legacy and gated models answer like active
+// ones.
+//
+// Options.Models and Options.ModelsFile add models or replace built-in
+// ones by base ID; LoadModels reads a models file:
+//
+//	{"models": [{"id": "anthropic.claude-hidden-1", "family": "claude", "caching": true,
+//	  "minTokens": 1536, "maxCheckpoints": 4, "toolCheckpoints": true, "ttl1h": true,
+//	  "lookBack": 20, "maxCachedTokens": 0, "implicitCaching": false, "countTokens": true,
+//	  "profiles": ["us", "global"], "profileOnly": false, "lifecycle": "active",
+//	  "legacyIntegration": false, "contextTokens": 200000}]}
+//
+// with the family defaults ModelSpec documents for omitted numbers.
+//
+// # CountTokens and ListInferenceProfiles
+//
+// CountTokens takes {"input":{"converse":{...}}} (Converse's messages,
+// system, toolConfig) or {"input":{"invokeModel":{"body":BASE64}}} (the
+// native body) and answers {"inputTokens":N}, N being what the equivalent
+// call is charged as prompt: input + cache read + cache write. It decodes
+// and checks the request as that call would, never touches the cache, and
+// answers only for models that count (Haiku 4.5, Sonnet 4.5, Sonnet 4.6)
+// called by base ID; any other model or any profile ID answers 400
+// ValidationException "The provided model doesn't support counting
+// tokens.".
+//
+// ListInferenceProfiles lists one SYSTEM_DEFINED, ACTIVE profile per model
+// and prefix of every model not past its end of life, sorted by ID, with
+// ARNs in us-east-1 under account 123456789012; it pages by maxResults
+// (1-1000, default 100) and nextToken and filters by typeEquals (there are
+// no APPLICATION profiles).
 //
 // # Caching
 //
@@ -24,8 +75,9 @@
 // checkpoint (look-back) — and writes every later checkpoint whose
 // cumulative prefix reaches the model's minimum (see ThresholdMode). Entries
 // live 5 minutes or 1 hour and every hit resets the clock. The model table
-// (minimums, TTL support, Nova's restrictions) is the emulator's own, built
-// from the project's FACTS.md, independent of the matrix catalog.
+// (minimums, TTL support, profiles, Nova's restrictions) is the emulator's
+// own, built from the project's FACTS.md, independent of the matrix
+// catalog.
 //
 // Usage follows the service: inputTokens counts only tokens neither read nor
 // written, totalTokens = input + output + read + write, the undocumented
