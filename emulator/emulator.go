@@ -400,6 +400,9 @@ func (e *Emulator) converse(account, modelID string, body []byte) (*result, *api
 // and InvokeModel's bodies decode to the same request, so they share the
 // cache engine and every fault profile.
 func (e *Emulator) run(account string, spec *modelSpec, req *request, body []byte) (*result, *apiError) {
+	if aerr := req.checkForModel(spec); aerr != nil {
+		return nil, aerr
+	}
 	if aerr := e.validateForModel(spec, req); aerr != nil {
 		return nil, aerr
 	}

@@ -34,6 +34,16 @@ const (
 	msgAuthMissing        = "Authorization header is missing"
 	msgBadAPIKey          = "Authentication failed: Please make sure your API Key is valid."
 	msgBadSignature       = "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter."
+	// msgDocumentType is FACTS.md's field report for a checkpoint right
+	// after a non-PDF document ("messages.0.content.3.type: Field
+	// required"), after msgModelErr, with the checkpoint's position.
+	msgDocumentType = "%s.type: Field required"
+	// msgAutomaticLegacy is the legacy integration's answer to a top-level
+	// cache_control, after msgModelErr. It is not from a recording: FACTS.md
+	// gives no text; this is the shape field reports show for other unknown
+	// top-level keys on Claude 4 ("The model returned the following errors:
+	// guardrails: Extra inputs are not permitted").
+	msgAutomaticLegacy = "cache_control: Extra inputs are not permitted"
 )
 
 // apiError is an error response as the service shapes it.

@@ -16,6 +16,7 @@ var fuzzSeeds = []string{
 	`{"messages":[{"content":[{"text":"q"}],"role":"user"}],"toolConfig":{"toolChoice":{"auto":{}},"tools":[{"toolSpec":{"description":"d","inputSchema":{"json":{"properties":{"city":{"type":"string"}},"type":"object"}},"name":"get_weather"}},{"cachePoint":{"type":"default"}}]}}`,
 	`{"additionalModelRequestFields":{"thinking":{"budget_tokens":1024,"type":"enabled"}},"messages":[{"content":[{"text":"q"}],"role":"user"}]}`,
 	`{"messages":[{"content":[{"cachePoint":{"type":"default"}}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"text":"q"},{"document":{"format":"txt","name":"n","source":{"bytes":"ZA=="}}},{"cachePoint":{"type":"default"}}],"role":"user"}]}`,
 	`{"messages":[]}`,
 	`{"messages":null,"system":null,"toolConfig":null}`,
 	`{"messages":[{"content":[{"text":""}],"role":"user"}]}`,

@@ -17,6 +17,8 @@ var invokeFuzzSeeds = []string{
 	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":0,"messages":[]}`,
 	`{"anthropic_version":"x","max_tokens":16,"messages":[{"role":"user","content":[{"type":"text","text":"q","cache_control":{"type":"ephemeral","extra":1}}]}]}`,
 	`{"schemaVersion":"messages-v1","system":[{"text":"s"},{"cachePoint":{"type":"default"}}],"messages":[{"role":"user","content":[{"text":"q"}]}],"inferenceConfig":{"maxTokens":5}}`,
+	`{"anthropic_version":"2026-10-21","max_tokens":16,"cache_control":{"type":"ephemeral","ttl":"1h"},"messages":[{"role":"user","content":[{"type":"text","text":"q"},{"type":"document","source":{"type":"text","media_type":"text/plain","data":"d"},"cache_control":{"type":"ephemeral"}}]}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"cache_control":{"type":"x"},"messages":[{"role":"assistant","content":[]}]}`,
 	`{"max_tokens":16}`,
 	`{"messages":[{"role":"user","content":[1]}],"anthropic_version":"bedrock-2023-05-31","max_tokens":1}`,
 	`[]`,

@@ -16,15 +16,23 @@ const (
 	opInvokeStream = "invoke-with-response-stream"
 )
 
-// anthropicVersion is the only anthropic_version Bedrock accepts.
-const anthropicVersion = "bedrock-2023-05-31"
+// The anthropic_version values Bedrock takes: its own, on every Claude
+// model, and the one current Anthropic SDKs send by default, which only the
+// current integration takes (the legacy one, Claude Opus 4.6 and earlier,
+// answers it with a 400: see checkForModel).
+const (
+	anthropicVersion    = "bedrock-2023-05-31"
+	anthropicVersionSDK = "2026-10-21"
+)
 
 // anthropicKeys are the top-level keys an Anthropic Messages body on Bedrock
-// may carry; any other is an extraneous key.
+// may carry; any other is an extraneous key. cache_control (automatic
+// caching) is a key of the current integration only: checkForModel refuses
+// it on the legacy one.
 var anthropicKeys = map[string]bool{
 	"anthropic_version": true, "anthropic_beta": true, "max_tokens": true, "system": true, "messages": true,
 	"tools": true, "tool_choice": true, "temperature": true, "top_p": true, "top_k": true,
-	"stop_sequences": true, "thinking": true, "metadata": true,
+	"stop_sequences": true, "thinking": true, "metadata": true, "cache_control": true,
 }
 
 // Messages of the Anthropic body's validation: the schema check Bedrock
@@ -35,9 +43,9 @@ const (
 	msgRequiredKey    = "Malformed input request: #: required key [%s] not found, please reformat your input and try again."
 	msgBadVersion     = "Malformed input request: #/anthropic_version: %s is not a valid enum value, please reformat your input and try again."
 	msgModelErr       = "The model returned the following errors: %s"
-	msgCacheType      = "%s.cache_control.type: Input should be 'ephemeral'"
-	msgCacheTTL       = "%s.cache_control.ttl: Input should be '5m' or '1h'"
-	msgCacheExtra     = "%s.cache_control.%s: Extra inputs are not permitted"
+	msgCacheType      = "%s.type: Input should be 'ephemeral'"
+	msgCacheTTL       = "%s.ttl: Input should be '5m' or '1h'"
+	msgCacheExtra     = "%s.%s: Extra inputs are not permitted"
 	msgMaxTokens      = "max_tokens: Input should be greater than or equal to 1"
 	msgRoles          = "messages.%d.role: Input should be 'user' or 'assistant'"
 	msgFirstUserAnth  = "messages: first message must use the \"user\" role"
@@ -144,7 +152,39 @@ func decodeAnthropic(body []byte) (*request, *apiError) {
 	if err := r.addAnthropicMessages(top); err != nil {
 		return nil, err
 	}
+	if cc, ok := lookup(top, "cache_control"); ok {
+		if err := r.addAutomatic(cc); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
+}
+
+// addAutomatic adds automatic caching's breakpoint, the top-level
+// cache_control: a checkpoint on the last block of the prompt, after every
+// other checkpoint, which counts toward the model's limit. When that block
+// already carries cache_control both are counted (nothing documents
+// otherwise); they name the same entry.
+func (r *request) addAutomatic(raw json.RawMessage) *apiError {
+	cp, err := parseCacheControl(raw, "cache_control")
+	if err != nil {
+		return err
+	}
+	if len(r.blocks) == 0 {
+		return errValidation(msgMalformed) // messages decode to at least one block
+	}
+	last := r.blocks[len(r.blocks)-1]
+	i := -1
+	for _, b := range r.blocks {
+		if b.layer == last.layer && b.msg == last.msg {
+			i++
+		}
+	}
+	cp.layer, cp.boundary, cp.listIndex, cp.automatic = last.layer, len(r.blocks), i, true
+	cp.location, cp.position = modelPath(last.layer, last.msg, i), modelPath(last.layer, last.msg, i+1)
+	cp.afterDocument = last.document
+	r.checkpoints = append(r.checkpoints, cp)
+	return nil
 }
 
 // checkAnthropicKeys runs the schema's key checks on the top-level fields:
@@ -170,15 +210,16 @@ func checkAnthropicKeys(top []field) *apiError {
 }
 
 // decodeAnthropicSettings checks anthropic_version and max_tokens and
-// starts the request with max_tokens and the fields that are part of the
-// cache key without being blocks (tool_choice, thinking).
+// starts the request with its version, max_tokens and the fields that are
+// part of the cache key without being blocks (tool_choice, thinking).
 func decodeAnthropicSettings(top []field) (*request, *apiError) {
 	r := &request{}
 	raw, _ := lookup(top, "anthropic_version")
 	var version string
-	if json.Unmarshal(raw, &version) != nil || version != anthropicVersion {
+	if json.Unmarshal(raw, &version) != nil || version != anthropicVersion && version != anthropicVersionSDK {
 		return nil, errValidationf(msgBadVersion, strings.TrimSpace(string(raw)))
 	}
+	r.anthropicVersion = version
 	raw, _ = lookup(top, "max_tokens")
 	var maxTokens int64
 	if json.Unmarshal(raw, &maxTokens) != nil {
@@ -349,26 +390,55 @@ func (r *request) addAnthropicContent(layer prefix.Layer, msg int, role string, 
 // its cache_control sets, if any.
 func (r *request) addAnthropicBlock(layer prefix.Layer, msg int, role string, i int, fields []field, chars int) *apiError {
 	loc := modelPath(layer, msg, i)
+	var document string
+	if layer == prefix.Messages {
+		document = anthropicDocument(fields)
+	}
 	cc, marked := lookup(fields, "cache_control")
 	raw := withoutKey(fields, "cache_control")
 	if layer == prefix.Tools {
 		chars = len(raw)
 	}
-	r.blocks = append(r.blocks, block{layer: layer, msg: msg, role: role, firstInMsg: i == 0 && layer == prefix.Messages, raw: raw, chars: chars})
+	r.blocks = append(r.blocks, block{layer: layer, msg: msg, role: role, firstInMsg: i == 0 && layer == prefix.Messages, raw: raw, chars: chars, document: document})
 	if !marked {
 		return nil
 	}
-	cp, err := parseCacheControl(cc, loc)
+	cp, err := parseCacheControl(cc, loc+".cache_control")
 	if err != nil {
 		return err
 	}
 	cp.layer, cp.boundary, cp.listIndex, cp.location = layer, len(r.blocks), i, loc
+	// The checkpoint is named as Converse's cachePoint after the block
+	// would be, so that one logical request gets one message through both
+	// APIs (see checkForModel).
+	cp.position, cp.afterDocument = modelPath(layer, msg, i+1), document
 	r.checkpoints = append(r.checkpoints, cp)
 	return nil
 }
 
-// parseCacheControl reads {"type": "ephemeral"[, "ttl": "5m"|"1h"]}.
-func parseCacheControl(raw json.RawMessage, loc string) (checkpoint, *apiError) {
+// anthropicDocument returns the format of a document block by its source's
+// media type ("pdf" for application/pdf, else the media type), or "" for
+// any other block.
+func anthropicDocument(fields []field) string {
+	var kind string
+	if t, ok := lookup(fields, "type"); !ok || json.Unmarshal(t, &kind) != nil || kind != "document" {
+		return ""
+	}
+	var src struct {
+		MediaType string `json:"media_type"`
+	}
+	if raw, ok := lookup(fields, "source"); ok {
+		_ = json.Unmarshal(raw, &src)
+	}
+	if src.MediaType == "application/pdf" {
+		return "pdf"
+	}
+	return src.MediaType
+}
+
+// parseCacheControl reads {"type": "ephemeral"[, "ttl": "5m"|"1h"]} at
+// path, the cache_control's own ("messages.0.content.1.cache_control").
+func parseCacheControl(raw json.RawMessage, path string) (checkpoint, *apiError) {
 	fields, ok := objectFields(raw)
 	if !ok {
 		return checkpoint{}, errValidation(msgMalformed)
@@ -376,7 +446,7 @@ func parseCacheControl(raw json.RawMessage, loc string) (checkpoint, *apiError) 
 	cp := checkpoint{ttl: "5m"}
 	var typ string
 	if t, ok := lookup(fields, "type"); !ok || json.Unmarshal(t, &typ) != nil || typ != "ephemeral" {
-		return checkpoint{}, errValidationf(msgModelErr, fmt.Sprintf(msgCacheType, loc))
+		return checkpoint{}, errValidationf(msgModelErr, fmt.Sprintf(msgCacheType, path))
 	}
 	for _, f := range fields {
 		switch f.key {
@@ -384,11 +454,11 @@ func parseCacheControl(raw json.RawMessage, loc string) (checkpoint, *apiError) 
 		case "ttl":
 			var ttl string
 			if json.Unmarshal(f.value, &ttl) != nil || ttl != "5m" && ttl != "1h" {
-				return checkpoint{}, errValidationf(msgModelErr, fmt.Sprintf(msgCacheTTL, loc))
+				return checkpoint{}, errValidationf(msgModelErr, fmt.Sprintf(msgCacheTTL, path))
 			}
 			cp.ttl, cp.explicitTTL = ttl, true
 		default:
-			return checkpoint{}, errValidationf(msgModelErr, fmt.Sprintf(msgCacheExtra, loc, f.key))
+			return checkpoint{}, errValidationf(msgModelErr, fmt.Sprintf(msgCacheExtra, path, f.key))
 		}
 	}
 	return cp, nil

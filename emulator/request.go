@@ -54,6 +54,10 @@ type block struct {
 	// chars is what the tokenizer counts: the decoded text of a text block,
 	// the raw JSON of any other block.
 	chars int
+	// document is the format of a document block ("pdf", "txt", ...; an
+	// Anthropic document's media type, "pdf" for application/pdf), ""
+	// for any other block.
+	document string
 }
 
 // checkpoint is one cachePoint block.
@@ -71,6 +75,17 @@ type checkpoint struct {
 	// location names the block the checkpoint annotates the way the model's
 	// own errors do ("tools.0", "system.1", "messages.3.content.0").
 	location string
+	// position names the checkpoint itself the way the model's errors name
+	// an element of its own: the next index after the block it closes
+	// ("messages.0.content.3"), counted without earlier checkpoints.
+	position string
+	// afterDocument is the format of the document block the checkpoint
+	// closes ("pdf", "txt", ...; an Anthropic document's media type, with
+	// "pdf" for application/pdf), or "" when that block is no document.
+	afterDocument string
+	// automatic marks automatic caching's breakpoint: the Anthropic body's
+	// top-level cache_control, a checkpoint on the last block.
+	automatic bool
 }
 
 // request is a decoded, structurally valid Converse request.
@@ -80,6 +95,12 @@ type request struct {
 	toolChoice  []byte
 	extraFields []byte
 	maxTokens   int
+	// anthropicVersion is the anthropic_version of an Anthropic body, ""
+	// for a Converse or Nova body (see checkForModel).
+	anthropicVersion string
+	// reasoningEarlier is set once a message with a reasoning block has
+	// been added: a checkpoint in any later message is refused.
+	reasoningEarlier bool
 }
 
 // decodeRequest decodes and validates a request body without reference to a
@@ -170,10 +191,17 @@ func decodeRequestAs(body []byte, dropEmpty bool) (*request, *apiError) {
 // addList appends one block list (the tools, the system blocks, or one
 // message's content) to the request. dropEmpty ignores a cachePoint with
 // nothing before it in the list instead of rejecting it (a fault).
+//
+// A cachePoint right after a reasoning block is refused, and so is one in a
+// message after a message holding a reasoning block (an earlier assistant
+// turn: the field report of shared/FACTS.md); a reasoning block earlier in
+// the checkpoint's own message but not right before it is not, as nothing
+// reports that.
 func (r *request) addList(layer prefix.Layer, msg int, role string, list []json.RawMessage, dropEmpty bool) *apiError {
 	var lastKind string // member name of the previous element in this list
+	var lastDoc string  // format of the previous element, if a document
 	contentIdx := -1    // index of the previous non-cachePoint element
-	first := true
+	first, reasoning := true, false
 	for i, raw := range list {
 		member, value, err := unionMember(raw)
 		if err != nil {
@@ -184,19 +212,22 @@ func (r *request) addList(layer prefix.Layer, msg int, role string, list []json.
 			if err != nil {
 				return err
 			}
-			if lastKind == "" {
-				if dropEmpty {
-					continue // nothing before it, so no checkpoint
-				}
+			switch {
+			case lastKind == "" && dropEmpty:
+				continue // nothing before it, so no checkpoint
+			case lastKind == "":
 				return errValidation(msgNothingToCache)
-			}
-			if lastKind == "reasoningContent" {
+			case lastKind == "reasoningContent", layer == prefix.Messages && r.reasoningEarlier:
 				return errValidation(msgAfterReasoning)
 			}
 			cp.layer = layer
 			cp.boundary = len(r.blocks)
 			cp.listIndex = i
 			cp.location = modelPath(layer, msg, contentIdx)
+			cp.position = modelPath(layer, msg, contentIdx+1)
+			if lastKind == "document" {
+				cp.afterDocument = lastDoc
+			}
 			r.checkpoints = append(r.checkpoints, cp)
 			lastKind = member
 			continue
@@ -218,11 +249,29 @@ func (r *request) addList(layer prefix.Layer, msg int, role string, list []json.
 			}
 			b.chars = len(s)
 		}
+		b.document = documentFormat(member, value)
 		r.blocks = append(r.blocks, b)
 		contentIdx++
-		lastKind = member
+		lastKind, lastDoc = member, b.document
+		reasoning = reasoning || member == "reasoningContent"
+	}
+	if layer == prefix.Messages && reasoning {
+		r.reasoningEarlier = true
 	}
 	return nil
+}
+
+// documentFormat returns the format of a Converse document block ("pdf",
+// "txt", ...), or "" for any other member or a document without one.
+func documentFormat(member string, value json.RawMessage) string {
+	if member != "document" {
+		return ""
+	}
+	var d struct {
+		Format string `json:"format"`
+	}
+	_ = json.Unmarshal(value, &d)
+	return d.Format
 }
 
 // unionMember returns the single member set in a union value (a content

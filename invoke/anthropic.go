@@ -1,6 +1,7 @@
 package invoke
 
 import (
+	"encoding/base64"
 	"fmt"
 
 	"github.com/cachecascade/cachecascade/fixtures"
@@ -8,9 +9,9 @@ import (
 	"github.com/cachecascade/cachecascade/prefix"
 )
 
-// AnthropicVersion is the anthropic_version Bedrock requires in an Anthropic
-// Messages body.
-const AnthropicVersion = "bedrock-2023-05-31"
+// AnthropicVersion is the anthropic_version Bedrock documents for an
+// Anthropic Messages body, and the one every body starts with.
+const AnthropicVersion = matrix.AnthropicVersionBedrock
 
 // CacheControl is an Anthropic checkpoint: {"type": "ephemeral"} with an
 // optional "ttl" of "5m" or "1h".
@@ -28,6 +29,8 @@ func NewCacheControl(ttl matrix.TTL) *CacheControl {
 func (c *CacheControl) ttl() matrix.TTL { return matrix.TTL(c.TTL) }
 
 // Anthropic is the Anthropic Messages body of InvokeModel on Claude.
+// CacheControl, when set, is automatic caching: one top-level breakpoint
+// that moves with the prompt (see Automatic).
 type Anthropic struct {
 	AnthropicVersion string             `json:"anthropic_version"`
 	MaxTokens        int                `json:"max_tokens"`
@@ -35,6 +38,7 @@ type Anthropic struct {
 	Tools            []AnthropicTool    `json:"tools,omitempty"`
 	System           []AnthropicBlock   `json:"system,omitempty"`
 	Messages         []AnthropicMessage `json:"messages"`
+	CacheControl     *CacheControl      `json:"cache_control,omitempty"`
 }
 
 // AnthropicTool is one tool: name, description and JSON input schema.
@@ -45,11 +49,41 @@ type AnthropicTool struct {
 	CacheControl *CacheControl  `json:"cache_control,omitempty"`
 }
 
-// AnthropicBlock is a text content block (of system or of a message).
+// AnthropicBlock is a content block (of system or of a message): a text
+// block, or a document block with its source.
 type AnthropicBlock struct {
-	Type         string        `json:"type"`
-	Text         string        `json:"text"`
-	CacheControl *CacheControl `json:"cache_control,omitempty"`
+	Type         string           `json:"type"`
+	Text         string           `json:"text,omitempty"`
+	Source       *AnthropicSource `json:"source,omitempty"`
+	CacheControl *CacheControl    `json:"cache_control,omitempty"`
+}
+
+// AnthropicSource is a document's source: {"type": "text", "media_type":
+// "text/plain", "data": the text}, or {"type": "base64", "media_type":
+// "application/pdf", "data": the base64 of the file}.
+type AnthropicSource struct {
+	Type      string `json:"type"`
+	MediaType string `json:"media_type"`
+	Data      string `json:"data"`
+}
+
+// documentMediaTypes maps the document formats an Anthropic body carries
+// here, as Converse names them, to their media types.
+var documentMediaTypes = map[string]string{"pdf": "application/pdf", "txt": "text/plain"}
+
+// format returns the Converse document format of a document block ("pdf",
+// "txt", or the media type when it has no Converse name), and "" for any
+// other block.
+func (b AnthropicBlock) format() string {
+	if b.Type != "document" || b.Source == nil {
+		return ""
+	}
+	for f, mt := range documentMediaTypes {
+		if mt == b.Source.MediaType {
+			return f
+		}
+	}
+	return b.Source.MediaType
 }
 
 // AnthropicMessage is one message with its content blocks.
@@ -84,26 +118,78 @@ func textBlock(text string) AnthropicBlock { return AnthropicBlock{Type: "text",
 func (b *Anthropic) Marshal() ([]byte, error) { return marshal(b) }
 
 // Checkpoints lists the blocks carrying cache_control, tools first, then
-// system, then messages.
+// system, then messages, and last automatic caching's breakpoint, on the
+// last block of the prompt.
 func (b *Anthropic) Checkpoints() []matrix.Checkpoint {
 	var out []matrix.Checkpoint
-	at := func(l prefix.Layer, msg, i int, c *CacheControl) {
+	at := func(l prefix.Layer, msg, i int, c *CacheControl, document string) {
 		if c != nil {
-			out = append(out, matrix.Checkpoint{Layer: l, Message: msg, Index: i, Preceding: i + 1, TTL: c.ttl()})
+			out = append(out, matrix.Checkpoint{Layer: l, Message: msg, Index: i, Preceding: i + 1, AfterDocument: document, TTL: c.ttl()})
 		}
 	}
 	for i, t := range b.Tools {
-		at(prefix.Tools, -1, i, t.CacheControl)
+		at(prefix.Tools, -1, i, t.CacheControl, "")
 	}
 	for i, s := range b.System {
-		at(prefix.System, -1, i, s.CacheControl)
+		at(prefix.System, -1, i, s.CacheControl, "")
 	}
 	for m, msg := range b.Messages {
 		for i, c := range msg.Content {
-			at(prefix.Messages, m, i, c.CacheControl)
+			at(prefix.Messages, m, i, c.CacheControl, c.format())
 		}
 	}
+	if b.CacheControl != nil {
+		cp := b.lastBlock()
+		cp.Automatic, cp.TTL = true, b.CacheControl.ttl()
+		out = append(out, cp)
+	}
 	return out
+}
+
+// lastBlock returns where the last block of the prompt is, as a checkpoint
+// closing it: the last block of the last message, or else the last system
+// block or tool.
+func (b *Anthropic) lastBlock() matrix.Checkpoint {
+	for m := len(b.Messages) - 1; m >= 0; m-- {
+		if c := b.Messages[m].Content; len(c) > 0 {
+			return matrix.Checkpoint{Layer: prefix.Messages, Message: m, Index: len(c) - 1, Preceding: len(c), AfterDocument: c[len(c)-1].format()}
+		}
+	}
+	if n := len(b.System); n > 0 {
+		return matrix.Checkpoint{Layer: prefix.System, Message: -1, Index: n - 1, Preceding: n}
+	}
+	n := len(b.Tools)
+	return matrix.Checkpoint{Layer: prefix.Tools, Message: -1, Index: n - 1, Preceding: n}
+}
+
+// Envelope returns the body's anthropic_version, which the service
+// validates with its checkpoints.
+func (b *Anthropic) Envelope() matrix.Envelope {
+	return matrix.Envelope{AnthropicVersion: b.AnthropicVersion}
+}
+
+// Automatic turns on automatic caching with ttl: a top-level cache_control,
+// one breakpoint that the service moves to the last block of the prompt.
+// It counts as a checkpoint (Checkpoints lists it last).
+func (b *Anthropic) Automatic(ttl matrix.TTL) { b.CacheControl = NewCacheControl(ttl) }
+
+// AddDocument appends a document block of format f ("txt" as a text
+// source, "pdf" as base64) holding data to message i. A checkpoint placed
+// on message i afterwards closes the document.
+func (b *Anthropic) AddDocument(i int, f, data string) error {
+	mt, ok := documentMediaTypes[f]
+	if !ok {
+		return fmt.Errorf("%w: a %q document in an Anthropic body", ErrNotExpressible, f)
+	}
+	if i < 0 || i >= len(b.Messages) {
+		return fmt.Errorf("invoke: no message %d", i)
+	}
+	src := &AnthropicSource{Type: "text", MediaType: mt, Data: data}
+	if f == "pdf" {
+		src.Type, src.Data = "base64", base64.StdEncoding.EncodeToString([]byte(data))
+	}
+	b.Messages[i].Content = append(b.Messages[i].Content, AnthropicBlock{Type: "document", Source: src})
+	return nil
 }
 
 // Mark returns how cache_control with ttl closing layer l would be set: on

@@ -19,7 +19,8 @@ type Body interface {
 	// Checkpoints lists the body's checkpoints in the order the service
 	// reads them: tools, system, messages. For an Anthropic body a
 	// checkpoint's Index is the block carrying cache_control and
-	// Preceding counts the blocks through it; for a Nova body they mean
+	// Preceding counts the blocks through it, and automatic caching's
+	// breakpoint comes last, on the last block; for a Nova body they mean
 	// what they mean on a ConverseInput.
 	Checkpoints() []matrix.Checkpoint
 	// Marshal returns the body as sent.
@@ -29,6 +30,10 @@ type Body interface {
 	// matrix.Strategy.Place, with the same rules and limits as a
 	// ConverseInput.
 	Mark(l prefix.Layer, ttl matrix.TTL) matrix.Marking
+	// Envelope returns what the body carries beside its checkpoints that
+	// the service validates with them (an Anthropic body's
+	// anthropic_version).
+	Envelope() matrix.Envelope
 }
 
 // Build returns the body for model m carrying the whole Set, with no
@@ -44,13 +49,14 @@ func Build(m matrix.Model, s fixtures.Set) (Body, error) {
 	return nil, fmt.Errorf("invoke: no InvokeModel body for family %q of model %s", m.Family, m.Key)
 }
 
-// Validate predicts every rejection the service would give b's checkpoints
-// on model m, first the one it reports, as matrix.Validate does for a
-// ConverseInput: a tools checkpoint on Nova, a one-hour TTL where the model
-// has none, more than four checkpoints, one hour after five minutes, with
-// the service's messages.
+// Validate predicts every rejection the service would give b on model m,
+// first the one it reports, as matrix.Validate does for a ConverseInput: a
+// tools checkpoint on Nova, a one-hour TTL where the model has none, more
+// than four checkpoints, one hour after five minutes, with the service's
+// messages; and what only these bodies carry (matrix.ValidateRequest): an
+// anthropic_version or automatic caching the model does not take.
 func Validate(m matrix.Model, b Body) []matrix.Rejection {
-	return matrix.ValidateCheckpoints(m, b.Checkpoints())
+	return matrix.ValidateRequest(m, b.Envelope(), b.Checkpoints())
 }
 
 // marshal is json.Marshal with the package's error prefix. Map keys (tool

@@ -5,7 +5,9 @@
 // InvokeModel takes the model's own body. For Claude that is the Anthropic
 // Messages body (anthropic_version "bedrock-2023-05-31", max_tokens, system,
 // tools, messages), where a checkpoint is a cache_control field
-// ({"type": "ephemeral"[, "ttl": "5m"|"1h"]}) on the block it closes. For
+// ({"type": "ephemeral"[, "ttl": "5m"|"1h"]}) on the block it closes, or,
+// for automatic caching, one top-level cache_control the service moves to
+// the last block of the prompt (Anthropic.Automatic). For
 // Nova it is the native body (schemaVersion "messages-v1"), shaped like
 // Converse's: a checkpoint is a {"cachePoint": {"type": "default"}} entry
 // after the block it closes, in system or a message's content; tools sit in

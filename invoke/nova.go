@@ -97,6 +97,10 @@ func novaText(s string) NovaBlock { return NovaBlock{Text: &s} }
 // Marshal returns the body as JSON.
 func (b *Nova) Marshal() ([]byte, error) { return marshal(b) }
 
+// Envelope returns the zero envelope: a Nova body carries nothing the
+// service validates beside its checkpoints.
+func (b *Nova) Envelope() matrix.Envelope { return matrix.Envelope{} }
+
 // Checkpoints lists the cachePoint entries, tools first, then system, then
 // messages, with the positions a ConverseInput's would have.
 func (b *Nova) Checkpoints() []matrix.Checkpoint {

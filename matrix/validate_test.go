@@ -3,10 +3,12 @@ package matrix_test
 import (
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 
 	"github.com/cachecascade/cachecascade/matrix"
+	"github.com/cachecascade/cachecascade/prefix"
 )
 
 func TestValidate(t *testing.T) {
@@ -98,6 +100,45 @@ func TestValidate(t *testing.T) {
 			return in
 		}, rule: matrix.RuleAfterReasoning, path: "messages[1].content[2]",
 			message: "Cache point cannot be inserted after reasoning block. Please remove the invalid cache point and try again."},
+		{name: "a checkpoint after an earlier turn's reasoning block is rejected", model: sonnet45, build: func() *bedrockruntime.ConverseInput {
+			in := withReasoning(request(0, 0, 3), 1)
+			userCheckpoint(in, 2, "")
+			return in
+		}, rule: matrix.RuleReasoningEarlierTurn, path: "messages[2].content[1]",
+			message: "Cache point cannot be inserted after reasoning block. Please remove the invalid cache point and try again."},
+		{name: "the earlier-turn reasoning rule holds on Nova too", model: novaLite, build: func() *bedrockruntime.ConverseInput {
+			in := withReasoning(request(0, 0, 3), 1)
+			userCheckpoint(in, 2, "")
+			return in
+		}, rule: matrix.RuleReasoningEarlierTurn, path: "messages[2].content[1]",
+			message: "Cache point cannot be inserted after reasoning block. Please remove the invalid cache point and try again."},
+		{name: "checkpoints before the reasoning turn are fine", model: sonnet45, build: func() *bedrockruntime.ConverseInput {
+			in := withReasoning(apply("", matrix.SystemOnly)(), 3)
+			userCheckpoint(in, 2, "")
+			return in
+		}},
+		{name: "Claude rejects a checkpoint right after a text document, naming its position", model: sonnet45, build: func() *bedrockruntime.ConverseInput {
+			in := withDocument(request(0, 0, 1), 0, types.DocumentFormatTxt)
+			userCheckpoint(in, 0, "")
+			return in
+		}, rule: matrix.RuleDocumentCheckpoint, path: "messages[0].content[3]",
+			message: "The model returned the following errors: messages.0.content.3.type: Field required"},
+		{name: "a checkpoint right after a PDF is fine", model: sonnet45, build: func() *bedrockruntime.ConverseInput {
+			in := withDocument(request(0, 0, 1), 0, types.DocumentFormatPdf)
+			userCheckpoint(in, 0, "")
+			return in
+		}},
+		{name: "a checkpoint after the text that follows a text document is fine", model: sonnet45, build: func() *bedrockruntime.ConverseInput {
+			in := withDocument(request(0, 0, 1), 0, types.DocumentFormatMd)
+			in.Messages[0].Content = append(in.Messages[0].Content, &types.ContentBlockMemberText{Value: "after"})
+			userCheckpoint(in, 0, "")
+			return in
+		}},
+		{name: "the document rule is Claude's: Nova is not predicted to reject it", model: novaLite, build: func() *bedrockruntime.ConverseInput {
+			in := withDocument(request(0, 0, 1), 0, types.DocumentFormatTxt)
+			userCheckpoint(in, 0, "")
+			return in
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.ttlOnly && !matrix.TTLSupported {
@@ -116,6 +157,81 @@ func TestValidate(t *testing.T) {
 			r := got[0]
 			if r.Rule != tc.rule || r.Checkpoint.Path() != tc.path || r.Message != tc.message || r.Status != 400 || r.ErrorCode != "ValidationException" {
 				t.Errorf("Validate predicted\n  %v\nwant\n  %s at %s: 400 ValidationException: %s", r, tc.rule, tc.path, tc.message)
+			}
+		})
+	}
+}
+
+// withReasoning puts a reasoning block first in message msg (an assistant
+// turn of request's alternation).
+func withReasoning(in *bedrockruntime.ConverseInput, msg int) *bedrockruntime.ConverseInput {
+	reasoning := &types.ContentBlockMemberReasoningContent{Value: &types.ReasoningContentBlockMemberReasoningText{
+		Value: types.ReasoningTextBlock{Text: aws.String("thinking"), Signature: aws.String("sig")}}}
+	in.Messages[msg].Content = append([]types.ContentBlock{reasoning}, in.Messages[msg].Content...)
+	return in
+}
+
+// withDocument appends a second text block and a document of format f to
+// message msg, whose content then ends with the document at index 2.
+func withDocument(in *bedrockruntime.ConverseInput, msg int, f types.DocumentFormat) *bedrockruntime.ConverseInput {
+	doc := &types.ContentBlockMemberDocument{Value: types.DocumentBlock{Format: f, Name: aws.String("notes"),
+		Source: &types.DocumentSourceMemberBytes{Value: []byte("notes")}}}
+	in.Messages[msg].Content = append(in.Messages[msg].Content, &types.ContentBlockMemberText{Value: "more"}, doc)
+	return in
+}
+
+// TestValidateRequest covers what only an InvokeModel body carries: the
+// Anthropic body's anthropic_version and automatic caching (a top-level
+// cache_control), on a current model and on the legacy integration.
+func TestValidateRequest(t *testing.T) {
+	legacy := matrix.Default().Must("claude-sonnet-4-5")
+	current := legacy
+	current.Key, current.AutomaticCaching = "current", true
+	explicit := func(n int) []matrix.Checkpoint {
+		var out []matrix.Checkpoint
+		for i := range n {
+			out = append(out, matrix.Checkpoint{Layer: prefix.System, Message: -1, Index: i, Preceding: i + 1})
+		}
+		return out
+	}
+	automatic := matrix.Checkpoint{Layer: prefix.Messages, Message: 2, Index: 0, Preceding: 1, Automatic: true}
+	for _, tc := range []struct {
+		name    string
+		model   matrix.Model
+		version string
+		cps     []matrix.Checkpoint
+		rule    matrix.Rule
+		where   string
+		message string
+	}{
+		{name: "automatic caching is accepted on a current model", model: current, version: matrix.AnthropicVersionBedrock, cps: []matrix.Checkpoint{automatic}},
+		{name: "automatic caching is rejected on the legacy integration", model: legacy, version: matrix.AnthropicVersionBedrock,
+			cps: []matrix.Checkpoint{automatic}, rule: matrix.RuleAutomaticCaching, where: "cache_control"},
+		{name: "automatic caching with three explicit checkpoints is four", model: current, cps: append(explicit(3), automatic)},
+		{name: "automatic caching counts toward the limit", model: current, cps: append(explicit(4), automatic),
+			rule: matrix.RuleTooManyCheckpoints, where: "cache_control", message: "A maximum of 4 blocks with cache_control may be provided. Found 5."},
+		{name: "Bedrock's version is accepted on the legacy integration", model: legacy, version: matrix.AnthropicVersionBedrock},
+		{name: "the SDKs' version is accepted on a current model", model: current, version: matrix.AnthropicVersionSDK},
+		{name: "the SDKs' version is rejected on the legacy integration", model: legacy, version: matrix.AnthropicVersionSDK,
+			rule: matrix.RuleAnthropicVersion, where: "anthropic_version"},
+		{name: "another version is rejected on a current model", model: current, version: "2023-06-01",
+			rule: matrix.RuleAnthropicVersion, where: "anthropic_version"},
+		{name: "a body without anthropic_version (Nova's) is not judged on it", model: legacy, cps: explicit(1)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := matrix.ValidateRequest(tc.model, matrix.Envelope{AnthropicVersion: tc.version}, tc.cps)
+			if tc.rule == "" {
+				if len(got) != 0 {
+					t.Errorf("ValidateRequest predicted %v, want acceptance", got)
+				}
+				return
+			}
+			if len(got) != 1 {
+				t.Fatalf("ValidateRequest predicted %d rejections %v, want exactly one %s", len(got), got, tc.rule)
+			}
+			r := got[0]
+			if r.Rule != tc.rule || r.Where() != tc.where || r.Message != tc.message || r.Status != 400 || r.ErrorCode != "ValidationException" {
+				t.Errorf("ValidateRequest predicted\n  %v\nwant\n  %s at %s: 400 ValidationException: %s", r, tc.rule, tc.where, tc.message)
 			}
 		})
 	}

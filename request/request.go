@@ -17,7 +17,9 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 
 	"github.com/cachecascade/cachecascade/fixtures"
 	"github.com/cachecascade/cachecascade/invoke"
@@ -112,10 +114,88 @@ func (r *Request) Checkpoints() []matrix.Checkpoint { return r.body().Checkpoint
 func (r *Request) Layers() []prefix.Layer { return r.Model.Effective(r.Checkpoints()) }
 
 // Rejections returns every rejection matrix.Validate predicts for the
-// request's checkpoints, the one the service reports first; none predicts
+// request's checkpoints, and for an InvokeModel body what it carries beside
+// them (invoke.Validate), the one the service reports first; none predicts
 // that the request is accepted.
 func (r *Request) Rejections() []matrix.Rejection {
+	if r.Body != nil {
+		return invoke.Validate(r.Model, r.Body)
+	}
 	return matrix.ValidateCheckpoints(r.Model, r.Checkpoints())
+}
+
+// anthropic returns the request's Anthropic Messages body, or
+// invoke.ErrNotExpressible naming what needs one.
+func (r *Request) anthropic(what string) (*invoke.Anthropic, error) {
+	if b, ok := r.Body.(*invoke.Anthropic); ok {
+		return b, nil
+	}
+	return nil, fmt.Errorf("%w: %s needs the Anthropic InvokeModel body; %s of %s has none", invoke.ErrNotExpressible, what, r.API.Operation(), r.Model.Key)
+}
+
+// Automatic turns on automatic caching with ttl: a top-level cache_control
+// in the Anthropic body of InvokeModel on Claude, which counts as a
+// checkpoint on the last block of the prompt. Other requests cannot carry
+// it: invoke.ErrNotExpressible.
+func (r *Request) Automatic(ttl matrix.TTL) error {
+	b, err := r.anthropic("automatic caching")
+	if err != nil {
+		return err
+	}
+	b.Automatic(ttl)
+	return nil
+}
+
+// SetAnthropicVersion sets the anthropic_version of the Anthropic body
+// (invoke.AnthropicVersion unless set). Other requests have none:
+// invoke.ErrNotExpressible.
+func (r *Request) SetAnthropicVersion(v string) error {
+	b, err := r.anthropic("anthropic_version")
+	if err != nil {
+		return err
+	}
+	b.AnthropicVersion = v
+	return nil
+}
+
+// AddDocument appends a document block of format f ("txt", "pdf", ...)
+// holding data to message i, so that a checkpoint placed on message i
+// afterwards sits right after it: a Converse document block, or an
+// Anthropic document block (formats "txt" and "pdf"). A Nova body carries
+// none here: invoke.ErrNotExpressible.
+func (r *Request) AddDocument(i int, f, data string) error {
+	if r.Body != nil {
+		b, err := r.anthropic("a document block")
+		if err != nil {
+			return err
+		}
+		return b.AddDocument(i, f, data)
+	}
+	if i < 0 || i >= len(r.Converse.Messages) {
+		return fmt.Errorf("request: no message %d", i)
+	}
+	doc := &types.ContentBlockMemberDocument{Value: types.DocumentBlock{Format: types.DocumentFormat(f),
+		Name: aws.String("document"), Source: &types.DocumentSourceMemberBytes{Value: []byte(data)}}}
+	m := &r.Converse.Messages[i]
+	m.Content = append(m.Content, doc)
+	return nil
+}
+
+// AddReasoning puts a reasoning block (text and signature) first in
+// assistant message i of a Converse request. The InvokeModel bodies here
+// carry no reasoning blocks: invoke.ErrNotExpressible.
+func (r *Request) AddReasoning(i int, text, signature string) error {
+	if r.Body != nil {
+		return fmt.Errorf("%w: a reasoning block in the %s body of %s", invoke.ErrNotExpressible, r.API.Operation(), r.Model.Key)
+	}
+	if i < 0 || i >= len(r.Converse.Messages) || r.Converse.Messages[i].Role != types.ConversationRoleAssistant {
+		return fmt.Errorf("request: message %d is not an assistant turn", i)
+	}
+	reasoning := &types.ContentBlockMemberReasoningContent{Value: &types.ReasoningContentBlockMemberReasoningText{
+		Value: types.ReasoningTextBlock{Text: aws.String(text), Signature: aws.String(signature)}}}
+	m := &r.Converse.Messages[i]
+	m.Content = append([]types.ContentBlock{reasoning}, m.Content...)
+	return nil
 }
 
 // Wire returns the bytes the API would carry as the request body: the SDK's
