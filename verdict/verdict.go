@@ -345,7 +345,7 @@ func fail(r matrix.Rule, format string, args ...any) Finding {
 // error carries one and the prediction names one, and, where the
 // prediction has one, the same message, verbatim.
 func JudgeRejection(r matrix.Rejection, err error) Finding {
-	want := fmt.Sprintf("%s (%s at %s): %q", r.ErrorCode, r.Rule, r.Checkpoint.Path(), r.Message)
+	want := fmt.Sprintf("%s (%s at %s): %q", r.ErrorCode, r.Rule, r.Where(), r.Message)
 	if err == nil {
 		return fail(r.Rule, "expected the service to reject the request with %s, but it succeeded", want)
 	}
