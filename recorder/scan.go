@@ -1,14 +1,17 @@
 package recorder
 
 import (
-	"bufio"
+	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"gopkg.in/dnaeon/go-vcr.v2/cassette"
 )
@@ -54,51 +57,92 @@ var secretPatterns = []struct {
 // file line by line, and the payloads of event-stream responses, which the
 // file holds base64-encoded, decoded (reported at line 0).
 func Scan(root string) ([]Finding, error) {
-	var out []Finding
+	var paths []string
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yaml") {
-			return err
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".yaml") {
+			paths = append(paths, path)
 		}
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		lines := bufio.NewScanner(f)
-		lines.Buffer(make([]byte, 1<<20), 64<<20)
-		streams := false
-		for n := 1; lines.Scan(); n++ {
-			out = append(out, scanText(path, n, lines.Text())...)
-			streams = streams || strings.Contains(lines.Text(), "application/vnd.amazon.eventstream")
-		}
-		if err := lines.Err(); err != nil || !streams {
-			return err
-		}
-		c, err := cassette.Load(strings.TrimSuffix(path, ".yaml"))
-		if err != nil {
-			return nil // not a cassette this package can read; its text was scanned
-		}
-		for _, i := range c.Interactions {
-			if !isEventStream(i.Response.Headers) {
-				continue
-			}
-			for _, payload := range streamPayloads(i.Response.Body) {
-				for _, f := range scanText(path, 0, string(payload)) {
-					f.Kind += " (in an event-stream payload)"
-					out = append(out, f)
-				}
-			}
-		}
-		return nil
+		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	// Files are scanned in parallel, each into its own slot, so that the
+	// findings come out in walk order whatever the scheduling.
+	found := make([][]Finding, len(paths))
+	errs := make([]error, len(paths))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(runtime.GOMAXPROCS(0), len(paths)) {
+		wg.Go(func() {
+			for i := range next {
+				found[i], errs[i] = scanFile(paths[i])
+			}
+		})
+	}
+	for i := range paths {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return slices.Concat(found...), nil
 }
 
-// scanText finds the secret patterns in one piece of text.
-func scanText(path string, line int, text string) []Finding {
+// scanFile scans one cassette: its lines, and the decoded payloads of its
+// event-stream responses. Only the patterns whose hints occur somewhere in
+// the file run on its lines: cassettes are mostly prompt text that holds
+// none.
+func scanFile(path string) ([]Finding, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	lower := bytes.ToLower(data)
+	var patterns []int
+	for i, p := range secretPatterns {
+		if slices.ContainsFunc(p.hints, func(h string) bool { return bytes.Contains(lower, []byte(h)) }) {
+			patterns = append(patterns, i)
+		}
+	}
+	var out []Finding
+	if len(patterns) > 0 {
+		for n, line := range strings.Split(string(data), "\n") {
+			out = append(out, scanText(path, n+1, line, patterns...)...)
+		}
+	}
+	if !bytes.Contains(data, []byte("application/vnd.amazon.eventstream")) {
+		return out, nil
+	}
+	c, err := cassette.Load(strings.TrimSuffix(path, ".yaml"))
+	if err != nil {
+		return out, nil // not a cassette this package can read; its text was scanned
+	}
+	for _, i := range c.Interactions {
+		if !isEventStream(i.Response.Headers) {
+			continue
+		}
+		for _, payload := range streamPayloads(i.Response.Body) {
+			for _, f := range scanText(path, 0, string(payload)) {
+				f.Kind += " (in an event-stream payload)"
+				out = append(out, f)
+			}
+		}
+	}
+	return out, nil
+}
+
+// scanText finds the secret patterns in one piece of text: those listed
+// by index, or every one when none is listed.
+func scanText(path string, line int, text string, patterns ...int) []Finding {
 	var out []Finding
 	lower := strings.ToLower(text)
-	for _, p := range secretPatterns {
+	for i, p := range secretPatterns {
+		if len(patterns) > 0 && !slices.Contains(patterns, i) {
+			continue
+		}
 		if !slices.ContainsFunc(p.hints, func(h string) bool { return strings.Contains(lower, h) }) {
 			continue
 		}

@@ -31,8 +31,29 @@ func Lineup(c *matrix.Catalog) []matrix.Model {
 // lineup is Lineup for a label filter.
 func lineup(models []matrix.Model, filter string) []matrix.Model {
 	return slices.DeleteFunc(slices.Clone(models), func(m matrix.Model) bool {
-		return m.Lifecycle == matrix.Gated && !strings.Contains(filter, LabelGated) && !strings.Contains(filter, ModelLabel(m))
+		return m.Lifecycle == matrix.Gated && !names(filter, LabelGated) && !names(filter, ModelLabel(m))
 	})
+}
+
+// names reports whether a label filter names a label as a whole word:
+// "model:claude-mythos-5" is not named by "model:claude-mythos-5-1".
+func names(filter, label string) bool {
+	for i := 0; ; {
+		j := strings.Index(filter[i:], label)
+		if j < 0 {
+			return false
+		}
+		end := i + j + len(label)
+		if end == len(filter) || !labelChar(filter[end]) {
+			return true
+		}
+		i = end
+	}
+}
+
+// labelChar reports whether c may continue a label's key or value.
+func labelChar(c byte) bool {
+	return c == '-' || c == '_' || c == '.' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
 // leftOut reports whether a run leaves a model's specs out, and why: a run
