@@ -45,6 +45,65 @@ func judgeRejected(ctx context.Context, s *framework.Spec, step string, r *reque
 	s.Judge(s.Send(ctx, step, r), expectation(r), verdict.Observation{Checkpoints: r.Layers()})
 }
 
+// judgePredicted sends a request whose answer depends on the model (a rule
+// with an accepted and a rejected side) and judges it against Validate's
+// prediction: the predicted rejection, or acceptance under rule.
+func judgePredicted(ctx context.Context, s *framework.Spec, step string, r *request.Request, rule matrix.Rule) {
+	GinkgoHelper()
+	if r.Rejections() != nil {
+		judgeRejected(ctx, s, step, r)
+		return
+	}
+	c := s.Send(ctx, step, r)
+	s.Conclude(c.Step, verdict.Check(rule, c.Err == nil, "Validate predicts %s accepted on %s; got %v", step, r.Model.Key, c.Err))
+	s.Conclude(c.Step, verdict.JudgeUsage(c.Usage))
+}
+
+// The 2026 request rules' placements, beyond checkpoints.
+
+// automaticCaching turns on automatic caching (a top-level cache_control
+// in the Anthropic body) with ttl.
+func automaticCaching(ttl matrix.TTL) placement {
+	return func(r *request.Request) error { return r.Automatic(ttl) }
+}
+
+// anthropicVersion sets the Anthropic body's anthropic_version.
+func anthropicVersion(v string) placement {
+	return func(r *request.Request) error { return r.SetAnthropicVersion(v) }
+}
+
+// documentIn appends a document of format f to message i; a checkpoint
+// placed on message i after it sits right after the document.
+func documentIn(i int, f string) placement {
+	return func(r *request.Request) error { return r.AddDocument(i, f, "Notes kept as a plain text document.") }
+}
+
+// reasoningIn puts a reasoning block first in assistant message i.
+func reasoningIn(i int) placement {
+	return func(r *request.Request) error {
+		return r.AddReasoning(i, "Thinking about the question.", "c2lnbmF0dXJl")
+	}
+}
+
+// where returns the cells that keep selects, leaving out end-of-life
+// models: the 2026 rules came after them, so they have no recorded history
+// to replay, and a run against a target leaves them out.
+func where(cells []matrix.Cell, keep func(matrix.Cell) bool) []matrix.Cell {
+	var out []matrix.Cell
+	for _, c := range cells {
+		if c.Model.Lifecycle != matrix.EndOfLife && keep(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// anthropicBody selects the cells that send the Anthropic Messages body:
+// InvokeModel on Claude.
+func anthropicBody(c matrix.Cell) bool {
+	return c.Model.Family == matrix.Claude && c.Via().InvokesModel()
+}
+
 var _ = Describe("limits", func() {
 	area := framework.AreaLimits
 	cells := area.Cells(models())
@@ -80,4 +139,36 @@ var _ = Describe("limits", func() {
 		s := openApplicable(ctx, area, cell, "ttl-order", r, err)
 		judgeRejected(ctx, s, "1h after 5m", r)
 	}, framework.Entries(area, cells, Label(framework.LabelOneHour)))
+
+	// The 2026 request rules. Automatic caching and anthropic_version are
+	// fields of the Anthropic body, so they run through InvokeModel on
+	// Claude: accepted on the current integration, a 400 on the legacy one.
+	DescribeTable("answers automatic caching as Validate predicts", func(ctx context.Context, cell matrix.Cell) {
+		r, err := newRequest(cell, limitsFixture(cell, "automatic", 1), matrix.None, matrix.TTLDefault, automaticCaching(matrix.TTLDefault))
+		s := openApplicable(ctx, area, cell, "automatic-caching", r, err)
+		judgePredicted(ctx, s, "automatic caching", r, matrix.RuleAutomaticCaching)
+	}, framework.Entries(area, where(cells, anthropicBody)))
+
+	DescribeTable("answers anthropic_version 2026-10-21 as Validate predicts", func(ctx context.Context, cell matrix.Cell) {
+		r, err := newRequest(cell, limitsFixture(cell, "version", 1), matrix.None, matrix.TTLDefault, anthropicVersion(matrix.AnthropicVersionSDK))
+		s := openApplicable(ctx, area, cell, "anthropic-version", r, err)
+		judgePredicted(ctx, s, "anthropic_version "+matrix.AnthropicVersionSDK, r, matrix.RuleAnthropicVersion)
+	}, framework.Entries(area, where(cells, anthropicBody)))
+
+	// The field report's message is Anthropic's validation, so the document
+	// rule runs on Claude, through Converse (a document block of format
+	// txt) and InvokeModel (a text/plain document carrying cache_control).
+	DescribeTable("rejects a checkpoint right after a non-PDF document", func(ctx context.Context, cell matrix.Cell) {
+		r, err := newRequest(cell, limitsFixture(cell, "document", 1), matrix.None, matrix.TTLDefault, documentIn(0, "txt"), messageAfter(0, ""))
+		s := openApplicable(ctx, area, cell, "document-checkpoint", r, err)
+		judgeRejected(ctx, s, "checkpoint after a text document", r)
+	}, framework.Entries(area, where(cells, func(c matrix.Cell) bool { return c.Model.Family == matrix.Claude })))
+
+	// Reasoning blocks are Converse's: the InvokeModel bodies built here
+	// carry none.
+	DescribeTable("rejects a checkpoint after an earlier turn's reasoning block", func(ctx context.Context, cell matrix.Cell) {
+		r, err := newRequest(cell, limitsFixture(cell, "reasoning", 1), matrix.None, matrix.TTLDefault, reasoningIn(1), messageAfter(2, ""))
+		s := openApplicable(ctx, area, cell, "reasoning-earlier-turn", r, err)
+		judgeRejected(ctx, s, "checkpoint after an earlier turn's reasoning", r)
+	}, framework.Entries(area, where(cells, func(c matrix.Cell) bool { return !c.Via().InvokesModel() })))
 })
