@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/bedrock/types"
+
 	"github.com/cachecascade/cachecascade/recorder"
 	"github.com/cachecascade/cachecascade/report"
 )
@@ -30,11 +32,13 @@ exit 0
 type doScenario struct {
 	rows    map[string][]report.Row // per phase directory: replay, live, rerecord, verify
 	touches map[string]bool         // phases that rewrite cascade/m/a.yaml and its manifest entry
+	lister  profileLister           // the drift check's listing; nil lists no profile
 }
 
 // runDo prepares a cassette directory holding cascade/m/a.yaml and its
-// manifest, runs nightly.do with fakeSuites and returns the exit status,
-// the run and the cassette directory.
+// manifest, runs nightly.night (the drift check with the scenario's lister,
+// then the phases) with fakeSuites and returns the exit status, the run and
+// the cassette directory.
 func runDo(t *testing.T, sc doScenario) (int, *nightly, string) {
 	t.Helper()
 	dir, fake := t.TempDir(), t.TempDir()
@@ -59,7 +63,10 @@ func runDo(t *testing.T, sc doScenario) (int, *nightly, string) {
 	}
 	t.Setenv("FAKE_DIR", fake)
 	n := &nightly{options: options{target: "emulator", timeout: time.Minute}, suites: dir, cassettes: cassettes,
-		reports: filepath.Join(dir, "reports"), backup: filepath.Join(dir, "backup"), bin: bin, stderr: &bytes.Buffer{}}
+		reports: filepath.Join(dir, "reports"), backup: filepath.Join(dir, "backup"), bin: bin, stderr: &bytes.Buffer{}, lister: sc.lister}
+	if n.lister == nil {
+		n.lister = func(context.Context) ([]types.InferenceProfileSummary, error) { return nil, nil }
+	}
 	if err := copyTree(cassettes, n.backup); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +74,7 @@ func runDo(t *testing.T, sc doScenario) (int, *nightly, string) {
 	if n.before, err = hashTree(cassettes); err != nil {
 		t.Fatal(err)
 	}
-	return n.do(context.Background()), n, cassettes
+	return n.night(context.Background()), n, cassettes
 }
 
 func phaseNames(ps []Phase) string {

@@ -42,6 +42,15 @@
 // that must not change them, or the run is interrupted (Ctrl-C, SIGTERM),
 // the whole cassette directory is restored from the backup.
 //
+// Before the phases it checks for catalog drift: it lists the target's
+// inference profiles through the Bedrock control plane (ListInferenceProfiles,
+// system-defined and application; against AWS where the SDK's configuration
+// points, AWS_ENDPOINT_URL_BEDROCK included; for the emulator target, an
+// in-process emulator with the suites' models file) and reports every
+// Anthropic or Nova model the catalog lacks, with the scripts/discover
+// command that adds it, or why the listing failed. Drift is information:
+// it never changes the exit status.
+//
 // It writes a Markdown summary to reports/nightly/summary.md, standard
 // output and $GITHUB_STEP_SUMMARY when that is set (the suite runs
 // themselves do not append to it), and reports/nightly/summary.json.
@@ -111,6 +120,9 @@ type nightly struct {
 	stderr                                        io.Writer
 	before                                        tree
 	sum                                           Summary
+	// lister lists the target's inference profiles for the drift check;
+	// nil selects the target's own (see targetLister).
+	lister profileLister
 }
 
 // run is the program: it reads the command line, prepares the run (the
@@ -137,7 +149,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := n.prepare(ctx); err != nil {
 		return usageError(stderr, "%v", err)
 	}
-	n.sum.Exit = n.do(ctx)
+	n.sum.Exit = n.night(ctx)
 	n.sum.Wall = time.Since(n.sum.Started)
 	return n.finish(stdout)
 }
@@ -238,6 +250,13 @@ func (n *nightly) prepare(ctx context.Context) error {
 		return fmt.Errorf("reading the cassettes: %v", err)
 	}
 	return nil
+}
+
+// night checks for catalog drift and then runs the phases, and returns
+// the phases' exit status: drift is reported, never a failure.
+func (n *nightly) night(ctx context.Context) int {
+	n.checkDrift(ctx)
+	return n.do(ctx)
 }
 
 // do runs the phases and returns the exit status: replay and live, then,
@@ -539,9 +558,10 @@ func describeArgs(args []string) string {
 
 // env is the suites' environment in a mode: the caller's, without the
 // variables the program sets, and without the step summary (the program
-// writes its own).
+// writes its own). The emulator's models file is passed on as an absolute
+// path, the one the drift check's emulator reads.
 func (n *nightly) env(mode, reports string) []string {
-	drop := map[string]bool{env.Mode: true, env.Target: true, env.EmulatorProfiles: true, env.Cassettes: true, env.ReportDir: true, env.Quiet: true, env.GitHubStepSummary: true}
+	drop := map[string]bool{env.Mode: true, env.Target: true, env.EmulatorProfiles: true, env.EmulatorModels: true, env.Cassettes: true, env.ReportDir: true, env.Quiet: true, env.GitHubStepSummary: true}
 	if mode == "replay" {
 		drop[env.BearerToken] = true // replay never uses credentials
 	}
@@ -556,6 +576,9 @@ func (n *nightly) env(mode, reports string) []string {
 		out = append(out, env.Target+"="+n.target)
 		if n.profile != "" {
 			out = append(out, env.EmulatorProfiles+"="+n.profile)
+		}
+		if models := emulatorModels(); models != "" {
+			out = append(out, env.EmulatorModels+"="+models)
 		}
 	}
 	return out
@@ -621,12 +644,26 @@ func summaryJSON(s Summary) any {
 		EstimatedUSD float64  `json:"estimatedUSD"`
 		ActualUSD    float64  `json:"actualUSD"`
 		LiveCalls    int      `json:"liveCalls"`
+		CatalogDrift any      `json:"catalogDrift"`
 	}{Exit: s.Exit, Meaning: ExitMeaning(s.Exit), Target: s.Target, LabelFilter: s.LabelFilter, Compared: s.Compared,
-		Results: []result{}, Problems: s.Problems, EstimatedUSD: est, ActualUSD: act, LiveCalls: calls}
+		Results: []result{}, Problems: s.Problems, EstimatedUSD: est, ActualUSD: act, LiveCalls: calls, CatalogDrift: driftJSON(s.Drift)}
 	for _, r := range s.Results {
 		out.Results = append(out.Results, result{Spec: r.Spec, Class: r.Class, RuleBroken: r.RuleBroken, Restored: r.Restored, Reasons: r.Reasons, Note: r.Note, Cassettes: s.Rewritten[r.Spec]})
 	}
 	return out
+}
+
+// driftJSON is the machine-readable catalog drift: the summary's line,
+// whether the profiles were listed (and why not), and the models the
+// catalog lacks.
+func driftJSON(d Drift) any {
+	return struct {
+		Line         string         `json:"line"`
+		Checked      bool           `json:"checked"`
+		Reason       string         `json:"reason,omitempty"`
+		Profiles     int            `json:"profiles"`
+		Uncatalogued []Uncatalogued `json:"uncatalogued"`
+	}{Line: d.Line(), Checked: d.Checked, Reason: d.Reason, Profiles: d.Profiles, Uncatalogued: append([]Uncatalogued{}, d.Uncatalogued...)}
 }
 
 // suiteDescription reads the suite's description from a Ginkgo JSON

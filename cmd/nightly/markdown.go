@@ -57,6 +57,9 @@ type Summary struct {
 	Restored []string
 	// Problems are phase crashes and other errors, in order.
 	Problems []string
+	// Drift is what the catalog-drift check found; it never changes the
+	// exit status.
+	Drift Drift
 	// Exit is the exit status.
 	Exit int
 }
@@ -115,7 +118,8 @@ func (s Summary) Headline() string {
 // Markdown renders the summary: the verdict, the phases, one table row per
 // differing spec (replay vs live, outcome and cache read/write, the
 // re-recording, the replay of the new cassette, the class), the cassettes
-// touched, the costs and the exit status with what every status means.
+// touched, the catalog drift, the costs and the exit status with what every
+// status means.
 func (s Summary) Markdown() string {
 	var b strings.Builder
 	s.writeHeader(&b)
@@ -124,6 +128,7 @@ func (s Summary) Markdown() string {
 	s.writeDifferences(&b)
 	s.writeCassettes(&b)
 	s.writeNotCompared(&b)
+	s.writeDrift(&b)
 	s.writeCost(&b)
 	s.writeExit(&b)
 	return b.String()
@@ -242,6 +247,30 @@ func (s Summary) writeNotCompared(b *strings.Builder) {
 		fmt.Fprintf(b, "- %s\n", spec)
 	}
 	b.WriteString("\n</details>\n\n")
+}
+
+// writeDrift writes the catalog-drift line and, when the catalog lacks
+// models, one table row per model with the profiles that reach it and the
+// command that adds it.
+func (s Summary) writeDrift(b *strings.Builder) {
+	fmt.Fprintf(b, "## Catalog drift\n\n%s\n\n", s.Drift.Line())
+	if len(s.Drift.Uncatalogued) == 0 {
+		return
+	}
+	b.WriteString("| model | inference profiles | to add it to the catalog |\n|---|---|---|\n")
+	for _, u := range s.Drift.Uncatalogued {
+		fmt.Fprintf(b, "| `%s` | %s | `%s` |\n", cell(u.Model), codeList(u.Profiles), cell(u.Command))
+	}
+	b.WriteString("\nNot a failure: the exit status ignores drift. Run each command to add its model.\n\n")
+}
+
+// codeList renders IDs as code, comma-separated, for a table cell.
+func codeList(ids []string) string {
+	var out []string
+	for _, id := range ids {
+		out = append(out, "`"+cell(id)+"`")
+	}
+	return strings.Join(out, ", ")
 }
 
 // writeCost writes the estimated and the actual cost of the run's calls.

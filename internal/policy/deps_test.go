@@ -49,7 +49,7 @@ var allowed = map[string][]string{
 	"suites/framework":      {"emulator", "fixtures", "internal/env", "internal/modroot", "matrix", "recorder", "report", "request", "usage", "verdict"},
 	"cmd/bedrock-emulator":  {"emulator"},
 	"cmd/mutation":          {"emulator", "internal/env", "internal/modroot", "matrix", "suites/framework"},
-	"cmd/nightly":           {"internal/atomicfile", "internal/env", "internal/modroot", "recorder", "report", "verdict"},
+	"cmd/nightly":           {"emulator", "internal/atomicfile", "internal/env", "internal/modroot", "matrix", "recorder", "report", "verdict"},
 	"cmd/sdk-upgrade":       {"internal/env", "internal/modroot", "recorder", "sdkcheck"},
 	"cmd/sdk-upgrade/probe": {"fixtures", "matrix", "sdkcheck", "wire"},
 }
