@@ -66,7 +66,7 @@ func (e *Emulator) countTokens(modelID string, body []byte) (int, *apiError) {
 	if aerr != nil {
 		return 0, aerr
 	}
-	if aerr := e.validateForModel(spec, req); aerr != nil {
+	if aerr := e.checkForModel(spec, req); aerr != nil {
 		return 0, aerr
 	}
 	return computePrefix(req, spec, e.tok, false).prompt, nil

@@ -155,6 +155,10 @@ func TestCountTokensRefused(t *testing.T) {
 		{"empty messages", sonnet45Base, converseForm(&bedrockruntime.ConverseInput{}), "ValidationException", msgFirstUser},
 		{"bad native body", sonnet45Base, &types.CountTokensInputMemberInvokeModel{Value: types.InvokeModelTokensRequest{Body: []byte(`{"messages": []}`)}},
 			"ValidationException", "required key [anthropic_version]"},
+		{"automatic caching on the legacy integration", sonnet45Base, invokeForm(t, map[string]any{
+			"anthropic_version": "bedrock-2023-05-31", "max_tokens": 8, "cache_control": cc(""),
+			"messages": []any{map[string]any{"role": "user", "content": "hello"}}}),
+			"ValidationException", msgAutomaticLegacy},
 		{"five checkpoints", sonnet45Base, converseForm(&bedrockruntime.ConverseInput{Messages: msgs(user(
 			text("a"), cp(), text("b"), cp(), text("c"), cp(), text("d"), cp(), text("e"), cp()))}),
 			"ValidationException", "A maximum of 4 blocks"},

@@ -400,10 +400,7 @@ func (e *Emulator) converse(account, modelID string, body []byte) (*result, *api
 // and InvokeModel's bodies decode to the same request, so they share the
 // cache engine and every fault profile.
 func (e *Emulator) run(account string, spec *modelSpec, req *request, body []byte) (*result, *apiError) {
-	if aerr := req.checkForModel(spec); aerr != nil {
-		return nil, aerr
-	}
-	if aerr := e.validateForModel(spec, req); aerr != nil {
+	if aerr := e.checkForModel(spec, req); aerr != nil {
 		return nil, aerr
 	}
 	p := computePrefix(req, spec, e.tok, e.fault(FaultNoCascade))
@@ -423,6 +420,17 @@ func (e *Emulator) run(account string, spec *modelSpec, req *request, body []byt
 	res.output = len(res.words)
 	res.latencyMs = 180 + 9*res.output + p.prompt/500
 	return res, nil
+}
+
+// checkForModel applies every rule that depends on the model to a decoded
+// request: the request rules (request.checkForModel), then the checkpoint
+// rules. Every operation that takes a request (Converse, InvokeModel, their
+// streams, CountTokens) applies it.
+func (e *Emulator) checkForModel(spec *modelSpec, req *request) *apiError {
+	if aerr := req.checkForModel(spec); aerr != nil {
+		return aerr
+	}
+	return e.validateForModel(spec, req)
 }
 
 // validateForModel applies the model-specific checkpoint rules.
