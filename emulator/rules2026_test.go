@@ -182,3 +182,13 @@ func TestAutomaticCachingCaches(t *testing.T) {
 		t.Fatalf("automatic caching with ttl 1h: %+v, want a one-hour write", u)
 	}
 }
+
+// TestRules2026Order checks that the legacy integration names automatic
+// caching before the SDKs' version when a body has both.
+func TestRules2026Order(t *testing.T) {
+	h := startHarness(t, Options{})
+	b := automatic("", 100, anthropicText("hi", nil))
+	b["anthropic_version"] = anthropicVersionSDK
+	_, err := invoke(t, h.c, opus46, b)
+	wantValidation(t, err, textAutomaticLegacy)
+}

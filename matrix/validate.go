@@ -94,7 +94,14 @@ type Envelope struct {
 //   - a TTL on a Claude model without one-hour caching is rejected whatever
 //     its value, as FACTS.md reports "ttl set";
 //   - a checkpoint in a layer the model does not cache (other than Nova's
-//     tools) gets the unsupported-model message.
+//     tools) gets the unsupported-model message;
+//   - a reasoning block breaks a checkpoint right after it or anywhere in
+//     an earlier message (an earlier assistant turn, FACTS.md's field
+//     report); one earlier in the checkpoint's own message but not right
+//     before it does not, as nothing reports that;
+//   - a checkpoint right after a document that is not a PDF is Claude's
+//     rejection (its message is Anthropic's validation); on Nova it is not
+//     predicted, and the index it names is documentIndex's assumption.
 func Validate(m Model, in *bedrockruntime.ConverseInput) []Rejection {
 	return ValidateCheckpoints(m, Checkpoints(in))
 }
@@ -148,17 +155,17 @@ func (rs *rejections) add(rule Rule, cp Checkpoint, msg string) {
 	*rs = append(*rs, Rejection{Rule: rule, Checkpoint: cp, Status: 400, ErrorCode: "ValidationException", Message: msg})
 }
 
-// envelope predicts the rejections of the body's own fields: its
-// anthropic_version and a top-level cache_control on the legacy
-// integration.
+// envelope predicts the rejections of the body's own fields: a top-level
+// cache_control on the legacy integration (an extra key, checked first),
+// then its anthropic_version.
 func (rs *rejections) envelope(m Model, env Envelope, cps []Checkpoint) {
-	if v := env.AnthropicVersion; v != "" && v != AnthropicVersionBedrock && !(v == AnthropicVersionSDK && m.AutomaticCaching) {
-		*rs = append(*rs, Rejection{Rule: RuleAnthropicVersion, Field: "anthropic_version", Status: 400, ErrorCode: "ValidationException"})
-	}
 	for _, cp := range cps {
 		if cp.Automatic && !m.AutomaticCaching {
 			rs.add(RuleAutomaticCaching, cp, "")
 		}
+	}
+	if v := env.AnthropicVersion; v != "" && v != AnthropicVersionBedrock && !(v == AnthropicVersionSDK && m.AutomaticCaching) {
+		*rs = append(*rs, Rejection{Rule: RuleAnthropicVersion, Field: "anthropic_version", Status: 400, ErrorCode: "ValidationException"})
 	}
 }
 

@@ -236,3 +236,15 @@ func TestValidateRequest(t *testing.T) {
 		})
 	}
 }
+
+// TestValidateRequestOrder checks that a body with both of the legacy
+// integration's envelope rejections is predicted with automatic caching
+// first, as the emulator (an extra key before the version) answers.
+func TestValidateRequestOrder(t *testing.T) {
+	legacy := matrix.Default().Must("claude-sonnet-4-5")
+	automatic := matrix.Checkpoint{Layer: prefix.Messages, Message: 0, Preceding: 1, Automatic: true}
+	got := matrix.ValidateRequest(legacy, matrix.Envelope{AnthropicVersion: matrix.AnthropicVersionSDK}, []matrix.Checkpoint{automatic})
+	if len(got) != 2 || got[0].Rule != matrix.RuleAutomaticCaching || got[1].Rule != matrix.RuleAnthropicVersion {
+		t.Errorf("ValidateRequest predicted %v, want automatic-caching then anthropic-version", got)
+	}
+}
