@@ -90,7 +90,7 @@ func (s *state) finishEntry(o Options) {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	e.Notes = []string{fmt.Sprintf("Measured by scripts/discover on %s through %s, with %d Converse calls; see its evidence.",
+	e.Notes = []string{fmt.Sprintf("Measured by scripts/discover on %s through %s, with %d calls to the model; see its evidence.",
 		now.Format(time.DateOnly), orDefault(o.Endpoint, "the SDK's default endpoint"), s.converse)}
 	e.Prices = matrix.Prices{Date: Placeholder, Source: Placeholder}
 	if o.Prices != nil {
