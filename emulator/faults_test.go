@@ -327,7 +327,7 @@ func TestProfileListing(t *testing.T) {
 			t.Errorf("benign %+v", p)
 		}
 	}
-	if !slices.Equal(got, []string{"extra-response-fields", "latency", "other-reply-text", "tokenizer-ratio"}) {
+	if !slices.Equal(got, []string{"extra-response-fields", "implicit-reads", "latency", "other-reply-text", "tokenizer-ratio"}) {
 		t.Errorf("BenignProfiles() = %v", got)
 	}
 }

@@ -213,3 +213,24 @@ func TestLifecycles(t *testing.T) {
 }
 
 func near(a, b float64) bool { return a-b < 1e-12 && b-a < 1e-12 }
+
+// TestOtherwise: the other value of a disputed boolean fact, with what it
+// implies (the one-hour price), and the catalog's model left untouched.
+func TestOtherwise(t *testing.T) {
+	c := matrix.Default()
+	sonnet46 := c.Must("claude-sonnet-4-6")
+	no1h := sonnet46.Otherwise(matrix.FactOneHour)
+	if no1h.SupportsTTL(matrix.TTLOneHour) || no1h.Prices.CacheWrite1h != 0 || !sonnet46.SupportsTTL(matrix.TTLOneHour) {
+		t.Errorf("Sonnet 4.6 without 1h: ttls %v, 1h price %v; the catalog's still %v", no1h.TTLs, no1h.Prices.CacheWrite1h, sonnet46.TTLs)
+	}
+	mythos := c.Must("claude-mythos-5")
+	if with := mythos.Otherwise(matrix.FactOneHour); !with.SupportsTTL(matrix.TTLOneHour) || with.Prices.CacheWrite1h != 2*mythos.Prices.Input {
+		t.Errorf("Mythos 5 with 1h: ttls %v, 1h price %v", with.TTLs, with.Prices.CacheWrite1h)
+	}
+	if n := c.Must("nova-lite").Otherwise(matrix.FactExplicitFiveMinute); !n.RejectsExplicitTTL {
+		t.Error("Nova Lite as the other sources describe it rejects an explicit ttl")
+	}
+	if got := sonnet46.Otherwise(matrix.FactMinTokens); got.MinTokens != sonnet46.MinTokens {
+		t.Error("Otherwise changes nothing for a fact it does not flip")
+	}
+}

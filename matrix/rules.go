@@ -50,6 +50,11 @@ const (
 	// assistant turn that holds a reasoning block is rejected, as one
 	// right after the reasoning block is.
 	RuleReasoningEarlierTurn Rule = "reasoning-earlier-turn"
+	// RuleExplicitTTL: a model reported to reject any explicit ttl (Nova,
+	// by two codebases, unconfirmed: see Model.RejectsExplicitTTL) rejects
+	// even "5m". The service's message is not known, so the prediction
+	// carries none.
+	RuleExplicitTTL Rule = "explicit-ttl"
 )
 
 // The rules of what an accepted request does with the cache, which the
@@ -153,6 +158,7 @@ var Rules = []RuleInfo{
 	{RuleAnthropicVersion, true, "An Anthropic body takes anthropic_version bedrock-2023-05-31, and 2026-10-21 only on current Claude models."},
 	{RuleDocumentCheckpoint, true, "On Claude, a checkpoint right after a non-PDF document is rejected."},
 	{RuleReasoningEarlierTurn, true, "A checkpoint after an earlier assistant turn's reasoning block is rejected."},
+	{RuleExplicitTTL, true, "Where a model rejects any explicit ttl (disputed for Nova), even 5m is rejected."},
 }
 
 // Info returns the documentation of rule r, and false for an unknown rule.

@@ -192,6 +192,8 @@ func (rs *rejections) ttls(m Model, cps []Checkpoint) {
 			rs.add(RuleTTLNotSupported, cp, msgExtraInputs)
 		case m.Family != Claude && cp.TTL == TTLOneHour:
 			rs.add(RuleExtendedTTLNotAnthropic, cp, msgExtendedTTL)
+		case m.RejectsExplicitTTL:
+			rs.add(RuleExplicitTTL, cp, "")
 		}
 	}
 }

@@ -51,6 +51,8 @@ func TestValidate(t *testing.T) {
 		{name: "Nova rejects a one-hour TTL", model: novaLite, build: apply("1h", matrix.SystemOnly), ttlOnly: true,
 			rule: matrix.RuleExtendedTTLNotAnthropic, path: "system[1]", message: "Extended TTL prompt caching is only supported for Anthropic models"},
 		{name: "Nova takes an explicit five-minute TTL", model: novaLite, build: apply("5m", matrix.SystemOnly), ttlOnly: true},
+		{name: "Nova as two codebases describe it rejects even an explicit five-minute TTL", model: novaLite.Otherwise(matrix.FactExplicitFiveMinute),
+			build: apply("5m", matrix.SystemOnly), ttlOnly: true, rule: matrix.RuleExplicitTTL, path: "system[1]"},
 		{name: "a Claude model without one-hour rejects any TTL", model: sonnet37, build: apply("5m", matrix.SystemOnly), ttlOnly: true,
 			rule: matrix.RuleTTLNotSupported, path: "system[1]", message: "Extra inputs are not permitted"},
 		{name: "an unknown TTL is rejected without a documented message", model: sonnet45, build: apply("10m", matrix.SystemOnly), ttlOnly: true,

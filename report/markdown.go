@@ -63,13 +63,27 @@ func (m Matrix) Markdown() string {
 		writeAreaTable(&b, t, v.MultiAPI)
 	}
 
-	if len(v.Lineup) > 0 {
-		p("\n## Models\n\n| Model | Lifecycle | Invoked as |\n|---|---|---|\n")
-		for _, mi := range v.Lineup {
-			p("| %s | %s | %s |\n", cellText(mi.Name), cellText(mi.Standing), cellText(mi.ID))
-		}
-	}
+	writeLineup(&b, v.Lineup)
+	writeProblems(&b, v)
+	return b.String()
+}
 
+// writeLineup writes the Models section: each model with its standing and
+// the ID the run invoked.
+func writeLineup(b *strings.Builder, lineup []ModelInfo) {
+	if len(lineup) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n## Models\n\n| Model | Lifecycle | Invoked as |\n|---|---|---|\n")
+	for _, mi := range lineup {
+		fmt.Fprintf(b, "| %s | %s | %s |\n", cellText(mi.Name), cellText(mi.Standing), cellText(mi.ID))
+	}
+}
+
+// writeProblems writes the section listing each failed or inconclusive row
+// with its full message in a fenced block.
+func writeProblems(b *strings.Builder, v view) {
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	if len(v.Problems) > 0 {
 		p("\n## Failures and inconclusive cells\n")
 		for _, pr := range v.Problems {
@@ -94,7 +108,6 @@ func (m Matrix) Markdown() string {
 			p("%stext\n%s\n%s\n", fence, msg, fence)
 		}
 	}
-	return b.String()
 }
 
 // summaryLine writes the one-line summary.

@@ -3,6 +3,7 @@ package suites_test
 import (
 	"context"
 	"errors"
+	"slices"
 
 	. "github.com/onsi/ginkgo/v2"
 
@@ -38,11 +39,24 @@ func openApplicable(ctx context.Context, area framework.Area, cell matrix.Cell, 
 }
 
 // judgeRejected sends a request Validate must predict a rejection for and
-// judges the answer against the prediction.
+// judges the answer against the prediction. Where the request carries a
+// one-hour checkpoint and sources disagree on the model's one-hour TTL
+// (matrix.FactOneHour), the answer is judged under both values and the
+// report says which the target shows (verdict.Settle).
 func judgeRejected(ctx context.Context, s *framework.Spec, step string, r *request.Request) {
 	GinkgoHelper()
 	framework.Require(r.Rejections() != nil, "Validate predicts no rejection for %q: %v", step, r.Checkpoints())
-	s.Judge(s.Send(ctx, step, r), expectation(r), verdict.Observation{Checkpoints: r.Layers()})
+	c := s.Send(ctx, step, r)
+	obs := verdict.Observation{Checkpoints: r.Layers(), Usage: c.Usage, Err: c.Err}
+	if _, disputed := r.Model.Disputed(matrix.FactOneHour); disputed && slices.ContainsFunc(r.Checkpoints(), func(cp matrix.Checkpoint) bool { return cp.TTL == matrix.TTLOneHour }) {
+		other := *r
+		other.Model = r.Model.Otherwise(matrix.FactOneHour)
+		f, _ := verdict.Settle(matrix.FactOneHour, verdict.Judge(expectation(r), obs), verdict.Judge(expectation(&other), obs))
+		s.Conclude(step, f)
+		s.Note("%s", f.Reason)
+		return
+	}
+	s.Conclude(step, verdict.Judge(expectation(r), obs))
 }
 
 // judgePredicted sends a request whose answer depends on the model (a rule
