@@ -2,6 +2,8 @@ package recorder
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -53,7 +55,7 @@ func Redact(i *cassette.Interaction) error {
 		i.Request.URL = string(normalize([]byte(i.Request.URL)))
 	}
 	i.Request.Form = nil
-	i.Request.Body = string(normalize([]byte(i.Request.Body)))
+	i.Request.Body = string(normalize(normalizeCountedBody([]byte(i.Request.Body))))
 	if isEventStream(i.Response.Headers) {
 		i.Response.Body = redactStream(i.Response.Body)
 	} else {
@@ -61,6 +63,39 @@ func Redact(i *cassette.Interaction) error {
 	}
 	i.Response.Duration = 0
 	return nil
+}
+
+// normalizeCountedBody normalizes the InvokeModel body a CountTokens
+// request carries base64-encoded (input.invokeModel.body), where the
+// normalization of the request's own bytes cannot see its salt. Any other
+// body is returned as it is.
+func normalizeCountedBody(body []byte) []byte {
+	if !bytes.Contains(body, []byte(`"invokeModel"`)) {
+		return body
+	}
+	var req map[string]map[string]map[string]json.RawMessage
+	if json.Unmarshal(body, &req) != nil {
+		return body
+	}
+	inner := req["input"]["invokeModel"]
+	var b64 string
+	if inner == nil || json.Unmarshal(inner["body"], &b64) != nil {
+		return body
+	}
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return body
+	}
+	enc, err := json.Marshal(base64.StdEncoding.EncodeToString(normalize(raw)))
+	if err != nil {
+		return body
+	}
+	inner["body"] = enc
+	out, err := json.Marshal(req)
+	if err != nil {
+		return body
+	}
+	return out
 }
 
 // keep returns a copy of h holding only the named headers.

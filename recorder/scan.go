@@ -2,6 +2,7 @@ package recorder
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -113,7 +114,9 @@ func scanFile(path string) ([]Finding, error) {
 			out = append(out, scanText(path, n+1, line, patterns...)...)
 		}
 	}
-	if !bytes.Contains(data, []byte("application/vnd.amazon.eventstream")) {
+	streams := bytes.Contains(data, []byte("application/vnd.amazon.eventstream"))
+	counted := bytes.Contains(data, []byte("invokeModel"))
+	if !streams && !counted {
 		return out, nil
 	}
 	c, err := cassette.Load(strings.TrimSuffix(path, ".yaml"))
@@ -121,9 +124,19 @@ func scanFile(path string) ([]Finding, error) {
 		return out, nil // not a cassette this package can read; its text was scanned
 	}
 	for _, i := range c.Interactions {
-		if !isEventStream(i.Response.Headers) {
-			continue
+		for _, f := range scanEncoded(path, i) {
+			out = append(out, f)
 		}
+	}
+	return out, nil
+}
+
+// scanEncoded scans what an interaction holds encoded, which its text
+// hides: the payloads of an event-stream response, and the InvokeModel body
+// a CountTokens request carries base64-encoded.
+func scanEncoded(path string, i *cassette.Interaction) []Finding {
+	var out []Finding
+	if isEventStream(i.Response.Headers) {
 		for _, payload := range streamPayloads(i.Response.Body) {
 			for _, f := range scanText(path, 0, string(payload)) {
 				f.Kind += " (in an event-stream payload)"
@@ -131,7 +144,20 @@ func scanFile(path string) ([]Finding, error) {
 			}
 		}
 	}
-	return out, nil
+	var req struct {
+		Input struct {
+			InvokeModel struct {
+				Body []byte `json:"body"`
+			} `json:"invokeModel"`
+		} `json:"input"`
+	}
+	if json.Unmarshal([]byte(i.Request.Body), &req) == nil && len(req.Input.InvokeModel.Body) > 0 {
+		for _, f := range scanText(path, 0, string(req.Input.InvokeModel.Body)) {
+			f.Kind += " (in a counted InvokeModel body)"
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // scanText finds the secret patterns in one piece of text: those listed

@@ -1,6 +1,7 @@
 package recorder_test
 
 import (
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,5 +45,18 @@ func TestScan(t *testing.T) {
 				t.Errorf("findings %v lack %q", got, tc.kind)
 			}
 		})
+	}
+}
+
+// TestScanDecodesCountedBodies: an access key in the InvokeModel body a
+// CountTokens request carries base64-encoded is found.
+func TestScanDecodesCountedBodies(t *testing.T) {
+	dir := t.TempDir()
+	body := `{"input":{"invokeModel":{"body":"` + base64.StdEncoding.EncodeToString([]byte(`{"system":"AKIAIOSFODNN7EXAMPLE"}`)) + `"}}}`
+	c := "---\nversion: 1\ninteractions:\n- request:\n    body: '" + body + "'\n    url: /model/x/count-tokens\n    method: POST\n  response:\n    body: '{\"inputTokens\":3}'\n    code: 200\n"
+	os.WriteFile(filepath.Join(dir, "counted.yaml"), []byte(c), 0o644)
+	got, err := recorder.Scan(dir)
+	if err != nil || len(got) != 1 || got[0].Kind != "AWS access key ID (in a counted InvokeModel body)" {
+		t.Fatalf("Scan = %v, %v; want the access key in the counted body", got, err)
 	}
 }

@@ -18,16 +18,16 @@
 // -models FILE (see emulator.LoadModels); -emulator-profile names emulator
 // profiles, such as implicit-reads.
 //
-// Each model costs at most discover.MaxConverseCalls Converse calls (and
-// discover.MaxCountCalls CountTokens calls, which are free); -cap-probe
+// Each model costs at most discovery.MaxConverseCalls Converse calls (and
+// discovery.MaxCountCalls CountTokens calls, which are free); -cap-probe
 // TOKENS also measures a cap on the cached prefix with a prefix that large
-// and up to discover.MaxCapCalls more calls. With the
+// and up to discovery.MaxCapCalls more calls. With the
 // -price-* flags (US dollars per million tokens) the entry carries those
 // prices and the output the calls' cost; without them the entry's prices
 // are a placeholder to fill in and the cost is unknown.
 //
 // Progress goes to standard error (-q silences it); the results go to
-// standard output as Markdown, or as a JSON array of discover.Result with
+// standard output as Markdown, or as a JSON array of discovery.Result with
 // -json.
 //
 // Exit statuses (the worst model wins: 3, then 1):
@@ -51,7 +51,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/cachecascade/cachecascade/discover"
+	"github.com/cachecascade/cachecascade/discovery"
 	"github.com/cachecascade/cachecascade/matrix"
 )
 
@@ -100,10 +100,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	defer t.close()
-	var results []*discover.Result
+	var results []*discovery.Result
 	for _, id := range o.ids {
 		mctx, cancel := context.WithTimeout(ctx, o.timeout)
-		results = append(results, discover.Discover(mctx, t.client, id, o.discoverOptions(t, stderr)))
+		results = append(results, discovery.Discover(mctx, t.client, id, o.discoverOptions(t, stderr)))
 		cancel()
 	}
 	if err := write(stdout, o, t, results); err != nil {
@@ -151,7 +151,7 @@ func flagSet(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.models, "models", "", "with -emulator: a models file whose models the emulator adds (see emulator.LoadModels)")
 	fs.StringVar(&o.profiles, "emulator-profile", "", "with -emulator: emulator profiles, comma-separated, such as implicit-reads")
 	fs.StringVar(&o.region, "region", "", "AWS region (default: the SDK's, from AWS_REGION or the profile; us-east-1 with -emulator)")
-	fs.IntVar(&o.capProbe, "cap-probe", 0, "also measure a cap on the cached prefix (Nova: 20,000) with a prefix of this many tokens, and up to discover.MaxCapCalls more calls; 0 skips it")
+	fs.IntVar(&o.capProbe, "cap-probe", 0, "also measure a cap on the cached prefix (Nova: 20,000) with a prefix of this many tokens, and up to discovery.MaxCapCalls more calls; 0 skips it")
 	fs.IntVar(&o.maxAttempts, "max-attempts", 8, "attempts per call, retries of throttling included (the SDK's adaptive retryer)")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Minute, "time limit of one model's discovery")
 	fs.BoolVar(&o.asJSON, "json", false, "print a JSON array of results instead of Markdown")
@@ -204,8 +204,8 @@ func (p priceFlags) matrixPrices() *matrix.Prices {
 }
 
 // discoverOptions are the options of one model's discovery.
-func (o options) discoverOptions(t *target, stderr io.Writer) discover.Options {
-	d := discover.Options{Prices: o.prices.matrixPrices(), Endpoint: t.describe, CapProbe: o.capProbe}
+func (o options) discoverOptions(t *target, stderr io.Writer) discovery.Options {
+	d := discovery.Options{Prices: o.prices.matrixPrices(), Endpoint: t.describe, CapProbe: o.capProbe}
 	if !o.quiet {
 		d.Progress = stderr
 	}
@@ -213,18 +213,18 @@ func (o options) discoverOptions(t *target, stderr io.Writer) discover.Options {
 }
 
 // write prints the results, as Markdown or JSON.
-func write(w io.Writer, o options, t *target, results []*discover.Result) error {
+func write(w io.Writer, o options, t *target, results []*discovery.Result) error {
 	if o.asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(results)
 	}
-	bound := discover.MaxConverseCalls
+	bound := discovery.MaxConverseCalls
 	if o.capProbe > 0 {
-		bound += discover.MaxCapCalls
+		bound += discovery.MaxCapCalls
 	}
 	fmt.Fprintf(w, "# discover: %s\n\nCalls went to %s. Each model is bounded at %d Converse calls and %d CountTokens calls.\n\n",
-		strings.Join(o.ids, ", "), t.describe, bound, discover.MaxCountCalls)
+		strings.Join(o.ids, ", "), t.describe, bound, discovery.MaxCountCalls)
 	for _, r := range results {
 		r.Markdown(w)
 	}
@@ -232,13 +232,13 @@ func write(w io.Writer, o options, t *target, results []*discover.Result) error 
 }
 
 // exitStatus is the worst status of the results.
-func exitStatus(results []*discover.Result) int {
+func exitStatus(results []*discovery.Result) int {
 	code := ExitCaches
 	for _, r := range results {
 		switch r.Status() {
-		case discover.Failed:
+		case discovery.Failed:
 			code = ExitIncomplete
-		case discover.NotCached:
+		case discovery.NotCached:
 			if code == ExitCaches {
 				code = ExitNoCache
 			}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cachecascade/cachecascade/discover"
+	"github.com/cachecascade/cachecascade/discovery"
 	"github.com/cachecascade/cachecascade/emulator"
 	"github.com/cachecascade/cachecascade/internal/env"
 )
@@ -75,7 +75,7 @@ func TestJSONWithPrices(t *testing.T) {
 	if code != ExitNoCache {
 		t.Fatalf("exit %d, want 1 (the second model does not cache)", code)
 	}
-	var results []discover.Result
+	var results []discovery.Result
 	if err := json.Unmarshal([]byte(out), &results); err != nil {
 		t.Fatalf("not a JSON array of results: %v\n%s", err, out)
 	}
@@ -139,17 +139,17 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestExitStatusWorstWins(t *testing.T) {
-	caches := &discover.Result{Answers: true, Caches: true}
-	noCache := &discover.Result{Answers: true}
-	failed := &discover.Result{Answers: true, Caches: true, Failure: "throttled"}
+	caches := &discovery.Result{Answers: true, Caches: true}
+	noCache := &discovery.Result{Answers: true}
+	failed := &discovery.Result{Answers: true, Caches: true, Failure: "throttled"}
 	for _, c := range []struct {
-		results []*discover.Result
+		results []*discovery.Result
 		want    int
 	}{
-		{[]*discover.Result{caches}, ExitCaches},
-		{[]*discover.Result{caches, noCache}, ExitNoCache},
-		{[]*discover.Result{failed, noCache}, ExitIncomplete},
-		{[]*discover.Result{noCache, failed, caches}, ExitIncomplete},
+		{[]*discovery.Result{caches}, ExitCaches},
+		{[]*discovery.Result{caches, noCache}, ExitNoCache},
+		{[]*discovery.Result{failed, noCache}, ExitIncomplete},
+		{[]*discovery.Result{noCache, failed, caches}, ExitIncomplete},
 	} {
 		if got := exitStatus(c.results); got != c.want {
 			t.Errorf("exitStatus = %d, want %d", got, c.want)
