@@ -78,6 +78,11 @@ func (d Drift) Line() string {
 // drift.
 var driftFamilies = []string{"anthropic.", "amazon.nova"}
 
+// notTextModels mark the model IDs of those families that take no text
+// prompt to cache (Nova's image, video, speech and embedding models), which
+// are not drift either.
+var notTextModels = []string{"nova-canvas", "nova-reel", "nova-sonic", "embed"}
+
 // driftTypes are the inference-profile types whose models the account can
 // call.
 var driftTypes = []types.InferenceProfileType{types.InferenceProfileTypeSystemDefined, types.InferenceProfileTypeApplication}
@@ -217,6 +222,9 @@ func withoutGeoPrefix(id string) string {
 // inFamilies reports whether a model ID belongs to a family the catalog
 // covers.
 func inFamilies(id string) bool {
+	if slices.ContainsFunc(notTextModels, func(w string) bool { return strings.Contains(id, w) }) {
+		return false
+	}
 	for _, f := range driftFamilies {
 		if strings.HasPrefix(id, f) {
 			return true

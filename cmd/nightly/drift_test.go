@@ -92,6 +92,8 @@ func TestFindUncatalogued(t *testing.T) {
 			[]Uncatalogued{{"amazon.nova-2-pro-v1:0", []string{"apac.amazon.nova-2-pro-v1:0", "au.amazon.nova-2-pro-v1:0", "global.amazon.nova-2-pro-v1:0", "zz.amazon.nova-2-pro-v1:0"}, "scripts/discover apac.amazon.nova-2-pro-v1:0"}}},
 		{"uncatalogued Nova, from the profile ID alone", []types.InferenceProfileSummary{noModels},
 			[]Uncatalogued{{"amazon.nova-2-pro-v1:0", []string{"apac.amazon.nova-2-pro-v1:0"}, "scripts/discover apac.amazon.nova-2-pro-v1:0"}}},
+		{"Nova models without text prompts ignored", []types.InferenceProfileSummary{system("us.amazon.nova-canvas-v1:0"), system("us.amazon.nova-reel-v1:1"),
+			system("us.amazon.nova-sonic-v1:0"), system("us.amazon.nova-2-multimodal-embeddings-v1:0")}, nil},
 		{"other providers ignored", []types.InferenceProfileSummary{system("us.meta.llama4-maverick-17b-instruct-v1:0"), system("us.mistral.pixtral-large-2502-v1:0"),
 			system("us.amazon.titan-text-premier-v1:0"), application("app9", "meta.llama3-3-70b-instruct-v1:0")}, nil},
 		{"application profile of an uncatalogued model", []types.InferenceProfileSummary{application("a1b2c3d4e5f6", "anthropic.claude-fable-5")},
