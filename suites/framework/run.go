@@ -157,6 +157,9 @@ func (r *Run) Source() string {
 		if len(r.Profiles) > 0 {
 			s += " with profiles " + strings.Join(r.Profiles, ",")
 		}
+		if f := os.Getenv(env.EmulatorModels); f != "" {
+			s += " with the models of " + filepath.Base(f)
+		}
 		return s
 	case TargetEndpoint:
 		return "endpoint " + r.Endpoint
