@@ -1,7 +1,6 @@
 package discovery
 
 import (
-	"context"
 	"encoding/json"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -71,13 +70,10 @@ type anthropicUsage struct {
 // invoke calls InvokeModel with an Anthropic body and records the call
 // with the answer's usage.
 func (p *prober) invoke(purpose string, body []byte) (Call, error) {
-	if p.converse >= p.converseBound {
-		return Call{}, errBound
+	c, ctx, cancel, err := p.start(APIInvokeModel, purpose)
+	if err != nil {
+		return Call{}, err
 	}
-	p.converse++
-	c := Call{N: len(p.calls) + 1, API: APIInvokeModel, Purpose: purpose}
-	p.logf("call %d: %s", c.N, purpose)
-	ctx, cancel := context.WithTimeout(p.ctx, callTimeout)
 	defer cancel()
 	out, err := p.client.InvokeModel(ctx, &bedrockruntime.InvokeModelInput{ModelId: aws.String(p.model), Body: body,
 		ContentType: aws.String("application/json"), Accept: aws.String("application/json")})

@@ -194,16 +194,26 @@ func (p *prober) tag() string {
 	return fmt.Sprintf("%s-%d", p.nonce, p.seq)
 }
 
+// start counts a call to the model through api against the bound (errBound
+// past it), logs it, and returns its record and its deadline.
+func (p *prober) start(api, purpose string) (Call, context.Context, context.CancelFunc, error) {
+	if p.converse >= p.converseBound {
+		return Call{}, nil, nil, errBound
+	}
+	p.converse++
+	c := Call{N: len(p.calls) + 1, API: api, Purpose: purpose}
+	p.logf("call %d: %s", c.N, purpose)
+	ctx, cancel := context.WithTimeout(p.ctx, callTimeout)
+	return c, ctx, cancel, nil
+}
+
 // send calls Converse, records the call and returns it with the call's
 // error (a *CallError for anything the SDK returned).
 func (p *prober) send(purpose string, in *bedrockruntime.ConverseInput) (Call, error) {
-	if p.converse >= p.converseBound {
-		return Call{}, errBound
+	c, ctx, cancel, err := p.start(APIConverse, purpose)
+	if err != nil {
+		return Call{}, err
 	}
-	p.converse++
-	c := Call{N: len(p.calls) + 1, API: APIConverse, Purpose: purpose}
-	p.logf("call %d: %s", c.N, purpose)
-	ctx, cancel := context.WithTimeout(p.ctx, callTimeout)
 	defer cancel()
 	out, err := p.client.Converse(ctx, in)
 	var cerr error

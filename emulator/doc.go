@@ -42,7 +42,7 @@
 //	  "minTokens": 1536, "maxCheckpoints": 4, "toolCheckpoints": true, "ttl1h": true,
 //	  "lookBack": 20, "maxCachedTokens": 0, "implicitCaching": false, "countTokens": true,
 //	  "profiles": ["us", "global"], "profileOnly": false, "lifecycle": "active",
-//	  "legacyIntegration": false, "contextTokens": 200000}]}
+//	  "legacyIntegration": false, "rejectsExplicitTTL": false, "contextTokens": 200000}]}
 //
 // with the family defaults ModelSpec documents for omitted numbers.
 //

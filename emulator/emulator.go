@@ -470,6 +470,9 @@ func (e *Emulator) validateForModel(spec *modelSpec, r *request) *apiError {
 		} else if !spec.ttl1h {
 			return errValidation(msgExtraInputs)
 		}
+		if spec.rejectsExplicitTTL {
+			return errValidation(msgExplicitTTL)
+		}
 	}
 	if e.fault(FaultTTLOrderNotEnforced) {
 		return nil // each checkpoint is cached for its own TTL

@@ -23,6 +23,10 @@ const (
 	msgTTLOrder           = "The model returned the following errors: %s.cache_control.ttl: a ttl='1h' cache_control block must not come after a ttl='5m' cache_control block. Note that blocks are processed in the following order: `tools`, `system`, `messages`."
 	msgNovaExtendedTTL    = "Extended TTL prompt caching is only supported for Anthropic models"
 	msgExtraInputs        = "Extra inputs are not permitted"
+	// msgExplicitTTL is not from a recording: a model that rejects any
+	// explicit ttl (a models file's rejectsExplicitTTL) answers in the
+	// shape of Nova's schema errors.
+	msgExplicitTTL        = "The model returned the following errors: Malformed input request: extraneous key [ttl] is not permitted, please reformat your input and try again."
 	msgNovaToolCheckpoint = "The model returned the following errors: Malformed input request: #/toolConfig/tools/%d: extraneous key [cachePoint] is not permitted, please reformat your input and try again."
 	msgUnsupportedCaching = "You invoked an unsupported model or your request did not allow prompt caching. See the documentation for more information."
 	msgFirstUser          = "A conversation must start with a user message. Try again with a conversation that starts with a user message."

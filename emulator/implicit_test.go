@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -45,5 +46,29 @@ func TestImplicitReads(t *testing.T) {
 				wantUsage(t, []string{"first", "repeat", "another question", "explicit checkpoint"}[i], u, tc.want[i][0], tc.want[i][1])
 			}
 		})
+	}
+}
+
+// TestRejectsExplicitTTL: a model the models file marks rejectsExplicitTTL
+// refuses even an explicit "5m" and still takes a checkpoint without one;
+// the built-in Nova accepts it.
+func TestRejectsExplicitTTL(t *testing.T) {
+	in := func(cp types.SystemContentBlock) *bedrockruntime.ConverseInput {
+		return &bedrockruntime.ConverseInput{ModelId: aws.String("us.amazon.nova-lite-v1:0"),
+			System: []types.SystemContentBlock{sysText(txt("nova ttl", 1200)), cp}, Messages: msgs(user(text("hi")))}
+	}
+	builtin := startHarness(t, Options{})
+	if _, err := call(t, builtin.c, in(sysCPTTL("5m"))); err != nil {
+		t.Fatalf("the built-in Nova Lite refused an explicit 5m ttl: %v", err)
+	}
+	h := startHarness(t, Options{Models: []ModelSpec{{ID: "amazon.nova-lite-v1:0", Family: FamilyNova, Caching: true, MinTokens: 1000,
+		Profiles: []string{"us"}, ProfileOnly: true, RejectsExplicitTTL: true}}})
+	_, err := call(t, h.c, in(sysCPTTL("5m")))
+	var ve *types.ValidationException
+	if !errors.As(err, &ve) || ve.ErrorMessage() != msgExplicitTTL {
+		t.Errorf("explicit 5m on a model that rejects explicit TTLs: %v, want a ValidationException %q", err, msgExplicitTTL)
+	}
+	if _, err := call(t, h.c, in(sysCP())); err != nil {
+		t.Errorf("a checkpoint without a ttl was refused: %v", err)
 	}
 }

@@ -53,6 +53,10 @@ type modelSpec struct {
 	// integration (up to and including Opus 4.6), on which a top-level
 	// cache_control in the Anthropic InvokeModel body is a 400.
 	legacyIntegration bool
+	// rejectsExplicitTTL rejects a checkpoint with any explicit ttl, even
+	// "5m", as two codebases report of Nova (unconfirmed; no built-in
+	// model does it, a models file can).
+	rejectsExplicitTTL bool
 	// implicitCaching reports whether the service may reuse cached prefixes
 	// without checkpoints (Claude and Nova caching models).
 	implicitCaching bool

@@ -82,6 +82,9 @@ type ModelSpec struct {
 	// LegacyIntegration marks a Claude model of the legacy integration, on
 	// which a top-level cache_control in the Anthropic body is a 400.
 	LegacyIntegration bool `json:"legacyIntegration"`
+	// RejectsExplicitTTL rejects a checkpoint with any explicit ttl, even
+	// "5m" (what two codebases report of Nova, unconfirmed).
+	RejectsExplicitTTL bool `json:"rejectsExplicitTTL"`
 	// ContextTokens is the context window.
 	ContextTokens int `json:"contextTokens"`
 }
@@ -133,6 +136,7 @@ func (m ModelSpec) spec() *modelSpec {
 	s.id, s.family, s.caching, s.minTokens = m.ID, m.Family, m.Caching, m.MinTokens
 	s.toolCheckpoints, s.ttl1h = m.ToolCheckpoints, m.TTL1h
 	s.implicitCaching, s.countTokens, s.legacyIntegration = m.ImplicitCaching, m.CountTokens, m.LegacyIntegration
+	s.rejectsExplicitTTL = m.RejectsExplicitTTL
 	s.profiles, s.profileOnly = slices.Clone(m.Profiles), m.ProfileOnly
 	s.lifecycle = cmpOr(m.Lifecycle, LifecycleActive)
 	s.maxCheckpoints = cmpOr(m.MaxCheckpoints, s.maxCheckpoints)
@@ -167,7 +171,7 @@ func (s *modelSpec) export() ModelSpec {
 		LookBack: orNegative(s.lookBack), MaxCachedTokens: orNegative(s.maxCachedTokens),
 		ImplicitCaching: s.implicitCaching, CountTokens: s.countTokens,
 		Profiles: slices.Clone(s.profiles), ProfileOnly: s.profileOnly, Lifecycle: s.lifecycle,
-		LegacyIntegration: s.legacyIntegration, ContextTokens: s.contextTokens,
+		LegacyIntegration: s.legacyIntegration, RejectsExplicitTTL: s.rejectsExplicitTTL, ContextTokens: s.contextTokens,
 	}
 }
 

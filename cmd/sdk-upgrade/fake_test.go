@@ -380,10 +380,12 @@ func selection(br, core, smithy, config string) map[string]string {
 // returns what `go mod download -json` prints for it.
 func sourceTree(t *testing.T, version string, current bool) module {
 	dir := t.TempDir()
-	options, types := "type Options struct {\n\tRegion string\n}\n", "type CachePointBlock struct {\n\tType CachePointType\n}\n"
+	// Both fake releases (v1.37.1 and later) have CountTokens.
+	const count = "type CountTokensInputMemberConverse struct {\n\tValue ConverseTokensRequest\n}\n"
+	options, types := "type Options struct {\n\tRegion string\n}\n", "type CachePointBlock struct {\n\tType CachePointType\n}\n"+count
 	if current {
 		options = "type Options struct {\n\tAuthSchemePreference []string\n\tBearerAuthTokenProvider smithybearer.TokenProvider\n}\n"
-		types = "type CachePointBlock struct {\n\tTtl CacheTTL\n}\ntype TokenUsage struct {\n\tCacheDetails []CacheDetail\n}\n"
+		types = "type CachePointBlock struct {\n\tTtl CacheTTL\n}\ntype TokenUsage struct {\n\tCacheDetails []CacheDetail\n}\n" + count
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "types"), 0o755); err != nil {
 		t.Fatal(err)

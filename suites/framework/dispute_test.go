@@ -13,19 +13,21 @@ import (
 	"github.com/cachecascade/cachecascade/report"
 )
 
-// disputedModels gives two models the other sources' value of a disputed
-// fact: Opus 4.7 a 2,048-token minimum (the catalog holds the AWS page's
-// 4,096) and Sonnet 4.6 no one-hour TTL (the February copy of the page).
-// minOpus replaces Opus 4.7's minimum.
+// disputedModels gives three models the other sources' value of a
+// disputed fact: Opus 4.7 a 2,048-token minimum (the catalog holds the AWS
+// page's 4,096), Sonnet 4.6 no one-hour TTL (the February copy of the page)
+// and Nova Lite no explicit ttl at all (two codebases). minOpus replaces
+// Opus 4.7's minimum.
 func disputedModels(minOpus string) string {
 	profiles := `"profiles":["global","us","eu","jp","au","apac"],"profileOnly":true,"implicitCaching":true,"lifecycle":"active"`
 	return `{"models":[
 		{"id":"anthropic.claude-opus-4-7","family":"claude","caching":true,"toolCheckpoints":true,"minTokens":` + minOpus + `,"ttl1h":true,` + profiles + `},
-		{"id":"anthropic.claude-sonnet-4-6","family":"claude","caching":true,"toolCheckpoints":true,"minTokens":1024,"ttl1h":false,"countTokens":true,"legacyIntegration":true,` + profiles + `}]}`
+		{"id":"anthropic.claude-sonnet-4-6","family":"claude","caching":true,"toolCheckpoints":true,"minTokens":1024,"ttl1h":false,"countTokens":true,"legacyIntegration":true,` + profiles + `},
+		{"id":"amazon.nova-lite-v1:0","family":"nova","caching":true,"minTokens":1000,"rejectsExplicitTTL":true,"profiles":["us","eu","apac"],"profileOnly":true,"implicitCaching":true}]}`
 }
 
-// runDisputed runs the threshold specs of Opus 4.7 and the TTL specs of
-// Sonnet 4.6 live against an emulator given the models file, and returns
+// runDisputed runs the threshold specs of Opus 4.7, the TTL specs of
+// Sonnet 4.6 and the Nova specs of Nova Lite live against an emulator given the models file, and returns
 // the report's rows and whether the suite passed.
 func runDisputed(t *testing.T, root, models string) ([]report.Row, bool) {
 	t.Helper()
@@ -35,7 +37,7 @@ func runDisputed(t *testing.T, root, models string) ([]report.Row, bool) {
 	}
 	reports := t.TempDir()
 	cmd := exec.Command("go", "tool", "ginkgo", "run", "--no-color", "--succinct",
-		"--label-filter=(area:threshold && model:claude-opus-4-7) || (area:ttl && model:claude-sonnet-4-6)", "./suites")
+		"--label-filter=(area:threshold && model:claude-opus-4-7) || (area:ttl && model:claude-sonnet-4-6) || (area:nova && model:nova-lite)", "./suites")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), env.Mode+"=live", env.Target+"=emulator", env.EmulatorModels+"="+file,
 		env.ReportDir+"="+reports, env.Quiet+"=1", env.Endpoint+"=", env.BearerToken+"=")
@@ -73,10 +75,12 @@ func TestDisputesAreMeasured(t *testing.T) {
 			seen["minimum"]++
 		case r.Area == "ttl" && strings.Contains(r.Spec, "one-hour") && strings.Contains(r.Message, "disputed ttl:1h measured: the target shows the other sources' value"):
 			seen["1h"]++
+		case r.Area == "nova" && strings.Contains(r.Message, "disputed ttl:5m-explicit measured: the target shows the other sources' value"):
+			seen["5m"]++
 		}
 	}
-	if seen["minimum"] != 2 || seen["1h"] != 2 {
-		t.Errorf("rows reporting the other value: %v, want the minimum and 1h through both APIs (2 each); rows: %+v", seen, rows)
+	if seen["minimum"] != 2 || seen["1h"] != 2 || seen["5m"] != 2 {
+		t.Errorf("rows reporting the other value: %v, want the minimum, 1h and Nova's explicit 5m through both APIs (2 each); rows: %+v", seen, rows)
 	}
 
 	rows, ok = runDisputed(t, root, disputedModels("3000"))
