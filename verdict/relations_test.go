@@ -239,3 +239,16 @@ func TestSettle(t *testing.T) {
 		}
 	}
 }
+
+// TestImplicitReadOnAMiss: when every checkpoint misses, a read beside the
+// write can only be implicit, and is reported as such.
+func TestImplicitReadOnAMiss(t *testing.T) {
+	obs := verdict.Observation{Usage: u(300, 1022, 3, 5), Checkpoints: systemOnly, Baseline: 1322}
+	f := verdict.Judge(verdict.Expectation{Implicit: true, Rule: matrix.RuleTTLExpiry}, obs)
+	if !f.OK() || f.ImplicitRead != 300 {
+		t.Errorf("an expired entry with a 300-token implicit read: %s implicit %d (%s); want a pass carrying the read", f.Outcome, f.ImplicitRead, f.Reason)
+	}
+	if f := verdict.Judge(verdict.Expectation{Rule: matrix.RuleTTLExpiry}, obs); f.OK() {
+		t.Errorf("a read on a miss of a model without implicit caching passed: %s", f.Reason)
+	}
+}
