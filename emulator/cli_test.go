@@ -75,7 +75,9 @@ func TestAWSCLIOn2026Operations(t *testing.T) {
 	if ids["us.anthropic.claude-3-5-haiku-20241022-v1:0"] {
 		t.Error("an end-of-life model is listed")
 	}
-	var conv struct{ Usage struct{ InputTokens, TotalTokens int } }
+	var conv struct {
+		Usage struct{ InputTokens, TotalTokens int }
+	}
 	if err := awsCLI(t, url, &conv, "bedrock-runtime", "converse", "--model-id", "global.anthropic.claude-opus-5-5",
 		"--messages", `[{"role":"user","content":[{"text":"hello"}]}]`); err != nil || conv.Usage.TotalTokens == 0 {
 		t.Errorf("converse with global.anthropic.claude-opus-5-5: %+v, %v", conv, err)
