@@ -331,6 +331,36 @@ type Catalog struct {
 	Sources map[string]string `json:"sources"`
 	// Models are the models, in the order reports list them.
 	Models []Model `json:"models"`
+	// Uncached lists models of the catalog's families known not to
+	// support prompt caching: the nightly's catalog drift does not report
+	// them (scripts/discover would only confirm it), and nothing runs them.
+	Uncached []Uncached `json:"uncached,omitempty"`
+}
+
+// Uncached is a model known not to support prompt caching, and how that is
+// known.
+type Uncached struct {
+	// BaseID is the foundation-model ID.
+	BaseID string `json:"baseId"`
+	// Source says how it is known (a page, or a discover run).
+	Source string `json:"source"`
+}
+
+// KnownUncached reports whether a model ID (a base ID, an inference-profile
+// ID or an ARN of either) names a model listed in Uncached.
+func (c *Catalog) KnownUncached(id string) bool {
+	if u, err := url.PathUnescape(id); err == nil {
+		id = u
+	}
+	if strings.HasPrefix(id, "arn:") {
+		id = id[strings.LastIndex(id, "/")+1:]
+	}
+	for _, u := range c.Uncached {
+		if id == u.BaseID || ProfileKindOf(id) != InRegion && strings.HasSuffix(id, "."+u.BaseID) {
+			return true
+		}
+	}
+	return false
 }
 
 var (
@@ -378,6 +408,14 @@ func (c *Catalog) check() error {
 		}
 		seen[id] = key
 		return nil
+	}
+	for _, u := range c.Uncached {
+		if u.BaseID == "" || u.Source == "" {
+			return fmt.Errorf("uncached %q: baseId and source are required", u.BaseID)
+		}
+		if err := claim(u.BaseID, "uncached"); err != nil {
+			return err
+		}
 	}
 	for _, m := range c.Models {
 		switch {

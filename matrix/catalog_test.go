@@ -139,6 +139,29 @@ func TestParseCatalogRejectsBrokenEntries(t *testing.T) {
 	}
 }
 
+// TestKnownUncached: the models known not to cache are found by any ID
+// form, and an entry may not be both a model and uncached.
+func TestKnownUncached(t *testing.T) {
+	c := matrix.Default()
+	for _, id := range []string{"anthropic.claude-3-haiku-20240307-v1:0", "us.anthropic.claude-3-haiku-20240307-v1:0",
+		"arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"} {
+		if !c.KnownUncached(id) {
+			t.Errorf("KnownUncached(%q) = false", id)
+		}
+	}
+	if c.KnownUncached("anthropic.claude-sonnet-4-6") || c.KnownUncached("xus.anthropic.claude-3-haiku-20240307-v1:0") {
+		t.Error("KnownUncached found a model that caches, or an unknown prefix")
+	}
+	base := `{"updated":"2026-01-01","sources":{"s":"x"},"models":[{"key":"m","name":"M","family":"claude","generation":"4","baseId":"a.m-v1:0","profiles":[],
+		"minTokens":1024,"maxCheckpoints":4,"cacheable":["system"],"ttls":["5m"],"lifecycle":"active",
+		"prices":{"input":1,"cacheWrite":1.25,"cacheRead":0.1,"output":5,"date":"2026-01-01","source":"s"}}],"uncached":[%s]}`
+	for entry, want := range map[string]string{`{"baseId":"a.m-v1:0","source":"x"}`: "also claimed", `{"baseId":"a.x-v1:0"}`: "source"} {
+		if _, err := matrix.ParseCatalog([]byte(strings.Replace(base, "%s", entry, 1))); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("uncached %s: error %v, want one mentioning %q", entry, err, want)
+		}
+	}
+}
+
 func TestCost(t *testing.T) {
 	p := matrix.Default().Must("claude-sonnet-4-5").Prices
 	// Write 1322 then read 1322 (FACTS.md), input 2, output 5 each.

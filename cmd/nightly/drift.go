@@ -88,7 +88,8 @@ var notTextModels = []string{"nova-canvas", "nova-reel", "nova-sonic", "embed"}
 var driftTypes = []types.InferenceProfileType{types.InferenceProfileTypeSystemDefined, types.InferenceProfileTypeApplication}
 
 // FindUncatalogued returns the Anthropic and Nova models that the
-// inference profiles reach and the catalog lacks, sorted by model ID, each
+// inference profiles reach and the catalog lacks (neither among its models
+// nor among those it knows do not cache, matrix.Catalog.Uncached), sorted by model ID, each
 // with the profiles that reach it and its discover command. A profile the
 // catalog knows by ID is catalogued whatever its models; otherwise each
 // model is looked up by its ID.
@@ -103,7 +104,7 @@ func FindUncatalogued(profiles []types.InferenceProfileSummary, c *matrix.Catalo
 			continue
 		}
 		for _, m := range modelsOf(p) {
-			if _, ok := c.Lookup(m); !ok && inFamilies(m) && !slices.Contains(reach[m], ref) {
+			if _, ok := c.Lookup(m); !ok && !c.KnownUncached(m) && inFamilies(m) && !slices.Contains(reach[m], ref) {
 				reach[m] = append(reach[m], ref)
 			}
 		}

@@ -26,13 +26,13 @@ import (
 	"github.com/cachecascade/cachecascade/report"
 )
 
-// driftCatalog is a two-model catalog for the drift tables, independent of
-// the embedded one (which others edit).
+// driftCatalog is a two-model catalog, with one model known not to cache,
+// for the drift tables, independent of the embedded one.
 var driftCatalog = &matrix.Catalog{Models: []matrix.Model{
 	{Key: "claude-sonnet-4-5", BaseID: "anthropic.claude-sonnet-4-5-20250929-v1:0",
 		Profiles: []string{"us.anthropic.claude-sonnet-4-5-20250929-v1:0", "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"}},
 	{Key: "nova-lite", BaseID: "amazon.nova-lite-v1:0", Profiles: []string{"us.amazon.nova-lite-v1:0"}},
-}}
+}, Uncached: []matrix.Uncached{{BaseID: "anthropic.claude-3-haiku-20240307-v1:0", Source: "test"}}}
 
 // system is a system-defined profile summary with its ID and the ARN of
 // its model in us-east-1 and us-west-2, as the service lists them.
@@ -92,6 +92,8 @@ func TestFindUncatalogued(t *testing.T) {
 			[]Uncatalogued{{"amazon.nova-2-pro-v1:0", []string{"apac.amazon.nova-2-pro-v1:0", "au.amazon.nova-2-pro-v1:0", "global.amazon.nova-2-pro-v1:0", "zz.amazon.nova-2-pro-v1:0"}, "scripts/discover apac.amazon.nova-2-pro-v1:0"}}},
 		{"uncatalogued Nova, from the profile ID alone", []types.InferenceProfileSummary{noModels},
 			[]Uncatalogued{{"amazon.nova-2-pro-v1:0", []string{"apac.amazon.nova-2-pro-v1:0"}, "scripts/discover apac.amazon.nova-2-pro-v1:0"}}},
+		{"models the catalog knows do not cache ignored", []types.InferenceProfileSummary{system("us.anthropic.claude-3-haiku-20240307-v1:0"),
+			application("app8", "anthropic.claude-3-haiku-20240307-v1:0")}, nil},
 		{"Nova models without text prompts ignored", []types.InferenceProfileSummary{system("us.amazon.nova-canvas-v1:0"), system("us.amazon.nova-reel-v1:1"),
 			system("us.amazon.nova-sonic-v1:0"), system("us.amazon.nova-2-multimodal-embeddings-v1:0")}, nil},
 		{"other providers ignored", []types.InferenceProfileSummary{system("us.meta.llama4-maverick-17b-instruct-v1:0"), system("us.mistral.pixtral-large-2502-v1:0"),
