@@ -30,6 +30,8 @@ func (r *Result) Markdown(w io.Writer) {
 	if r.Entry != nil {
 		fmt.Fprintf(w, "### catalog.json entry\n\n```json\n%s\n```\n\n", r.EntryJSON())
 		fmt.Fprintf(w, "Catalog check: %s.\n\n", r.CatalogCheck)
+	} else if r.Answers && r.Failure == "" {
+		fmt.Fprintf(w, "No catalog entry: the catalog holds models that cache. To keep the nightly's catalog drift from naming it again, list it under `uncached` in matrix/catalog.json:\n\n```json\n{\"baseId\": %q, \"source\": \"scripts/discover: answers Converse, caches nothing\"}\n```\n\n", baseID(r.ModelID))
 	} else {
 		fmt.Fprintf(w, "No catalog entry: the catalog holds models that cache.\n\n")
 	}

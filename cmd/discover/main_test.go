@@ -106,6 +106,9 @@ func TestEndpointFromTheEnvironment(t *testing.T) {
 	if code != ExitNoCache || !strings.Contains(out, env.Endpoint+"="+srv.URL()) {
 		t.Errorf("exit %d, want 1 through %s; stdout:\n%s\nstderr:\n%s", code, srv.URL(), out, errOut)
 	}
+	if !strings.Contains(out, `{"baseId": "meta.hidden-plain-1", "source": "scripts/discover: answers Converse, caches nothing"}`) {
+		t.Errorf("a model that does not cache: no uncached entry to paste; stdout:\n%s", out)
+	}
 }
 
 func TestUsageErrors(t *testing.T) {
