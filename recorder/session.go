@@ -124,17 +124,17 @@ func (s *Session) openReplay(o Options) error {
 	if _, err := os.Stat(o.Cassette); errors.Is(err, os.ErrNotExist) {
 		return fail(cassette.ErrCassetteNotFound)
 	}
-	// Replay answers from go-vcr's cassette directly (its matcher hook and
-	// in-order GetInteraction), so the file is parsed once and the
-	// interactions are at hand for diagnostics.
-	c, err := cassette.Load(name)
+	// Replay answers from the cassette's interactions directly, read once
+	// (through the cassette cache, see loadInteractions) and at hand for
+	// diagnostics.
+	interactions, err := loadInteractions(name + ".yaml")
 	if err != nil {
 		return fail(err)
 	}
-	if len(c.Interactions) == 0 {
+	if len(interactions) == 0 {
 		return fail(errors.New("it holds no interactions"))
 	}
-	s.replay = &replayTransport{recorded: c.Interactions, matcher: NewMatcher(), accounts: &accounts{}, opts: o}
+	s.replay = &replayTransport{recorded: interactions, matcher: NewMatcher(), accounts: &accounts{}, opts: o}
 	s.Client = bedrockruntime.New(bedrockruntime.Options{
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDREPLAYONLY00000", "replay-only-secret", ""),

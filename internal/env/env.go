@@ -37,6 +37,11 @@ const (
 	// Cassettes overrides the cassette directory, cassettes/ at the
 	// module root by default.
 	Cassettes = "CACHECASCADE_CASSETTES"
+	// CassetteCache names the directory of the cassette cache, where replay
+	// keeps a binary copy of each cassette it reads, keyed by the hash of
+	// its YAML (see recorder.CassetteCacheDir); "off" turns it off. Unset,
+	// it is cachecascade/cassettes in the user's cache directory.
+	CassetteCache = "CACHECASCADE_CASSETTE_CACHE"
 	// ReportDir overrides the directory the reports are written to,
 	// reports/ at the module root by default.
 	ReportDir = "CACHECASCADE_REPORT_DIR"
@@ -83,6 +88,6 @@ const (
 // All lists every variable named above (not Prefix), cachecascade's own
 // first, in the order they are declared. Callers must not modify it.
 var All = []string{
-	Mode, Target, EmulatorProfiles, EmulatorModels, Cassettes, ReportDir, SecondProfile, BudgetUSD, BudgetTokens, Quiet, WireLog,
+	Mode, Target, EmulatorProfiles, EmulatorModels, Cassettes, CassetteCache, ReportDir, SecondProfile, BudgetUSD, BudgetTokens, Quiet, WireLog,
 	Endpoint, BearerToken, GitHubStepSummary,
 }

@@ -1,0 +1,67 @@
+package recorder
+
+import (
+	"crypto/sha256"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/cachecascade/cachecascade/internal/env"
+)
+
+// cassetteYAML is a one-interaction cassette whose response body is body.
+func cassetteYAML(body string) string {
+	return "---\nversion: 1\ninteractions:\n- request:\n    body: '{}'\n    url: /model/x/converse\n    method: POST\n  response:\n    body: '" + body + "'\n    code: 200\n    duration: 0s\n"
+}
+
+// TestCassetteCache: a second read decodes the binary copy; a changed
+// YAML is parsed again (the YAML is the truth); a corrupt copy is only
+// slower; "off" keeps no copy.
+func TestCassetteCache(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv(env.CassetteCache, cache)
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	read := func(want string) {
+		t.Helper()
+		is, err := loadInteractions(path)
+		if err != nil || len(is) != 1 || is[0].Response.Body != want || is[0].Request.URL != "/model/x/converse" || is[0].Response.Code != 200 {
+			t.Fatalf("loadInteractions = %+v, %v; want one interaction answering %q", is, err, want)
+		}
+	}
+	os.WriteFile(path, []byte(cassetteYAML("first")), 0o644)
+	read("first")
+	copyPath := cachePath(path)
+	if _, err := os.Stat(copyPath); err != nil {
+		t.Fatalf("no binary copy after the first read: %v", err)
+	}
+	// A copy that says otherwise than the YAML it claims to come from is
+	// used: this shows the second read decodes the copy.
+	data, _ := os.ReadFile(path)
+	is, _ := loadInteractions(path)
+	is[0].Response.Body = "from the copy"
+	writeCopy(copyPath, sha256.Sum256(data), is)
+	read("from the copy")
+	forged, _ := os.ReadFile(copyPath)
+
+	os.WriteFile(path, []byte(cassetteYAML("second")), 0o644)
+	read("second")
+	if now, _ := os.ReadFile(copyPath); string(now) == string(forged) {
+		t.Error("the copy was not rewritten after the YAML changed")
+	}
+
+	os.WriteFile(copyPath, []byte("not gob"), 0o644)
+	read("second")
+
+	t.Setenv(env.CassetteCache, "off")
+	if CassetteCacheDir() != "" || cachePath(path) != "" {
+		t.Error(`"off" still names a cache`)
+	}
+	other := filepath.Join(t.TempDir(), "d.yaml")
+	os.WriteFile(other, []byte(cassetteYAML("third")), 0o644)
+	if is, err := loadInteractions(other); err != nil || is[0].Response.Body != "third" {
+		t.Fatalf("without a cache: %+v, %v", is, err)
+	}
+	if entries, _ := os.ReadDir(cache); len(entries) != 1 {
+		t.Errorf("the cache holds %d files, want the one copy of c.yaml", len(entries))
+	}
+}
