@@ -65,3 +65,32 @@ func TestCassetteCache(t *testing.T) {
 		t.Errorf("the cache holds %d files, want the one copy of c.yaml", len(entries))
 	}
 }
+
+// TestScanCache: a cassette scanned clean is not scanned again while its
+// YAML and the scanner stay the same; a secret added later is found, and
+// so is one a stale mark (another scanner) would hide.
+func TestScanCache(t *testing.T) {
+	t.Setenv(env.CassetteCache, t.TempDir())
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.yaml")
+	os.WriteFile(path, []byte(cassetteYAML("clean")), 0o644)
+	if got, err := Scan(dir); err != nil || len(got) != 0 {
+		t.Fatalf("a clean cassette: %v, %v", got, err)
+	}
+	if _, err := os.Stat(cachePath(path) + ".clean"); err != nil {
+		t.Fatalf("no clean mark: %v", err)
+	}
+	os.WriteFile(path, []byte(cassetteYAML("AKIAIOSFODNN7EXAMPLE")), 0o644)
+	if got, _ := Scan(dir); len(got) != 1 {
+		t.Errorf("a secret added after a clean scan: %v, want it found", got)
+	}
+	// A mark for this very YAML from a scanner with other patterns does
+	// not hide it.
+	data, _ := os.ReadFile(path)
+	sum := sha256.Sum256(data)
+	stale := append(sum[:], make([]byte, sha256.Size)...)
+	os.WriteFile(cachePath(path)+".clean", stale, 0o644)
+	if got, _ := Scan(dir); len(got) != 1 {
+		t.Errorf("under a stale clean mark: %v, want the secret found", got)
+	}
+}

@@ -2,6 +2,7 @@ package recorder
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,8 @@ import (
 	"sync"
 
 	"gopkg.in/dnaeon/go-vcr.v2/cassette"
+
+	"github.com/cachecascade/cachecascade/internal/atomicfile"
 )
 
 // Finding is a possible secret found in a cassette.
@@ -103,6 +106,19 @@ func scanFile(path string) ([]Finding, error) {
 	if err != nil {
 		return nil, err
 	}
+	sum := sha256.Sum256(data)
+	if scannedClean(path, sum) {
+		return nil, nil
+	}
+	out, err := scanData(path, data)
+	if err == nil && len(out) == 0 {
+		markClean(path, sum)
+	}
+	return out, err
+}
+
+// scanData scans a cassette's bytes (see scanFile).
+func scanData(path string, data []byte) ([]Finding, error) {
 	lower := bytes.ToLower(data)
 	var patterns []int
 	for i, p := range secretPatterns {
@@ -131,6 +147,44 @@ func scanFile(path string) ([]Finding, error) {
 		}
 	}
 	return out, nil
+}
+
+// scanSignature identifies what Scan looks for: a verdict of "clean" kept
+// in the cassette cache holds only for the same YAML and the same
+// signature, so that a new pattern scans every cassette again.
+var scanSignature = func() [sha256.Size]byte {
+	h := sha256.New()
+	for _, p := range secretPatterns {
+		fmt.Fprintf(h, "%s\x00%q\x00%s\x00", p.kind, p.hints, p.re)
+	}
+	var out [sha256.Size]byte
+	h.Sum(out[:0])
+	return out
+}()
+
+// scannedClean reports whether the cassette cache says the YAML with hash
+// sum at path was scanned clean with this scanner.
+func scannedClean(path string, sum [sha256.Size]byte) bool {
+	p := cachePath(path)
+	if p == "" {
+		return false
+	}
+	b, err := os.ReadFile(p + ".clean")
+	return err == nil && bytes.Equal(b, cleanMark(sum))
+}
+
+// markClean records in the cassette cache that the YAML with hash sum at
+// path holds nothing Scan looks for; failing to is not an error.
+func markClean(path string, sum [sha256.Size]byte) {
+	if p := cachePath(path); p != "" && os.MkdirAll(filepath.Dir(p), 0o755) == nil {
+		_ = atomicfile.WriteFile(p+".clean", cleanMark(sum), 0o644)
+	}
+}
+
+// cleanMark is what a clean verdict holds: the YAML's hash and the
+// scanner's signature.
+func cleanMark(sum [sha256.Size]byte) []byte {
+	return append(sum[:], scanSignature[:]...)
 }
 
 // scanEncoded scans what an interaction holds encoded, which its text
