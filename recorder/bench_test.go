@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 
+	"github.com/cachecascade/cachecascade/internal/env"
 	"github.com/cachecascade/cachecascade/recorder"
 )
 
@@ -92,5 +93,63 @@ func BenchmarkLocalServerConverse(b *testing.B) {
 		if _, err := client.Converse(ctx, inputs[n%benchCalls]); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// specCalls is how many calls a typical spec makes (a cascade cell: prime,
+// repeat and three changes).
+const specCalls = 5
+
+// BenchmarkReplaySpec measures replay as a spec pays for it: opening the
+// cassette of specCalls calls, the calls, and finishing the session, per
+// call (metric ns/call, to set against BenchmarkLocalServerConverse). The
+// cassette cache is warm, as on every run after the first; cache=off
+// parses the YAML every time, as a fresh machine's first run does.
+func BenchmarkReplaySpec(b *testing.B) {
+	b.Setenv("AWS_ACCESS_KEY_ID", "AKIDBENCH")
+	b.Setenv("AWS_SECRET_ACCESS_KEY", "bench")
+	b.Setenv("AWS_REGION", "us-east-1")
+	b.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	srv := httptest.NewServer(&fakeBedrock{})
+	defer srv.Close()
+	path := filepath.Join(b.TempDir(), "spec.yaml")
+	ctx := context.Background()
+	rec, err := recorder.Open(ctx, recorder.Options{Mode: recorder.Record, Cassette: path, Endpoint: srv.URL})
+	if err != nil {
+		b.Fatal(err)
+	}
+	inputs := make([]*bedrockruntime.ConverseInput, specCalls)
+	for i := range inputs {
+		inputs[i] = converse(sonnet, benchSystem(i))
+		if _, err := rec.Client.Converse(ctx, inputs[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := rec.Finish(true); err != nil {
+		b.Fatal(err)
+	}
+	for _, cache := range []string{"warm", "off"} {
+		b.Run("cache="+cache, func(b *testing.B) {
+			if cache == "off" {
+				b.Setenv(env.CassetteCache, "off")
+			} else {
+				b.Setenv(env.CassetteCache, b.TempDir())
+			}
+			for n := 0; n < b.N; n++ {
+				s, err := recorder.Open(ctx, recorder.Options{Mode: recorder.Replay, Cassette: path})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, in := range inputs {
+					if _, err := s.Client.Converse(ctx, in); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := s.Finish(false); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*specCalls), "ns/call")
+		})
 	}
 }
