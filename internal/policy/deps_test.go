@@ -48,8 +48,10 @@ var allowed = map[string][]string{
 	"suites":                {},
 	"suites/framework":      {"emulator", "fixtures", "internal/env", "internal/modroot", "matrix", "recorder", "report", "request", "usage", "verdict"},
 	"discovery":             {"matrix", "prefix", "usage"},
+	"schedule":              {},
 	"cmd/bedrock-emulator":  {"emulator"},
 	"cmd/discover":          {"discovery", "emulator", "internal/env", "internal/safebody", "matrix"},
+	"cmd/projection":        {"report", "schedule"},
 	"cmd/mutation":          {"emulator", "internal/env", "internal/modroot", "matrix", "suites/framework"},
 	"cmd/nightly":           {"emulator", "internal/atomicfile", "internal/env", "internal/modroot", "matrix", "recorder", "report", "verdict"},
 	"cmd/sdk-upgrade":       {"internal/env", "internal/modroot", "recorder", "sdkcheck"},
@@ -60,7 +62,7 @@ var allowed = map[string][]string{
 // requests: none may depend on a test framework, directly or not, so that
 // importing them never drags Ginkgo or Gomega into a program.
 var frameworkFree = []string{"prefix", "usage", "fixtures", "matrix", "verdict", "invoke", "request", "wire",
-	"jsondiff", "recorder", "report", "emulator", "sdkcheck", "discovery"}
+	"jsondiff", "recorder", "report", "emulator", "sdkcheck", "discovery", "schedule"}
 
 // goList runs go list in the module root and returns its lines.
 func goList(t *testing.T, args ...string) []string {
