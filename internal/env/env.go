@@ -34,6 +34,12 @@ const (
 	// built-in models of the same base ID. It applies only with Target
 	// "emulator".
 	EmulatorModels = "CACHECASCADE_EMULATOR_MODELS"
+	// EmulatorLatency is the delay, a Go duration such as "1.5s", that the
+	// in-process emulator's latency profile adds to each answer
+	// (emulator.Options.Latency); it applies only with Target "emulator"
+	// and EmulatorProfiles naming "latency". Measurements of parallel runs
+	// set it to a real call's latency.
+	EmulatorLatency = "CACHECASCADE_EMULATOR_LATENCY"
 	// Cassettes overrides the cassette directory, cassettes/ at the
 	// module root by default.
 	Cassettes = "CACHECASCADE_CASSETTES"
@@ -58,6 +64,16 @@ const (
 	// cache read and cache write) plus output over all calls, as BudgetUSD
 	// caps dollars.
 	BudgetTokens = "CACHECASCADE_BUDGET_TOKENS"
+	// Procs is the number of Ginkgo processes of a run against a target:
+	// scripts/record, the live and re-record phases of scripts/nightly,
+	// and scripts/verify in live or record mode use 8 when it is unset.
+	// Replay runs one process (it is CPU-bound). The processes share one
+	// budget and one tally.
+	Procs = "CACHECASCADE_PROCS"
+	// ModelConcurrency caps the calls in flight to one model over all the
+	// processes of a run against a target, 2 when it is unset, so that a
+	// parallel run does not trip the account's throttling.
+	ModelConcurrency = "CACHECASCADE_MODEL_CONCURRENCY"
 	// Quiet, when not empty, stops the suites from printing the Markdown
 	// report to standard output; the files are still written. Programs
 	// that run the suites several times set it.
@@ -88,6 +104,7 @@ const (
 // All lists every variable named above (not Prefix), cachecascade's own
 // first, in the order they are declared. Callers must not modify it.
 var All = []string{
-	Mode, Target, EmulatorProfiles, EmulatorModels, Cassettes, CassetteCache, ReportDir, SecondProfile, BudgetUSD, BudgetTokens, Quiet, WireLog,
+	Mode, Target, EmulatorProfiles, EmulatorModels, EmulatorLatency, Cassettes, CassetteCache, ReportDir, SecondProfile, BudgetUSD, BudgetTokens,
+	Procs, ModelConcurrency, Quiet, WireLog,
 	Endpoint, BearerToken, GitHubStepSummary,
 }

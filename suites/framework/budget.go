@@ -22,7 +22,10 @@ import (
 // catalog's prices: a run estimated over it is refused before it starts,
 // and once it is spent the spec that would send the next call fails (so its
 // recording is discarded) and specs that would start are skipped. A zero
-// field means no cap on it.
+// field means no cap on it. It is the whole run's, in every process: all of
+// them charge one tally (see ledger), and none sends a call once the run's
+// total reaches the budget; the total can pass it only by the calls already
+// in flight at that moment, at most one per process.
 type budget struct {
 	usd    float64
 	tokens int
@@ -46,17 +49,6 @@ func budgetFromEnv() (budget, error) {
 		b.tokens = n
 	}
 	return b, nil
-}
-
-// share returns a process's share of the budget in a parallel run: each
-// process spends alone, so each gets an equal part and the run as a whole
-// stays within the whole.
-func (b budget) share(c types.SuiteConfig) budget {
-	if n := c.ParallelTotal; n > 1 {
-		b.usd /= float64(n)
-		b.tokens /= n
-	}
-	return b
 }
 
 // over reports whether spending usd dollars and tokens tokens reaches the
@@ -201,30 +193,51 @@ func CheckBudget(preview func() types.Report) (Estimate, error) {
 	return e, nil
 }
 
-// charge adds a call's usage and cost to the run's spending and returns the
-// dollars spent so far.
-func (r *Run) charge(u usage.Usage, usd float64) float64 {
-	r.spendMu.Lock()
-	defer r.spendMu.Unlock()
-	r.spentUSD += usd
-	r.spentTokens += tokensOf(u)
-	return r.spentUSD
+// charge adds a call's usage and cost to the run's tally, shared by all of
+// its processes. Replay keeps no tally.
+func (r *Run) charge(u usage.Usage, usd float64) error {
+	if r.ledger == nil {
+		return nil
+	}
+	_, err := r.ledger.Charge(usd, tokensOf(u))
+	return err
+}
+
+// spent returns the run's spending so far, over all of its processes.
+func (r *Run) spent() (Spend, error) {
+	if r.ledger == nil {
+		return Spend{}, nil
+	}
+	return r.ledger.Read()
 }
 
 // exhausted reports whether the run has spent its budget, and the figures.
+// A tally that cannot be read counts as spent: the budget could not be
+// kept.
 func (r *Run) exhausted() (bool, string) {
-	r.spendMu.Lock()
-	defer r.spendMu.Unlock()
-	if !r.budget.over(r.spentUSD, r.spentTokens) {
+	if r.budget == (budget{}) {
 		return false, ""
 	}
-	return true, fmt.Sprintf("the run's budget is spent: $%.4f and %d tokens against %s", r.spentUSD, r.spentTokens, r.budget)
+	s, err := r.spent()
+	if err != nil {
+		return true, err.Error()
+	}
+	if !r.budget.over(s.USD, s.Tokens) {
+		return false, ""
+	}
+	return true, fmt.Sprintf("the run's budget is spent: $%.4f and %d tokens over %d calls of all its processes, against %s", s.USD, s.Tokens, s.Calls, r.budget)
 }
 
-// budgetNote renders the budget for progress lines.
-func (r *Run) budgetNote() string {
-	if r.budget == (budget{}) {
-		return ""
+// progressTotal renders the run's spending so far, over all of its
+// processes, and its budget, for progress lines.
+func (r *Run) progressTotal() string {
+	s, err := r.spent()
+	if err != nil {
+		return "run total unknown: " + err.Error()
 	}
-	return "; budget " + r.budget.String()
+	out := fmt.Sprintf("run $%.4f, %d calls", s.USD, s.Calls)
+	if r.budget != (budget{}) {
+		out += "; budget " + r.budget.String()
+	}
+	return out
 }

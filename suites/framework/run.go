@@ -14,19 +14,19 @@ package framework
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/onsi/ginkgo/v2"
 
 	"github.com/cachecascade/cachecascade/emulator"
 	"github.com/cachecascade/cachecascade/fixtures"
@@ -66,29 +66,49 @@ type Run struct {
 	// Started is when the run began.
 	Started time.Time
 
+	// ID tells this run's tally from a previous run's (see Started).
+	ID string
+
 	emu   *emulator.Server
 	admin *http.Client
 
-	spendMu     sync.Mutex
-	budget      budget
-	spentUSD    float64
-	spentTokens int
+	budget budget
+	ledger *ledger
+	slots  *slots
 }
 
-// Started returns a run's start time as NewRun takes it: the first process
-// of a parallel run calls it and hands the bytes to every process
-// (SynchronizedBeforeSuite), so that all record one date.
-func Started() []byte { return []byte(time.Now().UTC().Format(time.RFC3339)) }
+// Started returns the run's start data as NewRun takes it: the start time
+// and a random ID. The first process of a parallel run calls it and hands
+// the bytes to every process (SynchronizedBeforeSuite), so that all record
+// one date and charge one tally, the one of that ID.
+func Started() []byte {
+	return fmt.Appendf(nil, "%s %016x", time.Now().UTC().Format(time.RFC3339), rand.Uint64())
+}
+
+// parseStarted reads Started's bytes: the start time and the run's ID (the
+// time itself when there is none).
+func parseStarted(started []byte) (time.Time, string, error) {
+	at, id, _ := strings.Cut(string(started), " ")
+	start, err := time.Parse(time.RFC3339, at)
+	if err != nil {
+		return start, "", fmt.Errorf("framework: the run's start time %q: %w", started, err)
+	}
+	if id == "" {
+		id = at
+	}
+	return start, id, nil
+}
 
 // NewRun resolves the run from the environment and, when the target is the
-// in-process emulator, starts it; started is the run's start time from
+// in-process emulator, starts it; started is the run's start data from
 // Started. In a parallel run each process has its own Run (and its own
-// in-process emulator) and a share of the budget. Call Close when the
-// suite ends.
+// in-process emulator), and all charge the run's one tally against its
+// one budget and share the per-model cap on calls in flight. Call Close
+// when the suite ends.
 func NewRun(started []byte) (*Run, error) {
-	start, err := time.Parse(time.RFC3339, string(started))
+	start, id, err := parseStarted(started)
 	if err != nil {
-		return nil, fmt.Errorf("framework: the run's start time %q: %w", started, err)
+		return nil, err
 	}
 	mode, err := recorder.ModeFromEnv()
 	if err != nil {
@@ -98,7 +118,7 @@ func NewRun(started []byte) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Run{Mode: mode, Root: root, Catalog: matrix.Default(), Started: start, admin: &http.Client{Timeout: 10 * time.Second}}
+	r := &Run{Mode: mode, Root: root, Catalog: matrix.Default(), Started: start, ID: id, admin: &http.Client{Timeout: 10 * time.Second}}
 	r.Cassettes = envOr(env.Cassettes, filepath.Join(root, "cassettes"))
 	r.Reports = envOr(env.ReportDir, filepath.Join(root, "reports"))
 	if mode == recorder.Replay {
@@ -106,25 +126,44 @@ func NewRun(started []byte) (*Run, error) {
 		return r, nil
 	}
 	r.Salt = fixtures.NewSalt()
-	if r.budget, err = budgetFromEnv(); err != nil {
+	if err := r.shareSpending(); err != nil {
 		return nil, err
 	}
-	suite, _ := ginkgo.GinkgoConfiguration()
-	r.budget = r.budget.share(suite)
+	if err := r.resolveTarget(); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// shareSpending reads the budget and the per-model cap and opens the run's
+// tally and call slots in its report directory, where every process of the
+// run finds them.
+func (r *Run) shareSpending() error {
+	var err error
+	if r.budget, err = budgetFromEnv(); err != nil {
+		return err
+	}
+	per, err := modelConcurrencyFromEnv()
+	if err != nil {
+		return err
+	}
+	if r.slots, err = newSlots(filepath.Join(r.Reports, InflightDir), per); err != nil {
+		return err
+	}
+	r.ledger, err = openLedger(filepath.Join(r.Reports, LedgerFile), r.ID)
+	return err
+}
+
+// resolveTarget sets where the run's calls go, from env.Target and
+// env.Endpoint, starting the in-process emulator when that is the target.
+func (r *Run) resolveTarget() error {
 	switch t := os.Getenv(env.Target); {
 	case t == TargetEmulator:
-		r.Target = TargetEmulator
-		if p := os.Getenv(env.EmulatorProfiles); p != "" {
-			r.Profiles = strings.Split(p, ",")
-		}
-		srv, err := emulator.Start(emulator.Options{Profiles: r.Profiles, ModelsFile: os.Getenv(env.EmulatorModels)})
-		if err != nil {
-			return nil, fmt.Errorf("framework: starting the emulator: %w", err)
-		}
-		r.emu, r.Endpoint, r.Region = srv, srv.URL(), "us-east-1"
+		return r.startEmulator()
 	case t == TargetAWS || t == "" && os.Getenv(env.Endpoint) == "":
 		if os.Getenv(env.Endpoint) != "" {
-			return nil, fmt.Errorf("framework: %s=aws, but %s=%s sends the calls elsewhere, and the cassettes would be labelled as recorded on AWS; unset one of them", env.Target, env.Endpoint, os.Getenv(env.Endpoint))
+			return fmt.Errorf("framework: %s=aws, but %s=%s sends the calls elsewhere, and the cassettes would be labelled as recorded on AWS; unset one of them", env.Target, env.Endpoint, os.Getenv(env.Endpoint))
 		}
 		r.Target = TargetAWS
 		// The region as the SDK resolves it (environment or profile), for
@@ -135,17 +174,44 @@ func NewRun(started []byte) (*Run, error) {
 	case t == "":
 		r.Target, r.Endpoint = TargetEndpoint, os.Getenv(env.Endpoint)
 	default:
-		return nil, fmt.Errorf("framework: %s=%q: want emulator or aws", env.Target, t)
-	}
-	return r, nil
-}
-
-// Close stops the in-process emulator, if any.
-func (r *Run) Close() error {
-	if r.emu != nil {
-		return r.emu.Close()
+		return fmt.Errorf("framework: %s=%q: want emulator or aws", env.Target, t)
 	}
 	return nil
+}
+
+// startEmulator starts the in-process emulator with the profiles, models
+// file and latency the environment names.
+func (r *Run) startEmulator() error {
+	r.Target = TargetEmulator
+	if p := os.Getenv(env.EmulatorProfiles); p != "" {
+		r.Profiles = strings.Split(p, ",")
+	}
+	opts := emulator.Options{Profiles: r.Profiles, ModelsFile: os.Getenv(env.EmulatorModels)}
+	if v := os.Getenv(env.EmulatorLatency); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("framework: %s=%q: want a positive duration such as 1.5s", env.EmulatorLatency, v)
+		}
+		opts.Latency = d
+	}
+	srv, err := emulator.Start(opts)
+	if err != nil {
+		return fmt.Errorf("framework: starting the emulator: %w", err)
+	}
+	r.emu, r.Endpoint, r.Region = srv, srv.URL(), "us-east-1"
+	return nil
+}
+
+// Close stops the in-process emulator, if any, and closes the run's tally.
+func (r *Run) Close() error {
+	var errs []error
+	if r.emu != nil {
+		errs = append(errs, r.emu.Close())
+	}
+	if r.ledger != nil {
+		errs = append(errs, r.ledger.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // Source describes where the run's responses come from, for reports and

@@ -26,6 +26,7 @@ func setenv(t *testing.T, mode, target string) {
 	t.Setenv(env.Endpoint, "")
 	t.Setenv(env.EmulatorProfiles, "")
 	t.Setenv(env.Cassettes, t.TempDir())
+	t.Setenv(env.ReportDir, t.TempDir())
 }
 
 func TestNewRunReplay(t *testing.T) {

@@ -45,6 +45,9 @@ type Spec struct {
 	row     report.Row
 	total   usage.Usage
 	started time.Time
+	// waited is how long the spec's calls waited for a slot of the model
+	// (see slots).
+	waited time.Duration
 }
 
 // Open starts a spec of an area on a cell: it opens the recorder session on
@@ -124,12 +127,21 @@ func (s *Spec) finish() error {
 	s.row.CostUSD, s.row.CostWithoutCacheUSD = s.Cell.Model.InvokedPrices().Cost(s.total)
 	AddReportEntry(ReportEntry, s.row, ReportEntryVisibilityNever)
 	if s.Run.Mode.CallsTarget() && s.session != nil {
-		// Progress for long runs against a target: each spec's calls and
-		// cost, and this process's spending so far.
-		fmt.Fprintf(os.Stderr, "cachecascade: %-8s %s: %s, %d calls, $%.4f (run $%.4f%s)\n",
-			s.row.Outcome, s.cell(), s.row.Duration.Round(time.Millisecond), s.row.Calls, s.row.CostUSD, s.Run.charge(usage.Usage{}, 0), s.Run.budgetNote())
+		s.progress()
 	}
 	return err
+}
+
+// progress prints the progress line of a spec against a target: its
+// outcome, time, calls and cost, the time it waited for a model's call
+// slot, and the run's spending so far over all of its processes.
+func (s *Spec) progress() {
+	waited := ""
+	if s.waited >= time.Millisecond {
+		waited = fmt.Sprintf(" (%s waiting for a slot of the model)", s.waited.Round(time.Millisecond))
+	}
+	fmt.Fprintf(os.Stderr, "cachecascade: %-8s %s: %s%s, %d calls, $%.4f (%s)\n",
+		s.row.Outcome, s.cell(), s.row.Duration.Round(time.Millisecond), waited, s.row.Calls, s.row.CostUSD, s.Run.progressTotal())
 }
 
 // fileProvenance files where the spec's new cassette came from as a report
@@ -176,13 +188,29 @@ func (s *Spec) SendAs(ctx context.Context, client *bedrockruntime.Client, step s
 		Fail(fmt.Sprintf("%s, step %q: not sent: %s", s.cell(), step, why))
 	}
 	By(fmt.Sprintf("%s (%s)", step, r.API.Operation()))
+	release := s.holdSlot(ctx)
 	u, err := request.Send(ctx, client, r)
+	release()
 	c := Call{Step: step, Usage: u, Err: explain(err, s.Cell.Model, s.Run.Region)}
 	s.row.Calls++
 	s.total = s.total.Add(u)
 	with, _ := s.Cell.Model.InvokedPrices().Cost(u)
-	s.Run.charge(u, with)
+	ExpectNoError(s.Run.charge(u, with), "charging the call to the run's tally")
 	return c
+}
+
+// holdSlot takes one of the model's call slots for a call against a target
+// (see slots), waiting while all are taken, and returns the function that
+// gives it back. Replay takes none.
+func (s *Spec) holdSlot(ctx context.Context) (release func()) {
+	GinkgoHelper()
+	if s.Run.slots == nil {
+		return func() {}
+	}
+	release, waited, err := s.Run.slots.acquire(ctx, s.Cell.Model.Key)
+	s.waited += waited
+	ExpectNoError(err)
+	return release
 }
 
 // Count asks the target for r's prompt size through CountTokens
@@ -191,7 +219,9 @@ func (s *Spec) SendAs(ctx context.Context, client *bedrockruntime.Client, step s
 // can fall back to paid calls.
 func (s *Spec) Count(ctx context.Context, step string, r *request.Request) (int, error) {
 	By(fmt.Sprintf("%s (CountTokens)", step))
+	release := s.holdSlot(ctx)
 	n, err := request.Count(ctx, s.Client, r)
+	release()
 	s.row.Calls++
 	return n, err
 }

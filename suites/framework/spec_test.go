@@ -45,6 +45,7 @@ var _ = Describe("a spec's session", Ordered, func() {
 		GinkgoT().Setenv(env.Mode, mode)
 		GinkgoT().Setenv(env.Target, target)
 		GinkgoT().Setenv(env.Cassettes, dir)
+		GinkgoT().Setenv(env.ReportDir, GinkgoT().TempDir())
 		r, err := framework.NewRun(framework.Started())
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(r.Close)
