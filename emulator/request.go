@@ -3,40 +3,77 @@ package emulator
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
-	"strings"
+	"strconv"
 
 	"github.com/cachecascade/cachecascade/prefix"
 )
 
-// wireRequest is the Converse / ConverseStream request body. Only the
-// structure is decoded; every content block is kept as the exact bytes that
-// arrived, because the cache keys on what the model would see.
+// wireRequest is the Converse / ConverseStream request body as decoded:
+// only the structure, every content block kept as the exact bytes that
+// arrived (the cache keys on what the model would see) with what validation
+// needs to know about it. Both decoders produce it: the one-pass reader
+// (scanConverse) and, for what that leaves to it, encoding/json
+// (decodeConverseJSON).
 type wireRequest struct {
-	Messages                     []wireMessage     `json:"messages"`
-	System                       []json.RawMessage `json:"system"`
-	ToolConfig                   *wireToolConfig   `json:"toolConfig"`
-	InferenceConfig              *wireInference    `json:"inferenceConfig"`
-	AdditionalModelRequestFields json.RawMessage   `json:"additionalModelRequestFields"`
+	messages   []wireMessage
+	system     []wireBlock
+	toolConfig *wireToolConfig
+	// maxTokens is inferenceConfig.maxTokens, nil when absent or null.
+	maxTokens *int64
+	// extraFields is additionalModelRequestFields, nil when absent or null.
+	extraFields []byte
 }
 
+// wireMessage is one element of messages.
 type wireMessage struct {
-	Role    string            `json:"role"`
-	Content []json.RawMessage `json:"content"`
+	role    string
+	content []wireBlock
 }
 
+// wireToolConfig is toolConfig.
 type wireToolConfig struct {
-	Tools      []json.RawMessage `json:"tools"`
-	ToolChoice json.RawMessage   `json:"toolChoice"`
+	tools []wireBlock
+	// toolChoice is nil when absent or null.
+	toolChoice []byte
 }
 
-type wireInference struct {
-	MaxTokens *int64 `json:"maxTokens"`
+// wireBlock is one element of a block list (the tools, the system blocks,
+// a message's content) with what its decoder learnt of it in the same pass.
+type wireBlock struct {
+	// raw is the element exactly as received.
+	raw []byte
+	// union reports that the element is an object with exactly one
+	// non-null member (anything else is malformed); member and value are
+	// that member's name and exact bytes.
+	union  bool
+	member string
+	value  []byte
+	// text describes the value of a text member.
+	text textFacts
+	// cachePoint describes the value of a cachePoint member.
+	cachePoint cachePointFacts
+	// document is the format of a document member whose value is an
+	// object ("" without one).
+	document string
 }
 
-type wireCachePoint struct {
-	Type *string `json:"type"`
-	TTL  *string `json:"ttl"`
+// textFacts is what validation needs of a text member's value.
+type textFacts struct {
+	// ok reports that the value is a string; n is its decoded length in
+	// bytes and blank reports that it is all white space.
+	ok    bool
+	n     int
+	blank bool
+}
+
+// cachePointFacts is a cachePoint member's value as decoded.
+type cachePointFacts struct {
+	// ok reports that the value decodes as a CachePointBlock structure.
+	ok bool
+	// typ and ttl are its type and ttl, hasType and hasTTL whether they
+	// were present and not null.
+	typ, ttl        string
+	hasType, hasTTL bool
 }
 
 // block is one content block of the prompt prefix (cachePoint blocks are not
@@ -117,75 +154,84 @@ func (e *Emulator) decodeConverse(body []byte) (*request, *apiError) {
 // fault) accepts and ignores a cachePoint with nothing before it in its
 // block list instead of rejecting the request. (An Anthropic body cannot
 // express such a checkpoint: its cache_control sits on the block it closes.)
+//
+// The body is read once, by scanConverse; what that reader leaves to
+// encoding/json (see scanUnusual) is decoded by decodeConverseJSON. Both
+// give the same wireRequest, which validate turns into a request.
 func decodeRequestAs(body []byte, dropEmpty bool) (*request, *apiError) {
-	var w wireRequest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&w); err != nil {
+	w, st := scanConverse(body)
+	if st == scanUnusual {
+		w, st = decodeConverseJSON(body)
+	}
+	if st != scanOK {
 		return nil, errValidation(msgMalformed)
 	}
-	if dec.More() {
-		return nil, errValidation(msgMalformed)
-	}
+	return w.validate(dropEmpty)
+}
+
+// validate checks a decoded body as the service does, in its order, and
+// builds the request.
+func (w *wireRequest) validate(dropEmpty bool) (*request, *apiError) {
 	r := &request{}
-	if w.InferenceConfig != nil && w.InferenceConfig.MaxTokens != nil {
-		n := *w.InferenceConfig.MaxTokens
+	if w.maxTokens != nil {
+		n := *w.maxTokens
 		if n < 1 {
 			return nil, errValidationf("1 validation error detected: Value '%d' at 'inferenceConfig.maxTokens' failed to satisfy constraint: Member must have value greater than or equal to 1", n)
 		}
-		if n > 1<<20 {
-			n = 1 << 20
-		}
-		r.maxTokens = int(n)
+		r.maxTokens = int(min(n, 1<<20))
 	}
-	if w.ToolConfig != nil {
-		if isJSONNull(w.ToolConfig.ToolChoice) {
-			w.ToolConfig.ToolChoice = nil
-		}
-		r.toolChoice = w.ToolConfig.ToolChoice
-		if len(w.ToolConfig.Tools) == 0 {
+	if w.toolConfig != nil {
+		r.toolChoice = w.toolConfig.toolChoice
+		if len(w.toolConfig.tools) == 0 {
 			// The front end requires at least one tool when toolConfig is present.
 			return nil, errValidation("1 validation error detected: Value '[]' at 'toolConfig.tools' failed to satisfy constraint: Member must have length greater than or equal to 1")
 		}
 	}
-	if !isJSONNull(w.AdditionalModelRequestFields) {
-		r.extraFields = w.AdditionalModelRequestFields
-	}
+	r.extraFields = w.extraFields
 
 	// Tools, then system, then messages: the order the model reads them.
-	if w.ToolConfig != nil {
-		if err := r.addList(prefix.Tools, -1, "", w.ToolConfig.Tools, dropEmpty); err != nil {
+	if w.toolConfig != nil {
+		if err := r.addList(prefix.Tools, -1, "", w.toolConfig.tools, dropEmpty); err != nil {
 			return nil, err
 		}
 	}
-	if err := r.addList(prefix.System, -1, "", w.System, dropEmpty); err != nil {
+	if err := r.addList(prefix.System, -1, "", w.system, dropEmpty); err != nil {
 		return nil, err
 	}
-
-	if len(w.Messages) == 0 {
-		return nil, errValidation(msgFirstUser)
+	if err := checkRoles(w.messages); err != nil {
+		return nil, err
 	}
-	for i, m := range w.Messages {
-		if m.Role != "user" && m.Role != "assistant" {
-			return nil, errEnum(m.Role, fmt.Sprintf("messages.%d.member.role", i+1), "user, assistant")
-		}
-	}
-	if w.Messages[0].Role != "user" {
-		return nil, errValidation(msgFirstUser)
-	}
-	for i := 1; i < len(w.Messages); i++ {
-		if w.Messages[i].Role == w.Messages[i-1].Role {
-			return nil, errValidation(msgAlternate)
-		}
-	}
-	for i, m := range w.Messages {
-		if len(m.Content) == 0 {
+	for i, m := range w.messages {
+		if len(m.content) == 0 {
 			return nil, errValidationf(msgEmptyContent, i)
 		}
-		if err := r.addList(prefix.Messages, i, m.Role, m.Content, dropEmpty); err != nil {
+		if err := r.addList(prefix.Messages, i, m.role, m.content, dropEmpty); err != nil {
 			return nil, err
 		}
 	}
 	return r, nil
+}
+
+// checkRoles checks the conversation's shape: at least one message, each
+// from the user or the assistant, the user first, the two alternating.
+func checkRoles(msgs []wireMessage) *apiError {
+	if len(msgs) == 0 {
+		return errValidation(msgFirstUser)
+	}
+	for i, m := range msgs {
+		if m.role != "user" && m.role != "assistant" {
+			return errEnum(m.role, "messages."+strconv.Itoa(i+1)+".member.role", "user, assistant")
+		}
+	}
+	if msgs[0].role != "user" {
+		return errValidation(msgFirstUser)
+	}
+	for i := 1; i < len(msgs); i++ {
+		if msgs[i].role == msgs[i-1].role {
+			return errValidation(msgAlternate)
+		}
+	}
+	return nil
 }
 
 // addList appends one block list (the tools, the system blocks, or one
@@ -197,18 +243,19 @@ func decodeRequestAs(body []byte, dropEmpty bool) (*request, *apiError) {
 // turn: the field report of shared/FACTS.md); a reasoning block earlier in
 // the checkpoint's own message but not right before it is not, as nothing
 // reports that.
-func (r *request) addList(layer prefix.Layer, msg int, role string, list []json.RawMessage, dropEmpty bool) *apiError {
+func (r *request) addList(layer prefix.Layer, msg int, role string, list []wireBlock, dropEmpty bool) *apiError {
 	var lastKind string // member name of the previous element in this list
 	var lastDoc string  // format of the previous element, if a document
 	contentIdx := -1    // index of the previous non-cachePoint element
 	first, reasoning := true, false
-	for i, raw := range list {
-		member, value, err := unionMember(raw)
-		if err != nil {
-			return err
+	for i := range list {
+		wb := &list[i]
+		if !wb.union {
+			return errValidation(msgMalformed)
 		}
+		member := wb.member
 		if member == "cachePoint" {
-			cp, err := parseCachePoint(value, coralPath(layer, msg, i)+".cachePoint")
+			cp, err := wb.cachePoint.checkpoint(layer, msg, i)
 			if err != nil {
 				return err
 			}
@@ -232,24 +279,11 @@ func (r *request) addList(layer prefix.Layer, msg int, role string, list []json.
 			lastKind = member
 			continue
 		}
-		b := block{layer: layer, msg: msg, role: role, firstInMsg: first && layer == prefix.Messages, raw: raw, chars: len(raw)}
+		b, err := wb.block(layer, msg, i, role, first)
+		if err != nil {
+			return err
+		}
 		first = false
-		if member != "text" && !isObject(value) {
-			// Every member but text is a structure: {"toolSpec": "x"} is
-			// refused by the service's deserializer.
-			return errValidation(msgMalformed)
-		}
-		if member == "text" {
-			var s string
-			if json.Unmarshal(value, &s) != nil {
-				return errValidation(msgMalformed)
-			}
-			if layer == prefix.Messages && strings.TrimSpace(s) == "" {
-				return errValidationf(msgBlankText, msg, i)
-			}
-			b.chars = len(s)
-		}
-		b.document = documentFormat(member, value)
 		r.blocks = append(r.blocks, b)
 		contentIdx++
 		lastKind, lastDoc = member, b.document
@@ -261,59 +295,49 @@ func (r *request) addList(layer prefix.Layer, msg int, role string, list []json.
 	return nil
 }
 
-// documentFormat returns the format of a Converse document block ("pdf",
-// "txt", ...), or "" for any other member or a document without one.
-func documentFormat(member string, value json.RawMessage) string {
-	if member != "document" {
-		return ""
+// block checks a content element (any member but cachePoint) and returns
+// the block it is; i is its index in its list and first reports that it is
+// the first block of its message.
+func (wb *wireBlock) block(layer prefix.Layer, msg, i int, role string, first bool) (block, *apiError) {
+	b := block{layer: layer, msg: msg, role: role, firstInMsg: first && layer == prefix.Messages, raw: wb.raw, chars: len(wb.raw)}
+	if wb.member != "text" && !isObject(wb.value) {
+		// Every member but text is a structure: {"toolSpec": "x"} is
+		// refused by the service's deserializer.
+		return b, errValidation(msgMalformed)
 	}
-	var d struct {
-		Format string `json:"format"`
-	}
-	_ = json.Unmarshal(value, &d)
-	return d.Format
-}
-
-// unionMember returns the single member set in a union value (a content
-// block, a system block, a tool).
-func unionMember(raw json.RawMessage) (string, json.RawMessage, *apiError) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
-		return "", nil, errValidation(msgMalformed)
-	}
-	var name string
-	var value json.RawMessage
-	n := 0
-	for k, v := range m {
-		if isJSONNull(v) {
-			continue
+	if wb.member == "text" {
+		if !wb.text.ok {
+			return b, errValidation(msgMalformed)
 		}
-		name, value = k, v
-		n++
+		if layer == prefix.Messages && wb.text.blank {
+			return b, errValidationf(msgBlankText, msg, i)
+		}
+		b.chars = wb.text.n
 	}
-	if n != 1 {
-		return "", nil, errValidation(msgMalformed)
+	if wb.member == "document" {
+		b.document = wb.document
 	}
-	return name, value, nil
+	return b, nil
 }
 
-func parseCachePoint(value json.RawMessage, path string) (checkpoint, *apiError) {
-	var w wireCachePoint
-	if err := json.Unmarshal(value, &w); err != nil {
+// checkpoint checks a cachePoint's value, the element at index i of its
+// list, and returns the checkpoint with its TTL set.
+func (f cachePointFacts) checkpoint(layer prefix.Layer, msg, i int) (checkpoint, *apiError) {
+	if !f.ok {
 		return checkpoint{}, errValidation(msgMalformed)
 	}
-	if w.Type == nil {
-		return checkpoint{}, errNotNull(path + ".type")
+	if !f.hasType {
+		return checkpoint{}, errNotNull(coralPath(layer, msg, i) + ".cachePoint.type")
 	}
-	if *w.Type != "default" {
-		return checkpoint{}, errEnum(*w.Type, path+".type", "default")
+	if f.typ != "default" {
+		return checkpoint{}, errEnum(f.typ, coralPath(layer, msg, i)+".cachePoint.type", "default")
 	}
 	cp := checkpoint{ttl: "5m"}
-	if w.TTL != nil {
-		if *w.TTL != "5m" && *w.TTL != "1h" {
-			return checkpoint{}, errEnum(*w.TTL, path+".ttl", "5m, 1h")
+	if f.hasTTL {
+		if f.ttl != "5m" && f.ttl != "1h" {
+			return checkpoint{}, errEnum(f.ttl, coralPath(layer, msg, i)+".cachePoint.ttl", "5m, 1h")
 		}
-		cp.ttl = *w.TTL
+		cp.ttl = f.ttl
 		cp.explicitTTL = true
 	}
 	return cp, nil
@@ -323,11 +347,11 @@ func parseCachePoint(value json.RawMessage, path string) (checkpoint, *apiError)
 func coralPath(layer prefix.Layer, msg, i int) string {
 	switch layer {
 	case prefix.Tools:
-		return fmt.Sprintf("toolConfig.tools.%d.member", i+1)
+		return "toolConfig.tools." + strconv.Itoa(i+1) + ".member"
 	case prefix.System:
-		return fmt.Sprintf("system.%d.member", i+1)
+		return "system." + strconv.Itoa(i+1) + ".member"
 	default:
-		return fmt.Sprintf("messages.%d.member.content.%d.member", msg+1, i+1)
+		return "messages." + strconv.Itoa(msg+1) + ".member.content." + strconv.Itoa(i+1) + ".member"
 	}
 }
 
@@ -335,11 +359,11 @@ func coralPath(layer prefix.Layer, msg, i int) string {
 func modelPath(layer prefix.Layer, msg, i int) string {
 	switch layer {
 	case prefix.Tools:
-		return fmt.Sprintf("tools.%d", i)
+		return "tools." + strconv.Itoa(i)
 	case prefix.System:
-		return fmt.Sprintf("system.%d", i)
+		return "system." + strconv.Itoa(i)
 	default:
-		return fmt.Sprintf("messages.%d.content.%d", msg, i)
+		return "messages." + strconv.Itoa(msg) + ".content." + strconv.Itoa(i)
 	}
 }
 

@@ -1,0 +1,181 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// scanSeeds are bodies at the edges of what the one-pass reader decides
+// alone: key spellings, duplicates, escapes, null and wrongly typed values,
+// trailing data, nesting, and every validation error of a block.
+var scanSeeds = []string{
+	`{"Messages":[{"content":[{"text":"q"}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"text":"q"}],"role":"user"}],"messages":[{"content":[{"text":"r"}],"role":"user"}]}`,
+	`{"m\u0065ssages":[{"content":[{"text":"q"}],"role":"user"}]}`,
+	"{\"messages\":[{\"content\":[{\"text\":\"q\"}],\"role\":\"user\"}],\"max\u212aokens\":1}",
+	`{"messages":[{"content":[{"text":"a\nb\t\"c\"\\ \/ \b\f\r"}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"text":"\u0020\t\n\r\f"}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"text":"\ud83d\ude00 \ud800 \ud800\u0041 \udc00 \uD83D\uDE00 \u00e9"}],"role":"user"}]}`,
+	"{\"messages\":[{\"content\":[{\"text\":\"\xff\xfe bad \xed\xa0\x80 utf8\"}],\"role\":\"user\"}]}",
+	"{\"messages\":[{\"content\":[{\"text\":\"\u00a0\u3000\u2003\u0085\"}],\"role\":\"user\"}]}",
+	`{"messages":[{"content":[{"text":"\u00a0\u3000\u0085\u000b"}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"text":"\u0000"}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"text":"q"},{"cachePoint":{"type":null}}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"text":"q"},{"cachePoint":{}}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"text":"q"},{"cachePoint":{"type":"x"}}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"text":"q"},{"cachePoint":{"type":"default","ttl":"2h"}}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"text":"q"},{"cachePoint":{"type":"default","ttl":null}}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"text":"q"},{"cachePoint":{"Type":"default"}}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"text":"q"},{"cachePoint":"x"}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"text":"q"},{"cachePoint":{"type":5}}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"text":"q"},{"cachePoint":{"type":"d\u0065fault"}}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"text":"q"},{"cachePoint":{"type":"default","type":"default"}}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"text":"q"},{"cachePoint":{"type":"default","extra":[1,{"a":null}]}}],"role":"user"}]}`,
+	`{"system":[{"cachePoint":{"type":"default"}}],"messages":[{"content":[{"text":"q"}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"text":"q"},{"document":{"format":"pdf","name":"n","source":{"bytes":"AA=="}}},{"cachePoint":{"type":"default"}}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"document":{"format":5}},{"cachePoint":{"type":"default"}}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"document":{"FORMAT":"txt"}},{"cachePoint":{"type":"default"}}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"document":{"format":null}},{"cachePoint":{"type":"default"}}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"document":"x"}],"role":"user"}]}`,
+	`{"messages":[{"content":[{}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"text":"a","image":{}}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"text":null,"image":{"format":"png"}}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"text":"a","text":"b"}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"":{}},{"cachePoint":{"type":"default"}}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"te\u0078t":"a"}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"テキスト":{}},{"cachePoint":{"type":"default"}}],"role":"user"}]}`,
+	`{"messages":[{"content":[null,"x",[1],5,true],"role":"user"}]}`,
+	`{"messages":[{"content":[{"text":5}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"text":{"a":1}}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"toolSpec":"x"}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"text":"q"}],"role":"user"}],"inferenceConfig":{"maxTokens":0}}`,
+	`{"messages":[{"content":[{"text":"q"}],"role":"user"}],"inferenceConfig":{"maxTokens":-1}}`,
+	`{"messages":[{"content":[{"text":"q"}],"role":"user"}],"inferenceConfig":{"maxTokens":1.5}}`,
+	`{"messages":[{"content":[{"text":"q"}],"role":"user"}],"inferenceConfig":{"maxTokens":1e3}}`,
+	`{"messages":[{"content":[{"text":"q"}],"role":"user"}],"inferenceConfig":{"maxTokens":"5"}}`,
+	`{"messages":[{"content":[{"text":"q"}],"role":"user"}],"inferenceConfig":{"maxTokens":null,"temperature":0.5}}`,
+	`{"messages":[{"content":[{"text":"q"}],"role":"user"}],"inferenceConfig":{"maxTokens":99999999999999999999}}`,
+	`{"messages":[{"content":[{"text":"q"}],"role":"user"}],"inferenceConfig":{"maxTokens":-0}}`,
+	`{"messages":[{"content":[{"text":"q"}],"role":"user"}],"inferenceConfig":{"maxTokens":2000000}}`,
+	`{"messages":[{"content":[{"text":"q"}],"role":"user"}],"inferenceConfig":{"MaxTokens":3}}`,
+	`{"messages":[{"content":[{"text":"q"}],"role":"user"}],"inferenceConfig":5}`,
+	`{"messages":[{"content":[{"text":"q"}],"role":"user"}]}}`,
+	`{"messages":[{"content":[{"text":"q"}],"role":"user"}]}]`,
+	`{"messages":[{"content":[{"text":"q"}],"role":"user"}]} x`,
+	"{\"messages\":[{\"content\":[{\"text\":\"q\"}],\"role\":\"user\"}]}\x00",
+	` {"messages":[{"content":[{"text":"q"}],"role":"user"}]} ` + "\n",
+	`{"messages":[{"content":[{"text":"q"}],"role":"user"}]} {}`,
+	`null`, `null}`, `nullx`, ` `, `5`, `"x"`, `true`, `[{}]`, `{`, `{"messages"}`, `{"messages":}`,
+	`{"messages":[{"content":[{"text":"q"}],"role":"user"},]}`,
+	`{"messages":[{"content":[{"text":"q"}],"role":"user"}],}`,
+	`{"a":01,"messages":[]}`, `{"a":1.,"messages":[]}`, `{"a":-,"messages":[]}`, `{"a":1e,"messages":[]}`,
+	`{"a":1E+5,"b":-0.5e-3,"c":[true,false,null],"messages":[]}`, `{"a":tru,"messages":[]}`,
+	"{\"messages\":[{\"content\":[{\"text\":\"a\tb\"}],\"role\":\"user\"}]}",
+	`{"messages":[{"content":[{"text":"\x"}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"text":"\u12"}],"role":"user"}]}`,
+	`{"messages":[{"role":null,"content":[{"text":"q"}]}]}`,
+	`{"messages":[{"role":5,"content":[{"text":"q"}]}]}`,
+	`{"messages":[{"role":"sy\u0073tem","content":[{"text":"q"}]}]}`,
+	`{"messages":[{"role":"ü","content":[{"text":"q"}]}]}`,
+	`{"messages":[{"role":"user","content":[{"text":"q"}],"Role":"assistant"}]}`,
+	`{"messages":[{"role":"user","content":"q"}]}`,
+	`{"messages":[{"role":"user","content":null}]}`,
+	`{"messages":[null]}`,
+	`{"messages":[{"role":"user","content":[{"text":"q"}]},{"role":"user","content":[{"text":"q"}]}]}`,
+	`{"messages":[{"role":"assistant","content":[{"text":"q"}]}]}`,
+	`{"messages":[{"role":"user","content":[{"text":"  "}]}]}`,
+	`{"messages":{}}`, `{"system":"x","messages":[]}`, `{"system":null,"messages":null,"toolConfig":null}`,
+	`{"toolConfig":{},"messages":[{"content":[{"text":"q"}],"role":"user"}]}`,
+	`{"toolConfig":{"tools":[]},"messages":[{"content":[{"text":"q"}],"role":"user"}]}`,
+	`{"toolConfig":{"tools":[{"toolSpec":"x"}]},"messages":[{"content":[{"text":"q"}],"role":"user"}]}`,
+	`{"toolConfig":{"tools":[{"toolSpec":{"name":"t"}},{"cachePoint":{"type":"default"}}],"toolChoice":null},"messages":[{"content":[{"text":"q"}],"role":"user"}]}`,
+	`{"toolConfig":{"tools":[{"toolSpec":{"name":"t"}}],"toolChoice":{"any":{}},"Tools":[]},"messages":[{"content":[{"text":"q"}],"role":"user"}]}`,
+	`{"toolConfig":"x","messages":[]}`,
+	`{"additionalModelRequestFields":null,"messages":[{"content":[{"text":"q"}],"role":"user"}]}`,
+	`{"additionalModelRequestFields":[1, 2 ],"messages":[{"content":[{"text":"q"}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"reasoningContent":{"reasoningText":{"text":"t"}}},{"cachePoint":{"type":"default"}}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"text":"q"}],"role":"user"},{"content":[{"reasoningContent":{}},{"text":"a"}],"role":"assistant"},{"content":[{"text":"q"},{"cachePoint":{"type":"default"}}],"role":"user"}]}`,
+	`{"messages":[{"content":[{"text":"a"},{"cachePoint":{"type":"default","ttl":"1h"}},{"text":"b"},{"cachePoint":{"type":"default"}}],"role":"user"}]}`,
+	` { "messages" : [ { "content" : [ { "text" : "q" } , { "cachePoint" : { "type" : "default" } } ] , "role" : "user" } ] } `,
+	`{"messages":[{"content":[{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11,"l":12,"m":13,"n":14,"o":15,"p":16,"q":17}],"role":"user"}]}`,
+	`{"x":` + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + `,"messages":[]}`,
+	`{"x":` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `,"messages":[]}`,
+}
+
+// FuzzDecodeMatchesReference holds the one-pass decoder to the decoder it
+// replaced (reference_test.go): for every body, with and without the
+// nothing-to-cache-accepted fault, the same request or the same error.
+func FuzzDecodeMatchesReference(f *testing.F) {
+	for _, set := range [][]string{fuzzSeeds, invokeFuzzSeeds, scanSeeds} {
+		for i, s := range set {
+			f.Add([]byte(s), i%3 == 0)
+		}
+	}
+	f.Fuzz(func(t *testing.T, body []byte, dropEmpty bool) {
+		got, gotErr := decodeRequestAs(body, dropEmpty)
+		want, wantErr := refDecodeRequestAs(body, dropEmpty)
+		if !reflect.DeepEqual(gotErr, wantErr) {
+			t.Fatalf("body %q:\nerror %v\nwant  %v", body, gotErr, wantErr)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("body %q:\nrequest %+v\nwant    %+v", body, got, want)
+		}
+	})
+}
+
+// TestSDKBodiesReadInOnePass checks that bodies as the SDK sends them never
+// fall back to encoding/json.
+func TestSDKBodiesReadInOnePass(t *testing.T) {
+	srv := startHarness(t, Options{}).srv
+	l := defaultLayered()
+	l.msgSeed = "quote \" backslash \\ newline \n tab \t é 漢字 \u2028"
+	_, body := sdkRequest(t, srv, l.input())
+	bodies := [][]byte{body}
+	for _, s := range fuzzSeeds[:7] {
+		bodies = append(bodies, []byte(s))
+	}
+	for _, body := range bodies {
+		if _, st := scanConverse(body); st != scanOK {
+			t.Errorf("scanConverse: status %d for %s", st, body)
+		}
+	}
+}
+
+// FuzzJSONReaderSyntax holds the reader's syntax to encoding/json's: a
+// text is one value and white space exactly when json.Valid says so, and
+// every string's decoded length and blankness are what json.Unmarshal
+// makes of it.
+func FuzzJSONReaderSyntax(f *testing.F) {
+	for _, set := range [][]string{fuzzSeeds, scanSeeds} {
+		for _, s := range set {
+			f.Add([]byte(s))
+		}
+	}
+	f.Add([]byte(`"\ud800\udc00\u00a0 \u2028x"`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := &jsonReader{data: data}
+		_, ok := r.value()
+		if r.status == scanUnusual {
+			return
+		}
+		ok = ok && r.peek() == 0 && r.pos == len(data)
+		if ok != json.Valid(data) {
+			t.Fatalf("%q: reader says valid=%v, json.Valid %v", data, ok, !ok)
+		}
+		if !ok || bytes.TrimSpace(data)[0] != '"' {
+			return
+		}
+		r = &jsonReader{data: data}
+		info, _ := r.str()
+		var s string
+		if err := json.Unmarshal(data, &s); err != nil {
+			t.Fatal(err)
+		}
+		if info.n != len(s) || info.blank != (strings.TrimSpace(s) == "") || info.plain && s != string(info.content()) {
+			t.Fatalf("%q: n=%d blank=%v plain=%v; decoded %q", data, info.n, info.blank, info.plain, s)
+		}
+	})
+}
