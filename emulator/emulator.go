@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -220,11 +221,21 @@ func (e *Emulator) nowLocked() time.Time { return e.base.Now().Add(e.offset) }
 
 func (e *Emulator) fault(name string) bool { return e.faults[name] }
 
+// requestID returns the next request ID: a UUID-shaped digest of
+// "request-N", N counting the requests served.
 func (e *Emulator) requestID() string {
-	n := e.seq.Add(1)
-	s := sha256.Sum256([]byte(fmt.Sprintf("request-%d", n)))
-	x := hex.EncodeToString(s[:16])
-	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
+	var in [32]byte
+	s := sha256.Sum256(strconv.AppendUint(append(in[:0], "request-"...), e.seq.Add(1), 10))
+	var x [32]byte
+	hex.Encode(x[:], s[:16])
+	var id [36]byte
+	copy(id[0:8], x[0:8])
+	copy(id[9:13], x[8:12])
+	copy(id[14:18], x[12:16])
+	copy(id[19:23], x[16:20])
+	copy(id[24:36], x[20:32])
+	id[8], id[13], id[18], id[23] = '-', '-', '-', '-'
+	return string(id[:])
 }
 
 // ServeHTTP answers the runtime operations under /model/{modelId}/
@@ -286,6 +297,7 @@ func (e *Emulator) serveRuntime(w http.ResponseWriter, r *http.Request, reqID st
 		writeError(w, reqID, aerr)
 		return
 	}
+	defer releaseBody(body)
 	switch op {
 	case opInvoke, opInvokeStream:
 		e.serveInvoke(w, reqID, account, modelID, body, op == opInvokeStream)
@@ -314,10 +326,21 @@ func (e *Emulator) serveConverse(w http.ResponseWriter, reqID, account, modelID 
 	e.writeConverse(w, reqID, out)
 }
 
+// readBody reads the request body, up to MaxBodyBytes. A body of known
+// length is read into a pooled buffer, which the caller hands back with
+// releaseBody once nothing refers to it.
 func (e *Emulator) readBody(r *http.Request) ([]byte, *apiError) {
 	max := e.opts.MaxBodyBytes
 	if r.ContentLength > max {
 		return nil, tooLarge(r.ContentLength, max)
+	}
+	if r.ContentLength >= 0 {
+		body := pooledBody(int(r.ContentLength))
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			releaseBody(body)
+			return nil, errValidation(msgMalformed)
+		}
+		return body, nil
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
 	if err != nil {
@@ -327,6 +350,33 @@ func (e *Emulator) readBody(r *http.Request) ([]byte, *apiError) {
 		return nil, tooLarge(int64(len(body)), max)
 	}
 	return body, nil
+}
+
+// maxPooledBody is the largest body buffer kept for reuse.
+const maxPooledBody = 1 << 20
+
+// bodyPool holds body buffers (*[]byte) for reuse.
+var bodyPool sync.Pool
+
+// pooledBody returns a buffer of n bytes, from the pool when it has one
+// large enough.
+func pooledBody(n int) []byte {
+	if n > maxPooledBody {
+		return make([]byte, n)
+	}
+	if p, ok := bodyPool.Get().(*[]byte); ok && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]byte, n, max(n, 16<<10))
+}
+
+// releaseBody hands a body buffer back to the pool; the request and
+// everything decoded from it must be done with it.
+func releaseBody(b []byte) {
+	if cap(b) > maxPooledBody || cap(b) < 16<<10 {
+		return
+	}
+	bodyPool.Put(&b)
 }
 
 // tooLarge is the answer to a body over MaxBodyBytes: status 413 with a
@@ -414,12 +464,24 @@ func (e *Emulator) run(account string, spec *modelSpec, req *request, body []byt
 
 	res := &result{spec: spec, cache: cr}
 	res.input = p.prompt - cr.read - cr.write
-	res.seed = sha256.Sum256(append([]byte(spec.id+"\x00"), body...))
+	res.seed = replySeed(spec.id, body)
 	res.words, res.stopReason = e.reply(res.seed, req.maxTokens)
 	res.text = strings.Join(res.words, " ")
 	res.output = len(res.words)
 	res.latencyMs = 180 + 9*res.output + p.prompt/500
 	return res, nil
+}
+
+// replySeed is the digest the reply is derived from: of the model's base
+// ID, a NUL byte and the body.
+func replySeed(model string, body []byte) [32]byte {
+	h := sha256.New()
+	h.Write([]byte(model))
+	h.Write([]byte{0})
+	h.Write(body)
+	var seed [32]byte
+	h.Sum(seed[:0])
+	return seed
 }
 
 // checkForModel applies every rule that depends on the model to a decoded

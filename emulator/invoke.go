@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 )
 
 // serveInvoke answers InvokeModel and InvokeModelWithResponseStream. The
@@ -211,34 +209,26 @@ type chunkJSON struct {
 }
 
 // writeInvokeStream writes an InvokeModelWithResponseStream response: AWS
-// event-stream framing (the SDK's own codec), one "chunk" event per model
-// event.
+// event-stream framing, one "chunk" event per model event, all written at
+// once (see writeStream).
 func (e *Emulator) writeInvokeStream(w http.ResponseWriter, reqID string, res *result) {
+	ev := newEventWriter(res.seed)
+	defer ev.release()
+	for _, event := range e.invokeEvents(res) {
+		inner, _ := json.Marshal(event)
+		ev.add("chunk", chunkJSON{Bytes: base64.StdEncoding.EncodeToString(inner), P: ev.pad()})
+	}
 	h := w.Header()
 	h.Set("Content-Type", "application/vnd.amazon.eventstream")
 	h.Set("X-Amzn-Bedrock-Content-Type", "application/json")
 	h.Set("x-amzn-RequestId", reqID)
 	w.WriteHeader(http.StatusOK)
-	flusher, _ := w.(http.Flusher)
-	enc := eventstream.NewEncoder()
-	i := 0
-	send := func(event any) bool {
-		inner, _ := json.Marshal(event)
-		payload, _ := json.Marshal(chunkJSON{Bytes: base64.StdEncoding.EncodeToString(inner), P: padding(res.seed, i)})
-		var msg eventstream.Message
-		msg.Headers.Set(":event-type", eventstream.StringValue("chunk"))
-		msg.Headers.Set(":content-type", eventstream.StringValue("application/json"))
-		msg.Headers.Set(":message-type", eventstream.StringValue("event"))
-		msg.Payload = payload
-		i++
-		if err := enc.Encode(w, msg); err != nil {
-			return false
-		}
-		if flusher != nil {
-			flusher.Flush()
-		}
-		return true
-	}
+	_, _ = w.Write(ev.buf)
+}
+
+// invokeEvents returns the model's stream events for a reply: Anthropic's
+// on Claude, Nova's native ones on Nova.
+func (e *Emulator) invokeEvents(res *result) []any {
 	chunks := func() []string {
 		var out []string
 		for k := 0; k < len(res.words); k += 3 {
@@ -279,9 +269,5 @@ func (e *Emulator) writeInvokeStream(w http.ResponseWriter, reqID string, res *r
 	if e.fault(BenignExtraResponseFields) {
 		events = append(events, map[string]any{"type": "future_event", "zExtension": extensionJSON{Emulator: "extra-response-fields"}})
 	}
-	for _, ev := range events {
-		if !send(ev) {
-			return
-		}
-	}
+	return events
 }

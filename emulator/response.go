@@ -4,8 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-
-	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
+	"sync"
 )
 
 // The response types below list their fields in alphabetical order of their
@@ -170,60 +169,71 @@ func padding(seed [32]byte, i int) string {
 	return padAlphabet[:n]
 }
 
-// writeStream writes a ConverseStream response in AWS event-stream framing,
-// encoded with the SDK's own codec.
+// writeStream writes a ConverseStream response in AWS event-stream framing.
+// The reply is complete before its first event, so every event is encoded
+// into one buffer and written at once: a flush per event would cost a
+// write per event and show the client nothing sooner.
 func (e *Emulator) writeStream(w http.ResponseWriter, reqID string, res *result) {
-	h := w.Header()
-	h.Set("Content-Type", "application/vnd.amazon.eventstream")
-	h.Set("x-amzn-RequestId", reqID)
-	w.WriteHeader(http.StatusOK)
-	flusher, _ := w.(http.Flusher)
-	enc := eventstream.NewEncoder()
-	i := 0
-	send := func(eventType string, payload any) bool {
-		body, _ := json.Marshal(payload)
-		var msg eventstream.Message
-		msg.Headers.Set(":event-type", eventstream.StringValue(eventType))
-		msg.Headers.Set(":content-type", eventstream.StringValue("application/json"))
-		msg.Headers.Set(":message-type", eventstream.StringValue("event"))
-		msg.Payload = body
-		i++
-		if err := enc.Encode(w, msg); err != nil {
-			return false
-		}
-		if flusher != nil {
-			flusher.Flush()
-		}
-		return true
-	}
-	if !send("messageStart", messageStartJSON{P: padding(res.seed, i), Role: "assistant"}) {
-		return
-	}
+	ev := newEventWriter(res.seed)
+	defer ev.release()
+	ev.add("messageStart", messageStartJSON{P: ev.pad(), Role: "assistant"})
 	for k := 0; k < len(res.words); k += 3 {
 		end := min(k+3, len(res.words))
 		chunk := strings.Join(res.words[k:end], " ")
 		if k > 0 {
 			chunk = " " + chunk
 		}
-		if !send("contentBlockDelta", contentBlockDeltaJSON{ContentBlockIndex: 0, Delta: deltaJSON{Text: chunk}, P: padding(res.seed, i)}) {
-			return
-		}
+		ev.add("contentBlockDelta", contentBlockDeltaJSON{ContentBlockIndex: 0, Delta: deltaJSON{Text: chunk}, P: ev.pad()})
 	}
-	if !send("contentBlockStop", contentBlockStopJSON{ContentBlockIndex: 0, P: padding(res.seed, i)}) {
-		return
-	}
-	if !send("messageStop", messageStopJSON{P: padding(res.seed, i), StopReason: res.stopReason}) {
-		return
-	}
+	ev.add("contentBlockStop", contentBlockStopJSON{ContentBlockIndex: 0, P: ev.pad()})
+	ev.add("messageStop", messageStopJSON{P: ev.pad(), StopReason: res.stopReason})
 	if e.fault(BenignExtraResponseFields) {
 		// An event type the SDK does not know: it must be skipped.
-		if !send("futureEvent", extraEventJSON{P: padding(res.seed, i), Zextension: &extensionJSON{Emulator: "extra-response-fields"}}) {
-			return
-		}
+		ev.add("futureEvent", extraEventJSON{P: ev.pad(), Zextension: &extensionJSON{Emulator: "extra-response-fields"}})
 	}
-	md := metadataJSON{Metrics: metricsJSON{LatencyMs: res.latencyMs}, P: padding(res.seed, i), Usage: e.usage(res, true)}
+	md := metadataJSON{Metrics: metricsJSON{LatencyMs: res.latencyMs}, P: ev.pad(), Usage: e.usage(res, true)}
 	if e.fault(BenignExtraResponseFields) {
 		md.Zextension = &extensionJSON{Emulator: "extra-response-fields"}
 	}
-	send("metadata", md)
+	ev.add("metadata", md)
+	h := w.Header()
+	h.Set("Content-Type", "application/vnd.amazon.eventstream")
+	h.Set("x-amzn-RequestId", reqID)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(ev.buf)
+}
+
+// eventWriter encodes a stream's events into one buffer.
+type eventWriter struct {
+	buf  []byte
+	seed [32]byte
+	n    int
+}
+
+// eventBufPool holds event buffers (*[]byte) for reuse.
+var eventBufPool sync.Pool
+
+func newEventWriter(seed [32]byte) *eventWriter {
+	ev := &eventWriter{seed: seed}
+	if p, ok := eventBufPool.Get().(*[]byte); ok {
+		ev.buf = (*p)[:0]
+	}
+	return ev
+}
+
+// pad returns the padding of the next event.
+func (ev *eventWriter) pad() string { return padding(ev.seed, ev.n) }
+
+// add encodes one event with payload as its JSON.
+func (ev *eventWriter) add(eventType string, payload any) {
+	body, _ := json.Marshal(payload)
+	ev.buf = appendEvent(ev.buf, eventType, body)
+	ev.n++
+}
+
+// release hands the buffer back to the pool once it is written.
+func (ev *eventWriter) release() {
+	if cap(ev.buf) <= 64<<10 {
+		eventBufPool.Put(&ev.buf)
+	}
 }
