@@ -111,15 +111,21 @@ type options struct {
 	target, labelFilter, profile string
 	timeout                      time.Duration
 	keep, verbose                bool
+	// procs is the number of Ginkgo processes of the live and re-record
+	// phases.
+	procs int
 }
 
 // nightly is one run.
 type nightly struct {
 	options
 	root, suites, cassettes, reports, backup, bin string
-	stderr                                        io.Writer
-	before                                        tree
-	sum                                           Summary
+	// ginkgo is the Ginkgo CLI and link the test binary's link in the
+	// suites' directory, for the parallel phases (see prepareParallel).
+	ginkgo, link string
+	stderr       io.Writer
+	before       tree
+	sum          Summary
 	// lister lists the target's inference profiles for the drift check;
 	// nil selects the target's own (see targetLister).
 	lister profileLister
@@ -127,8 +133,12 @@ type nightly struct {
 
 // run is the program: it reads the command line, prepares the run (the
 // report directory, the suites' test binary, the cassette backup), runs the
-// phases and writes the summary, and returns the exit status.
+// phases and writes the summary, and returns the exit status. Its first
+// argument "merge" merges the reports of shards instead (see runMerge).
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "merge" {
+		return runMerge(args[1:], stdout, stderr)
+	}
 	o, code, ok := parseOptions(args, stderr)
 	if !ok {
 		return code
@@ -181,6 +191,8 @@ func parseOptions(args []string, stderr io.Writer) (o options, code int, ok bool
 		return o, usageError(stderr, "-target %q: want aws or emulator", o.target), false
 	case o.profile != "" && o.target != "emulator":
 		return o, usageError(stderr, "-profile simulates a changed service with the emulator; it needs -target emulator"), false
+	case procsError(o.procs) != "":
+		return o, usageError(stderr, "%s", procsError(o.procs)), false
 	}
 	return o, 0, true
 }
@@ -194,10 +206,12 @@ func flagSet(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.labelFilter, "label-filter", "", "Ginkgo label filter selecting the specs, such as '!slow'")
 	fs.StringVar(&o.profile, "profile", "", "emulator profile(s), comma-separated, to simulate a changed service (emulator only)")
 	fs.DurationVar(&o.timeout, "timeout", 4*time.Hour, "time limit of one phase")
+	fs.IntVar(&o.procs, "procs", defaultProcs(), "Ginkgo processes of the live and re-record phases (default $"+env.Procs+" or 8); the replays run one")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (test binary and cassette backup)")
 	fs.BoolVar(&o.verbose, "v", false, "stream the suites' output to standard error (it is always in reports/nightly/<phase>/log)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: nightly -target aws|emulator [-label-filter EXPR] [-profile FAULT] [-timeout D] [-keep] [-v]")
+		fmt.Fprintln(stderr, "usage: nightly -target aws|emulator [-label-filter EXPR] [-profile FAULT] [-procs N] [-timeout D] [-keep] [-v]")
+		fmt.Fprintln(stderr, "       nightly merge [-cassettes DIR] [-reports DIR] SHARD_REPORT_DIR...")
 		fs.PrintDefaults()
 		fmt.Fprintln(stderr, "\nexit statuses:")
 		for _, c := range []int{ExitSame, ExitServiceChanged, ExitNonDeterministic, ExitBroke, ExitRuleBroken, ExitUsage, ExitInterrupted} {
@@ -234,12 +248,17 @@ func newNightly(o options, stderr io.Writer) (*nightly, error) {
 // cassette directory and hashes it, the state every phase is checked
 // against.
 func (n *nightly) prepare(ctx context.Context) error {
-	n.sum = Summary{Target: n.describeTarget(), LabelFilter: n.labelFilter, Started: time.Now()}
+	n.sum = Summary{Target: n.describeTarget(), LabelFilter: n.labelFilter, Procs: n.procs, Started: time.Now()}
 	n.logf("building the suites")
 	build := exec.CommandContext(ctx, "go", "test", "-c", "-o", n.bin, "./suites")
 	build.Dir, build.Stdout, build.Stderr = n.root, n.stderr, n.stderr
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("building the suites (go test -c ./suites): %v", err)
+	}
+	if n.procs > 1 {
+		if err := n.prepareParallel(ctx); err != nil {
+			return err
+		}
 	}
 	n.logf("backing up %s to %s", n.cassettes, n.backup)
 	if err := copyTree(n.cassettes, n.backup); err != nil {
@@ -252,11 +271,14 @@ func (n *nightly) prepare(ctx context.Context) error {
 	return nil
 }
 
-// night checks for catalog drift and then runs the phases, and returns
-// the phases' exit status: drift is reported, never a failure.
+// night checks for catalog drift, runs the phases and exports the
+// cassettes they left re-recorded for a merge of shards, and returns the
+// phases' exit status: drift is reported, never a failure.
 func (n *nightly) night(ctx context.Context) int {
 	n.checkDrift(ctx)
-	return n.do(ctx)
+	code := n.do(ctx)
+	n.exportRewritten()
+	return code
 }
 
 // do runs the phases and returns the exit status: replay and live, then,
@@ -464,6 +486,9 @@ func (n *nightly) restoreBackup() {
 // removeTemp removes the temporary directory (test binary and cassette
 // backup) unless -keep was given or a restore from the backup failed.
 func (n *nightly) removeTemp(tmp string) {
+	if n.link != "" {
+		os.Remove(n.link)
+	}
 	if !n.keep {
 		os.RemoveAll(tmp)
 	}
@@ -498,14 +523,10 @@ func (n *nightly) phase(ctx context.Context, name, mode string, args []string) P
 		return p
 	}
 	defer log.Close()
-	argv := append([]string{
-		"-test.timeout=0", "-ginkgo.timeout=" + n.timeout.String(), "-ginkgo.no-color", "-ginkgo.succinct",
-		"-ginkgo.json-report=" + filepath.Join(p.Dir, "ginkgo.json"), "-ginkgo.junit-report=" + filepath.Join(p.Dir, "junit.xml"),
-	}, args...)
 	pctx, cancel := context.WithTimeout(ctx, n.timeout+5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(pctx, n.bin, argv...)
-	cmd.Dir, cmd.Env = n.suites, n.env(mode, p.Dir)
+	cmd := n.suiteCommand(pctx, mode, p.Dir, args)
+	cmd.Env = n.env(mode, p.Dir)
 	cmd.Stdout, cmd.Stderr = log, log
 	if n.verbose {
 		w := io.MultiWriter(log, n.stderr)
@@ -513,7 +534,7 @@ func (n *nightly) phase(ctx context.Context, name, mode string, args []string) P
 	}
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) } // let Ginkgo clean up
 	cmd.WaitDelay = time.Minute
-	n.logf("%s: %s mode, %s", name, mode, describeArgs(args))
+	n.logf("%s: %s mode, %s, %s", name, mode, describeArgs(args), n.describeProcs(mode))
 	err = cmd.Run()
 	if cmd.ProcessState != nil {
 		p.Exit = cmd.ProcessState.ExitCode()
@@ -543,6 +564,14 @@ func (n *nightly) phase(ctx context.Context, name, mode string, args []string) P
 		n.problem(fmt.Sprintf("the %s phase crashed: %s; see %s", name, p.Err, filepath.Join(p.Dir, "log")))
 	}
 	return p
+}
+
+// describeProcs says how many processes a phase in a mode runs.
+func (n *nightly) describeProcs(mode string) string {
+	if n.parallel(mode) {
+		return fmt.Sprintf("%d processes", n.procs)
+	}
+	return "1 process"
 }
 
 // describeArgs says which specs a phase's arguments select, for the log.
@@ -619,51 +648,6 @@ func (n *nightly) finish(stdout io.Writer) int {
 	}
 	n.logf("exit %d: %s (summary: %s)", n.sum.Exit, ExitMeaning(n.sum.Exit), filepath.Join(n.reports, "summary.md"))
 	return n.sum.Exit
-}
-
-// summaryJSON is the machine-readable summary.
-func summaryJSON(s Summary) any {
-	type result struct {
-		Spec       string   `json:"spec"`
-		Class      Class    `json:"class"`
-		RuleBroken bool     `json:"ruleBroken,omitempty"`
-		Restored   bool     `json:"restored,omitempty"`
-		Reasons    []string `json:"reasons"`
-		Note       string   `json:"note"`
-		Cassettes  []string `json:"cassettes,omitempty"`
-	}
-	est, act, calls := s.Costs()
-	out := struct {
-		Exit         int      `json:"exit"`
-		Meaning      string   `json:"meaning"`
-		Target       string   `json:"target"`
-		LabelFilter  string   `json:"labelFilter,omitempty"`
-		Compared     int      `json:"compared"`
-		Results      []result `json:"results"`
-		Problems     []string `json:"problems,omitempty"`
-		EstimatedUSD float64  `json:"estimatedUSD"`
-		ActualUSD    float64  `json:"actualUSD"`
-		LiveCalls    int      `json:"liveCalls"`
-		CatalogDrift any      `json:"catalogDrift"`
-	}{Exit: s.Exit, Meaning: ExitMeaning(s.Exit), Target: s.Target, LabelFilter: s.LabelFilter, Compared: s.Compared,
-		Results: []result{}, Problems: s.Problems, EstimatedUSD: est, ActualUSD: act, LiveCalls: calls, CatalogDrift: driftJSON(s.Drift)}
-	for _, r := range s.Results {
-		out.Results = append(out.Results, result{Spec: r.Spec, Class: r.Class, RuleBroken: r.RuleBroken, Restored: r.Restored, Reasons: r.Reasons, Note: r.Note, Cassettes: s.Rewritten[r.Spec]})
-	}
-	return out
-}
-
-// driftJSON is the machine-readable catalog drift: the summary's line,
-// whether the profiles were listed (and why not), and the models the
-// catalog lacks.
-func driftJSON(d Drift) any {
-	return struct {
-		Line         string         `json:"line"`
-		Checked      bool           `json:"checked"`
-		Reason       string         `json:"reason,omitempty"`
-		Profiles     int            `json:"profiles"`
-		Uncatalogued []Uncatalogued `json:"uncatalogued"`
-	}{Line: d.Line(), Checked: d.Checked, Reason: d.Reason, Profiles: d.Profiles, Uncatalogued: append([]Uncatalogued{}, d.Uncatalogued...)}
 }
 
 // suiteDescription reads the suite's description from a Ginkgo JSON

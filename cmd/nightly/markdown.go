@@ -40,6 +40,9 @@ type Summary struct {
 	Target string
 	// LabelFilter is the Ginkgo label filter, if any.
 	LabelFilter string
+	// Procs is the number of Ginkgo processes of the phases that call the
+	// target.
+	Procs int
 	// Started is when the run began; Wall its wall time.
 	Started time.Time
 	Wall    time.Duration
@@ -141,6 +144,9 @@ func (s Summary) writeHeader(b *strings.Builder) {
 	fmt.Fprintf(b, "Target: **%s**", s.Target)
 	if s.LabelFilter != "" {
 		fmt.Fprintf(b, " · label filter `%s`", s.LabelFilter)
+	}
+	if s.Procs > 0 {
+		fmt.Fprintf(b, " · %d processes against the target", s.Procs)
 	}
 	if !s.Started.IsZero() {
 		fmt.Fprintf(b, " · started %s", s.Started.UTC().Format(time.RFC3339))

@@ -358,6 +358,8 @@ func TestFlags(t *testing.T) {
 		{[]string{"-target", "gcp"}, `want aws or emulator`},
 		{[]string{"--target", "aws", "--profile", "no-cascade"}, "needs -target emulator"},
 		{[]string{"-target", "emulator", "extra"}, "unexpected arguments"},
+		{[]string{"-target", "emulator", "-procs", "0"}, "want at least one process"},
+		{[]string{"merge"}, "name the shards' report directories"},
 	}
 	for _, c := range cases {
 		var stdout, stderr bytes.Buffer

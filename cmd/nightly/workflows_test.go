@@ -3,12 +3,15 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/onsi/ginkgo/v2/types"
 	"gopkg.in/yaml.v3"
 
 	"github.com/cachecascade/cachecascade/internal/modroot"
+	"github.com/cachecascade/cachecascade/matrix"
 )
 
 // The workflows are checked offline: they parse, and the fields the
@@ -21,14 +24,24 @@ type workflow struct {
 	Permissions map[string]string `yaml:"permissions"`
 	Concurrency any               `yaml:"concurrency"`
 	Env         map[string]string `yaml:"env"`
-	Jobs        map[string]struct {
-		If             string            `yaml:"if"`
-		RunsOn         string            `yaml:"runs-on"`
-		Permissions    map[string]string `yaml:"permissions"`
-		TimeoutMinutes int               `yaml:"timeout-minutes"`
-		Env            map[string]string `yaml:"env"`
-		Steps          []step            `yaml:"steps"`
-	} `yaml:"jobs"`
+	Jobs        map[string]job    `yaml:"jobs"`
+}
+
+type job struct {
+	Name           string            `yaml:"name"`
+	Needs          any               `yaml:"needs"`
+	If             string            `yaml:"if"`
+	RunsOn         string            `yaml:"runs-on"`
+	Permissions    map[string]string `yaml:"permissions"`
+	TimeoutMinutes int               `yaml:"timeout-minutes"`
+	Strategy       struct {
+		FailFast *bool `yaml:"fail-fast"`
+		Matrix   struct {
+			Include []map[string]string `yaml:"include"`
+		} `yaml:"matrix"`
+	} `yaml:"strategy"`
+	Env   map[string]string `yaml:"env"`
+	Steps []step            `yaml:"steps"`
 }
 
 type step struct {
@@ -135,6 +148,24 @@ func TestCIWorkflow(t *testing.T) {
 	}
 }
 
+// find returns a job's first step that matches.
+func (j job) find(match func(step) bool) (step, bool) {
+	for _, s := range j.Steps {
+		if match(s) {
+			return s, true
+		}
+	}
+	return step{}, false
+}
+
+func (j job) uses(prefix string) (step, bool) {
+	return j.find(func(s step) bool { return strings.HasPrefix(s.Uses, prefix+"@") })
+}
+
+func (j job) runs(substr string) (step, bool) {
+	return j.find(func(s step) bool { return strings.Contains(s.Run, substr) })
+}
+
 func TestNightlyWorkflow(t *testing.T) {
 	w := loadWorkflow(t, "nightly.yml")
 	if _, ok := w.On["schedule"]; !ok {
@@ -152,31 +183,112 @@ func TestNightlyWorkflow(t *testing.T) {
 	if crons != 2 {
 		t.Errorf("nightly.yml: want a daily and a weekly cron, have %d", crons)
 	}
-	for k, v := range map[string]string{"id-token": "write", "contents": "write", "pull-requests": "write"} {
-		if w.Permissions[k] != v {
-			t.Errorf("nightly.yml: permissions.%s = %q, want %q", k, w.Permissions[k], v)
-		}
+	if len(w.Permissions) != 0 {
+		t.Errorf("nightly.yml: the workflow grants %v; each job asks for its own", w.Permissions)
 	}
-	aws, ok := w.uses("aws-actions/configure-aws-credentials")
+	shards := checkShardJob(t, w.Jobs["shard"])
+	checkMergeJob(t, w.Jobs["merge"], shards)
+}
+
+// checkShardJob checks the job that runs scripts/nightly on each shard and
+// returns the shards' names.
+func checkShardJob(t *testing.T, j job) []string {
+	t.Helper()
+	if len(j.Permissions) != 2 || j.Permissions["id-token"] != "write" || j.Permissions["contents"] != "read" {
+		t.Errorf("nightly.yml: the shard job needs id-token: write and contents: read, nothing more: %v", j.Permissions)
+	}
+	if j.Strategy.FailFast == nil || *j.Strategy.FailFast {
+		t.Error("nightly.yml: one shard's failure must not cancel the others (fail-fast: false)")
+	}
+	aws, ok := j.uses("aws-actions/configure-aws-credentials")
 	if !ok || aws.With["role-to-assume"] != "${{ secrets.AWS_ROLE_ARN }}" || aws.With["aws-region"] == nil {
 		t.Errorf("nightly.yml: configure-aws-credentials must assume secrets.AWS_ROLE_ARN in a region: %+v", aws.With)
 	}
-	run, ok := w.runs("scripts/nightly --target aws")
-	if !ok || run.ID == "" || !strings.Contains(run.Run, "GITHUB_OUTPUT") || !strings.Contains(run.Run, "|| code=$?") {
-		t.Fatalf("nightly.yml: must run scripts/nightly --target aws and keep its exit status as an output: %+v", run)
+	if j.Env["CACHECASCADE_PROCS"] == "" || j.Env["CACHECASCADE_MODEL_CONCURRENCY"] == "" {
+		t.Errorf("nightly.yml: a shard states its processes and per-model cap: %v", j.Env)
 	}
-	sel, ok := w.runs("!slow")
-	if !ok || !strings.Contains(sel.Run, `filter=""`) {
-		t.Errorf("nightly.yml: the daily run must exclude slow specs and the weekly one include them: %q", sel.Run)
+	sel, ok := j.runs("!slow")
+	if !ok || !strings.Contains(sel.Run, `base=""`) || sel.Env["SHARD_FILTER"] != "${{ matrix.filter }}" {
+		t.Errorf("nightly.yml: the daily run must exclude slow specs and the weekly one include them, within the shard's filter: %q", sel.Run)
 	}
-	pr, ok := w.uses("peter-evans/create-pull-request")
-	if !ok || pr.If != "steps."+run.ID+".outputs.code == '10'" || !strings.Contains(pr.With["add-paths"].(string), "cassettes/") {
-		t.Errorf("nightly.yml: a pull request with cassettes/ must open on exit 10 only: %+v", pr)
+	run, ok := j.runs("scripts/nightly --target aws --label-filter")
+	if !ok || run.ID == "" || !strings.Contains(run.Run, "|| code=$?") {
+		t.Errorf("nightly.yml: each shard must run scripts/nightly --target aws with its label filter and go on whatever it exits: %+v", run)
 	}
-	if up, ok := w.uses("actions/upload-artifact"); !ok || !strings.Contains(up.If, "always()") {
-		t.Error("nightly.yml: reports must be uploaded always")
+	up, ok := j.uses("actions/upload-artifact")
+	if !ok || !strings.Contains(up.If, "always()") || up.With["path"] != "reports/nightly/" || up.With["name"] != "nightly-shard-${{ matrix.shard }}" {
+		t.Errorf("nightly.yml: each shard must upload reports/nightly/ (its report and re-recorded cassettes) always: %+v", up)
 	}
-	fail := w.steps()[len(w.steps())-1]
+	var names []string
+	for _, s := range j.Strategy.Matrix.Include {
+		if s["shard"] == "" || s["filter"] == "" {
+			t.Errorf("nightly.yml: a shard needs a name and a filter: %v", s)
+		}
+		names = append(names, s["shard"])
+	}
+	checkShardsPartitionModels(t, j.Strategy.Matrix.Include)
+	return names
+}
+
+// checkShardsPartitionModels evaluates each shard's label filter on every
+// model of the catalog: each model is in exactly one shard, so the shards
+// together run the whole matrix, no two re-record one cassette, and the
+// per-model cap of each holds for the account.
+func checkShardsPartitionModels(t *testing.T, shards []map[string]string) {
+	t.Helper()
+	for _, m := range matrix.Default().Models {
+		labels := []string{"family:" + string(m.Family), "generation:" + string(m.Family) + "-" + m.Generation, "model:" + m.Key}
+		var in []string
+		for _, s := range shards {
+			match, err := types.ParseLabelFilter(s["filter"])
+			if err != nil {
+				t.Fatalf("nightly.yml: shard %s: %v", s["shard"], err)
+			}
+			if match(labels) {
+				in = append(in, s["shard"])
+			}
+		}
+		if len(in) != 1 {
+			t.Errorf("nightly.yml: model %s is in shards %q, want exactly one", m.Key, in)
+		}
+	}
+}
+
+// checkMergeJob checks the job that merges the shards and opens the pull
+// request.
+func checkMergeJob(t *testing.T, j job, shards []string) {
+	t.Helper()
+	if j.Needs != "shard" || !strings.Contains(j.If, "always()") {
+		t.Errorf("nightly.yml: the merge job must follow the shards, even failed ones: needs %v, if %q", j.Needs, j.If)
+	}
+	if len(j.Permissions) != 2 || j.Permissions["contents"] != "write" || j.Permissions["pull-requests"] != "write" {
+		t.Errorf("nightly.yml: the merge job needs contents and pull-requests write, nothing more: %v", j.Permissions)
+	}
+	if dl, ok := j.uses("actions/download-artifact"); !ok || dl.With["pattern"] != "nightly-shard-*" || dl.With["path"] != "shards/" {
+		t.Errorf("nightly.yml: the merge job must download every shard's artifact into shards/: %+v", dl)
+	}
+	merge, ok := j.runs("scripts/nightly merge")
+	if !ok || merge.ID == "" || !strings.Contains(merge.Run, "GITHUB_OUTPUT") || !strings.Contains(merge.Run, "|| code=$?") {
+		t.Fatalf("nightly.yml: the merge job must run scripts/nightly merge and keep its exit status as an output: %+v", merge)
+	}
+	for _, name := range shards {
+		if !slices.Contains(strings.Fields(merge.Run), "shards/nightly-shard-"+name) {
+			t.Errorf("nightly.yml: the merge does not name shard %s, so it could not tell that shard missing", name)
+		}
+	}
+	code := "steps." + merge.ID + ".outputs.code == '10'"
+	verify, ok := j.runs("scripts/verify")
+	if !ok || verify.ID == "" || verify.If != code {
+		t.Errorf("nightly.yml: the merged cassettes must replay (scripts/verify) before a pull request: %+v", verify)
+	}
+	pr, ok := j.uses("peter-evans/create-pull-request")
+	if !ok || pr.If != code+" && steps."+verify.ID+".outcome == 'success'" || !strings.Contains(pr.With["add-paths"].(string), "cassettes/") || pr.With["body-path"] != "reports/nightly/summary.md" {
+		t.Errorf("nightly.yml: one pull request with cassettes/ must open on exit 10 only, after the replay: %+v", pr)
+	}
+	if up, ok := j.uses("actions/upload-artifact"); !ok || !strings.Contains(up.If, "always()") {
+		t.Error("nightly.yml: the merged report must be uploaded always")
+	}
+	fail := j.Steps[len(j.Steps)-1]
 	if !strings.Contains(fail.If, "code != '0'") || !strings.Contains(fail.If, "code != '10'") || !strings.Contains(fail.Run, "exit 1") {
 		t.Errorf("nightly.yml: the last step must fail the job on 11, 12, 13: %+v", fail)
 	}
