@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"hash"
 	"math"
-	"sort"
 	"time"
 
 	"github.com/cachecascade/cachecascade/prefix"
@@ -108,11 +107,6 @@ type entryKey struct {
 	hash    [32]byte
 }
 
-type entry struct {
-	expires time.Time
-	ttl     time.Duration
-}
-
 // cacheResult is what a request did to the cache.
 type cacheResult struct {
 	read, write int
@@ -211,13 +205,12 @@ func (s cacheScope) key(b int) entryKey {
 // live returns the entry for the prefix ending at block boundary b if it
 // has not expired; an expired entry is deleted on the way.
 func (s cacheScope) live(b int) (*entry, bool) {
-	k := s.key(b)
-	en, ok := s.e.entries[k]
+	en, ok := s.e.cache.get(s.key(b))
 	if !ok {
 		return nil, false
 	}
 	if !s.e.fault(FaultTTLNeverExpires) && !s.now.Before(en.expires) {
-		delete(s.e.entries, k)
+		s.e.cache.remove(en)
 		return nil, false
 	}
 	return en, true
@@ -260,7 +253,7 @@ func (e *Emulator) writeCheckpoints(s cacheScope, spec *modelSpec, r *request, p
 	refresh := !e.fault(FaultNoRefreshOnHit)
 	if read > 0 && refresh {
 		if en, ok := s.live(read); ok {
-			en.expires = s.now.Add(en.ttl)
+			e.cache.refresh(en, s.now.Add(en.ttl))
 		}
 	}
 	prev := read
@@ -272,7 +265,7 @@ func (e *Emulator) writeCheckpoints(s cacheScope, spec *modelSpec, r *request, p
 			// for its own TTL (a 5m checkpoint reading a 1h entry does not
 			// shorten it, nor a 1h checkpoint lengthen a 5m one unpaid).
 			if en, ok := s.live(b); ok && refresh {
-				en.expires = s.now.Add(en.ttl)
+				e.cache.refresh(en, s.now.Add(en.ttl))
 			}
 			continue
 		}
@@ -294,44 +287,38 @@ func (e *Emulator) writeCheckpoints(s cacheScope, spec *modelSpec, r *request, p
 	return res
 }
 
-// store inserts an entry, keeping the cache within MaxEntries: expired
-// entries are swept first, then the entries closest to expiry are evicted.
+// sweepPerStore is the most expired entries a store removes on the way.
+const sweepPerStore = 4
+
+// store inserts an entry, or gives the one held under k en's expiry and
+// TTL, keeping the cache within MaxEntries: when it is full, the entry
+// closest to expiry (expired or not; the earliest stored or refreshed
+// among equals) makes room. Each store also removes up to sweepPerStore
+// expired entries, so that expired entries do not wait for the cap. The
+// work is O(log n): nothing scans or sorts the entries.
 func (e *Emulator) store(k entryKey, en *entry, now time.Time) {
-	if _, exists := e.entries[k]; !exists && len(e.entries) >= e.opts.MaxEntries {
-		e.sweep(now)
-		if len(e.entries) >= e.opts.MaxEntries {
-			e.evict(len(e.entries) - e.opts.MaxEntries + 1 + e.opts.MaxEntries/8)
-		}
+	e.sweep(now, sweepPerStore)
+	if held, ok := e.cache.get(k); ok {
+		e.cache.set(held, en.expires, en.ttl)
+		return
 	}
-	e.entries[k] = en
-	e.inserts++
-	if e.inserts%4096 == 0 {
-		e.sweep(now)
+	for e.cache.len() >= e.opts.MaxEntries {
+		e.cache.remove(e.cache.first())
 	}
+	e.cache.add(k, en)
 }
 
-func (e *Emulator) sweep(now time.Time) {
+// sweep removes up to n entries that have expired by now, closest to
+// expiry first (none under the ttl-never-expires fault).
+func (e *Emulator) sweep(now time.Time, n int) {
 	if e.fault(FaultTTLNeverExpires) {
 		return
 	}
-	for k, en := range e.entries {
-		if !now.Before(en.expires) {
-			delete(e.entries, k)
+	for ; n > 0; n-- {
+		first := e.cache.first()
+		if first == nil || now.Before(first.expires) {
+			return
 		}
-	}
-}
-
-func (e *Emulator) evict(n int) {
-	type kv struct {
-		k entryKey
-		t time.Time
-	}
-	all := make([]kv, 0, len(e.entries))
-	for k, en := range e.entries {
-		all = append(all, kv{k, en.expires})
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].t.Before(all[j].t) })
-	for i := 0; i < n && i < len(all); i++ {
-		delete(e.entries, all[i].k)
+		e.cache.remove(first)
 	}
 }

@@ -95,16 +95,15 @@ type Emulator struct {
 	base   Clock
 	seq    atomic.Uint64
 
-	mu      sync.Mutex
-	offset  time.Duration
-	entries map[entryKey]*entry
-	inserts int
+	mu     sync.Mutex
+	offset time.Duration
+	cache  entryStore
 }
 
 // New returns an emulator configured by opts, or an error naming an unknown
 // profile or an invalid option.
 func New(opts Options) (*Emulator, error) {
-	e := &Emulator{faults: map[string]bool{}, entries: map[entryKey]*entry{}}
+	e := &Emulator{faults: map[string]bool{}, cache: newEntryStore()}
 	for _, name := range opts.Profiles {
 		if _, ok := LookupProfile(name); !ok {
 			return nil, fmt.Errorf("emulator: unknown profile %q (see emulator.Faults and emulator.BenignProfiles)", name)
@@ -199,7 +198,7 @@ const maxAdvance = 10000 * time.Hour
 // Reset drops every cache entry (time is left where it is).
 func (e *Emulator) Reset() {
 	e.mu.Lock()
-	e.entries = map[entryKey]*entry{}
+	e.cache = newEntryStore()
 	e.mu.Unlock()
 }
 
@@ -208,7 +207,7 @@ func (e *Emulator) Reset() {
 func (e *Emulator) Len() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return len(e.entries)
+	return e.cache.len()
 }
 
 func (e *Emulator) now() time.Time {
