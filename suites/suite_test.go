@@ -14,23 +14,36 @@ import (
 // run is the run the specs share; BeforeSuite sets it.
 var run *framework.Run
 
+// budgetEstimate and budgetErr are the first process's estimate of a run
+// against a target, from the cassettes of the specs it will run (see
+// framework.CheckBudget).
+var (
+	budgetEstimate framework.Estimate
+	budgetErr      error
+)
+
 func TestSuites(t *testing.T) {
 	RegisterFailHandler(Fail)
 	// A run against a target first estimates its cost from the cassettes
-	// of the specs it will run, and stops here if that is over budget.
-	est, err := framework.CheckBudget(func() Report { return PreviewSpecs("cachecascade") })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if est.Specs > 0 {
-		fmt.Fprintf(os.Stderr, "cachecascade: estimated from the cassettes: %s\n", est)
+	// of the specs it will run; one estimate serves every process, so only
+	// the first makes it (reading the cassettes is most of a process's
+	// start), and its SynchronizedBeforeSuite refuses a run over budget.
+	if GinkgoParallelProcess() == 1 {
+		budgetEstimate, budgetErr = framework.CheckBudget(func() Report { return PreviewSpecs("cachecascade") })
 	}
 	RunSpecs(t, "cachecascade")
 }
 
-// Every process of a parallel run resolves its own Run from the start time
-// the first process hands out, so that all record one date.
-var _ = SynchronizedBeforeSuite(framework.Started, func(started []byte) {
+// The first process stops a run estimated over budget and hands out the
+// run's start data; every process of a parallel run resolves its own Run
+// from it, so that all record one date and charge one tally.
+var _ = SynchronizedBeforeSuite(func() []byte {
+	Expect(budgetErr).NotTo(HaveOccurred())
+	if budgetEstimate.Specs > 0 {
+		fmt.Fprintf(os.Stderr, "cachecascade: estimated from the cassettes: %s\n", budgetEstimate)
+	}
+	return framework.Started()
+}, func(started []byte) {
 	var err error
 	run, err = framework.NewRun(started)
 	Expect(err).NotTo(HaveOccurred())

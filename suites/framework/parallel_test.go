@@ -214,3 +214,20 @@ func TestParallelRunCapsCallsInFlightPerModel(t *testing.T) {
 		}
 	}
 }
+
+// TestParallelRunEstimatedOverBudgetIsRefused: the first process estimates
+// a two-process run from the cassettes and refuses it, over budget, before
+// any process sends a call.
+func TestParallelRunEstimatedOverBudgetIsRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the suites over two processes")
+	}
+	reports := t.TempDir()
+	out, passed := runSuites(t, 2, "model:nova-lite && area:cascade", env.Target+"=emulator", env.ReportDir+"="+reports, env.BudgetUSD+"=0.0001")
+	if passed || !strings.Contains(out, "over the budget "+env.BudgetUSD+"=$0.0001") {
+		t.Fatalf("a run estimated over its budget was not refused:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(reports, framework.LedgerFile)); !os.IsNotExist(err) {
+		t.Errorf("a refused run opened its tally (%v): it got as far as its specs", err)
+	}
+}
