@@ -1,25 +1,30 @@
 package emulator
 
 // Load benchmarks. Each runs the emulator on a loopback port and drives it
-// with a lean HTTP client — net/http with keep-alive, a request body
-// captured once from the Go SDK and a fixed SigV4 Authorization header — from
-// conns goroutines, one keep-alive connection each, so that what is measured
-// is the emulator rather than the SDK's signing and middleware. Client and
+// with a lean HTTP client from conns goroutines, one keep-alive connection
+// each: HTTP/1.1 written straight to a TCP connection (request line,
+// headers with a fixed SigV4 Authorization, and a body captured once from
+// the Go SDK) and the answer parsed by net/http's ReadResponse, read to the
+// end. No Transport, so what is measured is the emulator, not the SDK's
+// signing and middleware nor the client's connection pool. Client and
 // server share the machine's cores. Each reports req/s and the p99 latency
-// (p99-ms) of one round trip, response body read to the end, with the
-// slowest round trip (max-ms) and the CPU time client and server used per
-// request (cpu-us/req), which other load on the machine does not change.
+// (p99-ms) of one round trip, with the slowest round trip (max-ms) and the
+// CPU time client and server used per request (cpu-us/req), which other
+// load on the machine does not change.
 //
 //	go test -run '^$' -bench . ./emulator
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -45,29 +50,24 @@ func BenchmarkConverseStream(b *testing.B) { benchAPI(b, "/converse-stream") }
 func benchAPI(b *testing.B, op string) {
 	srv := startBenchServer(b, Options{})
 	path, body := sdkRequest(b, srv, defaultLayered().input())
-	path = path[:len(path)-len("/converse")] + op
+	path = strings.TrimSuffix(path, "/converse") + op
 	for _, conns := range benchConns {
 		b.Run("conns="+strconv.Itoa(conns), func(b *testing.B) {
-			c := newLeanClient(srv.URL(), conns)
-			defer c.close()
-			runLoad(b, conns, func(buf *bytes.Buffer) error { return c.post(path, body, buf) })
+			runLoad(b, srv, conns, func(c *rawConn, buf *bytes.Buffer) error { return c.post(path, body, buf) })
 		})
 	}
 }
 
 // BenchmarkFullCache measures Converse requests that each write a new entry
 // into a cache already holding DefaultMaxEntries entries, so every write
-// evicts one, from 4 connections. It reports max-ms, the slowest round
-// trip, beside req/s and p99-ms.
+// evicts one, from 4 connections.
 func BenchmarkFullCache(b *testing.B) {
 	srv := startBenchServer(b, Options{})
 	path, _ := sdkRequest(b, srv, defaultLayered().input())
 	fillCache(srv.Emulator, DefaultMaxEntries)
-	c := newLeanClient(srv.URL(), 4)
-	defer c.close()
 	var seq atomic.Int64
 	filler := txt("fill", 1100)
-	runLoad(b, 4, func(buf *bytes.Buffer) error {
+	runLoad(b, srv, 4, func(c *rawConn, buf *bytes.Buffer) error {
 		body := `{"messages":[{"content":[{"text":"` + strconv.FormatInt(seq.Add(1), 10) + " " + filler +
 			`"},{"cachePoint":{"type":"default"}}],"role":"user"}]}`
 		return c.post(path, []byte(body), buf)
@@ -132,63 +132,74 @@ func (t *recordingTransport) RoundTrip(r *http.Request) (*http.Response, error) 
 	return t.base.RoundTrip(r)
 }
 
-// leanClient posts prepared bodies to the emulator over at most conns
-// keep-alive connections.
-type leanClient struct {
-	url string
-	tr  *http.Transport
-	c   *http.Client
+// rawConn is the lean client: one keep-alive HTTP/1.1 connection.
+type rawConn struct {
+	host string
+	conn net.Conn
+	br   *bufio.Reader
+	head []byte
 }
 
-func newLeanClient(url string, conns int) *leanClient {
-	tr := &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns,
-		DisableCompression: true, IdleConnTimeout: time.Minute}
-	return &leanClient{url: url, tr: tr, c: &http.Client{Transport: tr}}
+// dialRaw opens a connection to the server.
+func dialRaw(srv *Server) (*rawConn, error) {
+	host := strings.TrimPrefix(srv.URL(), "http://")
+	conn, err := net.Dial("tcp", host)
+	if err != nil {
+		return nil, err
+	}
+	return &rawConn{host: host, conn: conn, br: bufio.NewReaderSize(conn, 16<<10)}, nil
 }
 
-func (c *leanClient) close() { c.tr.CloseIdleConnections() }
-
-// post sends body to path and reads the whole answer into buf, failing on
-// any status but 200.
-func (c *leanClient) post(path string, body []byte, buf *bytes.Buffer) error {
-	req, err := http.NewRequest(http.MethodPost, c.url+path, bytes.NewReader(body))
+// post sends body to path, with the headers an SDK would send that the
+// emulator reads, and reads the whole answer into buf, failing on any
+// status but 200 and on a server that closes the connection.
+func (c *rawConn) post(path string, body []byte, buf *bytes.Buffer) error {
+	c.head = append(c.head[:0], "POST "...)
+	c.head = append(c.head, path...)
+	c.head = append(c.head, " HTTP/1.1\r\nHost: "...)
+	c.head = append(c.head, c.host...)
+	c.head = append(c.head, "\r\nContent-Type: application/json\r\nAuthorization: "+fakeSigV4+"\r\nContent-Length: "...)
+	c.head = strconv.AppendInt(c.head, int64(len(body)), 10)
+	c.head = append(c.head, "\r\n\r\n"...)
+	bufs := net.Buffers{c.head, body}
+	if _, err := bufs.WriteTo(c.conn); err != nil {
+		return err
+	}
+	resp, err := http.ReadResponse(c.br, nil)
 	if err != nil {
 		return err
 	}
-	req.Header["Content-Type"] = []string{"application/json"}
-	req.Header["Authorization"] = []string{fakeSigV4}
-	resp, err := c.c.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
 	buf.Reset()
-	if _, err := buf.ReadFrom(resp.Body); err != nil {
+	_, err = buf.ReadFrom(resp.Body)
+	resp.Body.Close()
+	switch {
+	case err != nil:
 		return err
-	}
-	if resp.StatusCode != http.StatusOK {
+	case resp.StatusCode != http.StatusOK:
 		return fmt.Errorf("status %d: %s", resp.StatusCode, buf.Bytes())
+	case resp.Close:
+		return fmt.Errorf("the server closed the connection")
 	}
 	return nil
 }
 
-// runLoad runs b.N calls of send from conns goroutines and reports req/s,
-// p99-ms, max-ms and cpu-us/req, the process's CPU time per request.
-func runLoad(b *testing.B, conns int, send func(*bytes.Buffer) error) {
+// runLoad runs b.N calls of send from conns goroutines, each on its own
+// connection, and reports req/s, p99-ms, max-ms and cpu-us/req.
+func runLoad(b *testing.B, srv *Server, conns int, send func(*rawConn, *bytes.Buffer) error) {
 	b.Helper()
-	warm(b, conns, send)
+	clients := dialAll(b, srv, conns, send)
 	lat := make([][]time.Duration, conns)
 	var next atomic.Int64
 	var failed atomic.Value
 	var wg sync.WaitGroup
 	b.ResetTimer()
 	cpu0 := processCPU()
-	for w := range conns {
+	for w, c := range clients {
 		wg.Go(func() {
 			var buf bytes.Buffer
 			for next.Add(1) <= int64(b.N) && failed.Load() == nil {
 				t0 := time.Now()
-				if err := send(&buf); err != nil {
+				if err := send(c, &buf); err != nil {
 					failed.CompareAndSwap(nil, err)
 					return
 				}
@@ -206,6 +217,26 @@ func runLoad(b *testing.B, conns int, send func(*bytes.Buffer) error) {
 	b.ReportMetric(float64(cpu/time.Microsecond)/float64(b.N), "cpu-us/req")
 }
 
+// dialAll opens conns connections and sends one request on each before
+// timing starts; they are closed when the benchmark ends.
+func dialAll(b *testing.B, srv *Server, conns int, send func(*rawConn, *bytes.Buffer) error) []*rawConn {
+	b.Helper()
+	clients := make([]*rawConn, conns)
+	for i := range clients {
+		c, err := dialRaw(srv)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { c.conn.Close() })
+		var buf bytes.Buffer
+		if err := send(c, &buf); err != nil {
+			b.Fatal(err)
+		}
+		clients[i] = c
+	}
+	return clients
+}
+
 // processCPU returns the CPU time (user and system) the process has used:
 // client and server together, whatever else the machine runs.
 func processCPU() time.Duration {
@@ -214,23 +245,6 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// warm opens the conns connections before timing starts.
-func warm(b *testing.B, conns int, send func(*bytes.Buffer) error) {
-	b.Helper()
-	errs := make(chan error, conns)
-	for range conns {
-		go func() {
-			var buf bytes.Buffer
-			errs <- send(&buf)
-		}()
-	}
-	for range conns {
-		if err := <-errs; err != nil {
-			b.Fatal(err)
-		}
-	}
 }
 
 // reportLatency reports throughput and the p99 and maximum of lat.

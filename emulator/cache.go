@@ -45,15 +45,15 @@ type prefixInfo struct {
 func computePrefix(r *request, spec *modelSpec, tok tokenizer, noCascade bool) prefixInfo {
 	n := len(r.blocks)
 	p := prefixInfo{hashes: make([][32]byte, n+1), tokens: make([]int, n+1)}
-	h := sha256.New()
+	c := newChainHasher()
 	seed := func() [32]byte {
-		h.Reset()
-		h.Write([]byte("cachecascade/emulator/v1"))
+		c.h.Reset()
+		c.h.Write(append(c.buf[:0], "cachecascade/emulator/v1"...))
 		if !spec.toolChoiceInMessages {
-			writeField(h, r.toolChoice)
-			writeField(h, r.extraFields)
+			c.field(r.toolChoice)
+			c.field(r.extraFields)
 		}
-		return sum(h)
+		return c.sum()
 	}
 	cur := seed()
 	p.hashes[0] = cur
@@ -62,24 +62,24 @@ func computePrefix(r *request, spec *modelSpec, tok tokenizer, noCascade bool) p
 		if noCascade && (i == 0 || r.blocks[i-1].layer != b.layer) {
 			cur = seed()
 		}
-		h.Reset()
-		h.Write(cur[:])
-		h.Write([]byte{byte(b.layer)})
+		c.h.Reset()
+		c.buf = append(append(c.buf[:0], cur[:]...), byte(b.layer))
+		c.h.Write(c.buf)
 		if b.layer == prefix.Messages && !msgStarted {
 			msgStarted = true
 			if spec.toolChoiceInMessages {
 				// Tool choice and model request fields (thinking, ...) sit
 				// between system and messages: they affect only the messages
 				// cache.
-				writeField(h, r.toolChoice)
-				writeField(h, r.extraFields)
+				c.field(r.toolChoice)
+				c.field(r.extraFields)
 			}
 		}
 		if b.firstInMsg {
-			writeField(h, []byte("message:"+b.role))
+			c.role(b.role)
 		}
-		writeField(h, b.raw)
-		cur = sum(h)
+		c.field(b.raw)
+		cur = c.sum()
 		p.hashes[i+1] = cur
 		p.tokens[i+1] = p.tokens[i] + tok.count(b.chars)
 	}
@@ -87,16 +87,36 @@ func computePrefix(r *request, spec *modelSpec, tok tokenizer, noCascade bool) p
 	return p
 }
 
-func writeField(h hash.Hash, b []byte) {
-	var l [8]byte
-	binary.BigEndian.PutUint64(l[:], uint64(len(b)))
-	h.Write(l[:])
-	h.Write(b)
+// chainHasher is the sha256 state computePrefix chains with, and scratch
+// space so that small writes allocate nothing per block.
+type chainHasher struct {
+	h   hash.Hash
+	buf []byte
 }
 
-func sum(h hash.Hash) [32]byte {
+func newChainHasher() *chainHasher {
+	return &chainHasher{h: sha256.New(), buf: make([]byte, 0, 128)}
+}
+
+// field hashes a length-prefixed field: the big-endian 64-bit length of b,
+// then b.
+func (c *chainHasher) field(b []byte) {
+	c.buf = binary.BigEndian.AppendUint64(c.buf[:0], uint64(len(b)))
+	c.h.Write(c.buf)
+	c.h.Write(b)
+}
+
+// role hashes the field "message:" + role, a message's start.
+func (c *chainHasher) role(role string) {
+	c.buf = binary.BigEndian.AppendUint64(c.buf[:0], uint64(len("message:")+len(role)))
+	c.buf = append(append(c.buf, "message:"...), role...)
+	c.h.Write(c.buf)
+}
+
+// sum returns the digest so far.
+func (c *chainHasher) sum() [32]byte {
 	var out [32]byte
-	h.Sum(out[:0])
+	copy(out[:], c.h.Sum(c.buf[:0]))
 	return out
 }
 

@@ -394,7 +394,7 @@ func authenticate(h string) (string, *apiError) {
 		return "", errAccessDenied(msgAuthMissing)
 	}
 	if rest, ok := strings.CutPrefix(h, "AWS4-HMAC-SHA256 "); ok {
-		for _, part := range strings.Split(rest, ",") {
+		for part := range strings.SplitSeq(rest, ",") {
 			cred, ok := strings.CutPrefix(strings.TrimSpace(part), "Credential=")
 			if !ok {
 				continue
@@ -543,7 +543,7 @@ func (e *Emulator) validateForModel(spec *modelSpec, r *request) *apiError {
 		if cp.ttl == "5m" {
 			seen5m = true
 		} else if seen5m {
-			return errValidationf(msgTTLOrder, cp.location)
+			return errValidationf(msgTTLOrder, cp.location())
 		}
 	}
 	return nil

@@ -181,7 +181,7 @@ func (r *request) addAutomatic(raw json.RawMessage) *apiError {
 		}
 	}
 	cp.layer, cp.boundary, cp.listIndex, cp.automatic = last.layer, len(r.blocks), i, true
-	cp.location, cp.position = modelPath(last.layer, last.msg, i), modelPath(last.layer, last.msg, i+1)
+	cp.msg, cp.block = last.msg, i
 	cp.afterDocument = last.document
 	r.checkpoints = append(r.checkpoints, cp)
 	return nil
@@ -407,11 +407,11 @@ func (r *request) addAnthropicBlock(layer prefix.Layer, msg int, role string, i 
 	if err != nil {
 		return err
 	}
-	cp.layer, cp.boundary, cp.listIndex, cp.location = layer, len(r.blocks), i, loc
+	cp.layer, cp.boundary, cp.listIndex, cp.msg, cp.block = layer, len(r.blocks), i, msg, i
 	// The checkpoint is named as Converse's cachePoint after the block
 	// would be, so that one logical request gets one message through both
 	// APIs (see checkForModel).
-	cp.position, cp.afterDocument = modelPath(layer, msg, i+1), document
+	cp.afterDocument = document
 	r.checkpoints = append(r.checkpoints, cp)
 	return nil
 }

@@ -43,6 +43,9 @@ type jsonReader struct {
 	pos    int
 	depth  int
 	status scanStatus
+	// arena holds the block lists of the Converse body being read, one
+	// after another (see blockList).
+	arena *[]wireBlock
 }
 
 // fail records st unless an earlier failure is recorded, and returns false.

@@ -3,12 +3,17 @@ package emulator
 // The Converse body decoder as it was before the one-pass reader
 // (scanConverse), kept verbatim but for its names as the reference that
 // FuzzDecodeMatchesReference holds decodeRequestAs to: the same request or
-// the same error for every body.
+// the same error for every body. And computePrefix as it was before its
+// hashing stopped allocating per block, which TestPrefixHashesMatchReference
+// holds it to.
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"strings"
 
 	"github.com/cachecascade/cachecascade/prefix"
@@ -151,8 +156,7 @@ func (r *request) refAddList(layer prefix.Layer, msg int, role string, list []js
 			cp.layer = layer
 			cp.boundary = len(r.blocks)
 			cp.listIndex = i
-			cp.location = refModelPath(layer, msg, contentIdx)
-			cp.position = refModelPath(layer, msg, contentIdx+1)
+			cp.msg, cp.block = msg, contentIdx // were location and position, now derived from these
 			if lastKind == "document" {
 				cp.afterDocument = lastDoc
 			}
@@ -279,4 +283,66 @@ func refIsJSONNull(raw json.RawMessage) bool {
 func refIsObject(v json.RawMessage) bool {
 	t := bytes.TrimLeft(v, " \t\r\n")
 	return len(t) > 0 && t[0] == '{'
+}
+
+// computePrefix hashes the prefix at every block boundary. The hash chains
+// the exact bytes of each block with its layer and, for the first block of a
+// message, the role: the same content in another place is another prefix.
+// With noCascade (the fault), the chain restarts at each layer.
+func refComputePrefix(r *request, spec *modelSpec, tok tokenizer, noCascade bool) prefixInfo {
+	n := len(r.blocks)
+	p := prefixInfo{hashes: make([][32]byte, n+1), tokens: make([]int, n+1)}
+	h := sha256.New()
+	seed := func() [32]byte {
+		h.Reset()
+		h.Write([]byte("cachecascade/emulator/v1"))
+		if !spec.toolChoiceInMessages {
+			refWriteField(h, r.toolChoice)
+			refWriteField(h, r.extraFields)
+		}
+		return refSum(h)
+	}
+	cur := seed()
+	p.hashes[0] = cur
+	msgStarted := false
+	for i, b := range r.blocks {
+		if noCascade && (i == 0 || r.blocks[i-1].layer != b.layer) {
+			cur = seed()
+		}
+		h.Reset()
+		h.Write(cur[:])
+		h.Write([]byte{byte(b.layer)})
+		if b.layer == prefix.Messages && !msgStarted {
+			msgStarted = true
+			if spec.toolChoiceInMessages {
+				// Tool choice and model request fields (thinking, ...) sit
+				// between system and messages: they affect only the messages
+				// cache.
+				refWriteField(h, r.toolChoice)
+				refWriteField(h, r.extraFields)
+			}
+		}
+		if b.firstInMsg {
+			refWriteField(h, []byte("message:"+b.role))
+		}
+		refWriteField(h, b.raw)
+		cur = refSum(h)
+		p.hashes[i+1] = cur
+		p.tokens[i+1] = p.tokens[i] + tok.count(b.chars)
+	}
+	p.prompt = p.tokens[n] + spec.tailTokens
+	return p
+}
+
+func refWriteField(h hash.Hash, b []byte) {
+	var l [8]byte
+	binary.BigEndian.PutUint64(l[:], uint64(len(b)))
+	h.Write(l[:])
+	h.Write(b)
+}
+
+func refSum(h hash.Hash) [32]byte {
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
 }

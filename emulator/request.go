@@ -22,6 +22,9 @@ type wireRequest struct {
 	maxTokens *int64
 	// extraFields is additionalModelRequestFields, nil when absent or null.
 	extraFields []byte
+	// arena is the storage of every block list, when the one-pass reader
+	// decoded the body (see release).
+	arena *[]wireBlock
 }
 
 // wireMessage is one element of messages.
@@ -109,13 +112,10 @@ type checkpoint struct {
 	// listIndex is the cachePoint's position in its own list (for Nova's
 	// tool-checkpoint message, which names it).
 	listIndex int
-	// location names the block the checkpoint annotates the way the model's
-	// own errors do ("tools.0", "system.1", "messages.3.content.0").
-	location string
-	// position names the checkpoint itself the way the model's errors name
-	// an element of its own: the next index after the block it closes
-	// ("messages.0.content.3"), counted without earlier checkpoints.
-	position string
+	// msg is the message index of the block the checkpoint annotates (-1
+	// outside the messages layer) and block that block's index in its
+	// list, counted without checkpoints: see location and position.
+	msg, block int
 	// afterDocument is the format of the document block the checkpoint
 	// closes ("pdf", "txt", ...; an Anthropic document's media type, with
 	// "pdf" for application/pdf), or "" when that block is no document.
@@ -124,6 +124,15 @@ type checkpoint struct {
 	// top-level cache_control, a checkpoint on the last block.
 	automatic bool
 }
+
+// location names the block the checkpoint annotates the way the model's own
+// errors do ("tools.0", "system.1", "messages.3.content.0").
+func (cp checkpoint) location() string { return modelPath(cp.layer, cp.msg, cp.block) }
+
+// position names the checkpoint itself the way the model's errors name an
+// element of its own: the next index after the block it closes
+// ("messages.0.content.3"), counted without earlier checkpoints.
+func (cp checkpoint) position() string { return modelPath(cp.layer, cp.msg, cp.block+1) }
 
 // request is a decoded, structurally valid Converse request.
 type request struct {
@@ -166,13 +175,15 @@ func decodeRequestAs(body []byte, dropEmpty bool) (*request, *apiError) {
 	if st != scanOK {
 		return nil, errValidation(msgMalformed)
 	}
+	defer w.release()
 	return w.validate(dropEmpty)
 }
 
 // validate checks a decoded body as the service does, in its order, and
 // builds the request.
 func (w *wireRequest) validate(dropEmpty bool) (*request, *apiError) {
-	r := &request{}
+	blocks, cachePoints := w.count()
+	r := &request{blocks: make([]block, 0, blocks-cachePoints), checkpoints: make([]checkpoint, 0, cachePoints)}
 	if w.maxTokens != nil {
 		n := *w.maxTokens
 		if n < 1 {
@@ -210,6 +221,27 @@ func (w *wireRequest) validate(dropEmpty bool) (*request, *apiError) {
 		}
 	}
 	return r, nil
+}
+
+// count returns the number of elements of every block list and how many
+// of them are cachePoints, to size the request's lists.
+func (w *wireRequest) count() (blocks, cachePoints int) {
+	add := func(list []wireBlock) {
+		blocks += len(list)
+		for i := range list {
+			if list[i].member == "cachePoint" {
+				cachePoints++
+			}
+		}
+	}
+	add(w.system)
+	if w.toolConfig != nil {
+		add(w.toolConfig.tools)
+	}
+	for _, m := range w.messages {
+		add(m.content)
+	}
+	return blocks, cachePoints
 }
 
 // checkRoles checks the conversation's shape: at least one message, each
@@ -270,8 +302,7 @@ func (r *request) addList(layer prefix.Layer, msg int, role string, list []wireB
 			cp.layer = layer
 			cp.boundary = len(r.blocks)
 			cp.listIndex = i
-			cp.location = modelPath(layer, msg, contentIdx)
-			cp.position = modelPath(layer, msg, contentIdx+1)
+			cp.msg, cp.block = msg, contentIdx
 			if lastKind == "document" {
 				cp.afterDocument = lastDoc
 			}

@@ -3,6 +3,7 @@ package emulator
 import (
 	"bytes"
 	"strconv"
+	"sync"
 )
 
 // scanConverse reads a Converse body in one pass and finds what
@@ -13,8 +14,9 @@ import (
 // of keys that are escaped, not ASCII, spelt in another case or repeated,
 // and strings it would have to unescape to compare or quote.
 func scanConverse(body []byte) (*wireRequest, scanStatus) {
-	s := &jsonReader{data: body}
+	s := &jsonReader{data: body, arena: newArena()}
 	w := &wireRequest{}
+	defer func() { w.arena = s.arena }()
 	switch s.peek() {
 	case 'n':
 		s.literal("null") // encoding/json leaves the structure empty
@@ -148,21 +150,50 @@ func (s *jsonReader) role(m *wireMessage) bool {
 		if !ok || !v.plain {
 			return ok && s.fail(scanUnusual)
 		}
-		m.role = string(v.content())
+		m.role = enumString(v.content())
 		return true
 	}
 	return s.fail(scanMalformed)
 }
 
-// blockList reads a list of blocks (tools, system, a message's content).
+// blockList reads a list of blocks (tools, system, a message's content)
+// into the arena, after the lists read before it: lists never nest, so
+// each is a run of the arena (a run of an earlier array if the arena
+// grows).
 func (s *jsonReader) blockList(list *[]wireBlock) bool {
 	if isNull, ok := s.nullOr('['); isNull || !ok {
 		return ok
 	}
-	return s.array(func() bool {
-		*list = append(*list, wireBlock{})
-		return s.block(&(*list)[len(*list)-1])
+	a := s.arena
+	start := len(*a)
+	ok := s.array(func() bool {
+		*a = append(*a, wireBlock{})
+		return s.block(&(*a)[len(*a)-1])
 	})
+	if end := len(*a); end > start {
+		*list = (*a)[start:end:end]
+	}
+	return ok
+}
+
+// arenaPool holds block arenas for reuse.
+var arenaPool = sync.Pool{New: func() any { return new([]wireBlock) }}
+
+// newArena returns an empty block arena.
+func newArena() *[]wireBlock {
+	a := arenaPool.Get().(*[]wireBlock)
+	*a = (*a)[:0]
+	return a
+}
+
+// release hands the request's block arena back for reuse; w must not be
+// used after.
+func (w *wireRequest) release() {
+	if w == nil || w.arena == nil || cap(*w.arena) > 1024 {
+		return
+	}
+	clear((*w.arena)[:cap(*w.arena)])
+	arenaPool.Put(w.arena)
 }
 
 // toolConfigFields are toolConfig's fields.
@@ -386,12 +417,32 @@ func (s *jsonReader) optionalString(v *string, set, typeOK *bool) bool {
 		if !ok || !str.plain {
 			return ok && s.fail(scanUnusual)
 		}
-		*v, *set = string(str.content()), true
+		*v, *set = enumString(str.content()), true
 		return true
 	}
 	*typeOK = false
 	_, ok := s.value()
 	return ok
+}
+
+// enumString returns b as a string, without allocating for the values
+// the service knows.
+func enumString(b []byte) string {
+	switch string(b) {
+	case "default":
+		return "default"
+	case "5m":
+		return "5m"
+	case "1h":
+		return "1h"
+	case "pdf":
+		return "pdf"
+	case "user":
+		return "user"
+	case "assistant":
+		return "assistant"
+	}
+	return string(b)
 }
 
 // documentFields are the document block's fields the emulator reads.

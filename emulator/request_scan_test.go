@@ -6,6 +6,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // scanSeeds are bodies at the edges of what the one-pass reader decides
@@ -120,8 +123,9 @@ func FuzzDecodeMatchesReference(f *testing.F) {
 		if !reflect.DeepEqual(gotErr, wantErr) {
 			t.Fatalf("body %q:\nerror %v\nwant  %v", body, gotErr, wantErr)
 		}
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("body %q:\nrequest %+v\nwant    %+v", body, got, want)
+		// Empty and nil lists are the same request: it only ranges over them.
+		if diff := cmp.Diff(want, got, cmp.AllowUnexported(request{}, block{}, checkpoint{}), cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("body %q: request differs (-reference +new):\n%s", body, diff)
 		}
 	})
 }
@@ -178,4 +182,37 @@ func FuzzJSONReaderSyntax(f *testing.F) {
 			t.Fatalf("%q: n=%d blank=%v plain=%v; decoded %q", data, info.n, info.blank, info.plain, s)
 		}
 	})
+}
+
+// TestPrefixHashesMatchReference checks computePrefix against the version
+// it replaced, on every decodable seed, for a model that keys tool choice
+// with the messages and one that does not, with and without the
+// no-cascade fault.
+func TestPrefixHashesMatchReference(t *testing.T) {
+	specs := []*modelSpec{
+		{id: "a", tailTokens: 3},
+		{id: "b", tailTokens: 10, toolChoiceInMessages: true},
+	}
+	n := 0
+	for _, set := range [][]string{fuzzSeeds, invokeFuzzSeeds, scanSeeds} {
+		for _, body := range set {
+			r, err := decodeRequest([]byte(body))
+			if err != nil {
+				continue
+			}
+			n++
+			for _, spec := range specs {
+				for _, noCascade := range []bool{false, true} {
+					tok := tokenizer{charsPerToken: 4, blockOverhead: 3}
+					got, want := computePrefix(r, spec, tok, noCascade), refComputePrefix(r, spec, tok, noCascade)
+					if !reflect.DeepEqual(got, want) {
+						t.Fatalf("%s (%s, noCascade %v): prefixes differ", body, spec.id, noCascade)
+					}
+				}
+			}
+		}
+	}
+	if n < 20 {
+		t.Fatalf("only %d seeds decode", n)
+	}
 }

@@ -3,7 +3,6 @@ package emulator
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 	"sync"
 )
 
@@ -79,8 +78,9 @@ func (e *Emulator) usage(res *result, stream bool) usageJSON {
 	read, write, total, shown := e.accounting(res, stream)
 	u := usageJSON{InputTokens: res.input, OutputTokens: res.output, TotalTokens: total}
 	if res.spec.caching && shown {
-		u.CacheReadInputTokenCount, u.CacheReadInputTokens = intp(read), intp(read)
-		u.CacheWriteInputTokenCount, u.CacheWriteInputTokens = intp(write), intp(write)
+		counts := &[2]int{read, write}
+		u.CacheReadInputTokenCount, u.CacheReadInputTokens = &counts[0], &counts[0]
+		u.CacheWriteInputTokenCount, u.CacheWriteInputTokens = &counts[1], &counts[1]
 		if res.spec.cacheDetails {
 			// Writes by TTL, 1h first.
 			if res.cache.write1h > 0 {
@@ -176,17 +176,23 @@ func padding(seed [32]byte, i int) string {
 func (e *Emulator) writeStream(w http.ResponseWriter, reqID string, res *result) {
 	ev := newEventWriter(res.seed)
 	defer ev.release()
-	ev.add("messageStart", messageStartJSON{P: ev.pad(), Role: "assistant"})
+	ev.payload = appendMessageStart(ev.payload[:0], ev.pad())
+	ev.frame("messageStart")
 	for k := 0; k < len(res.words); k += 3 {
-		end := min(k+3, len(res.words))
-		chunk := strings.Join(res.words[k:end], " ")
-		if k > 0 {
-			chunk = " " + chunk
+		ev.text = ev.text[:0]
+		for j, word := range res.words[k:min(k+3, len(res.words))] {
+			if k > 0 || j > 0 {
+				ev.text = append(ev.text, ' ')
+			}
+			ev.text = append(ev.text, word...)
 		}
-		ev.add("contentBlockDelta", contentBlockDeltaJSON{ContentBlockIndex: 0, Delta: deltaJSON{Text: chunk}, P: ev.pad()})
+		ev.payload = appendContentBlockDelta(ev.payload[:0], ev.text, ev.pad())
+		ev.frame("contentBlockDelta")
 	}
-	ev.add("contentBlockStop", contentBlockStopJSON{ContentBlockIndex: 0, P: ev.pad()})
-	ev.add("messageStop", messageStopJSON{P: ev.pad(), StopReason: res.stopReason})
+	ev.payload = appendContentBlockStop(ev.payload[:0], ev.pad())
+	ev.frame("contentBlockStop")
+	ev.payload = appendMessageStop(ev.payload[:0], ev.pad(), res.stopReason)
+	ev.frame("messageStop")
 	if e.fault(BenignExtraResponseFields) {
 		// An event type the SDK does not know: it must be skipped.
 		ev.add("futureEvent", extraEventJSON{P: ev.pad(), Zextension: &extensionJSON{Emulator: "extra-response-fields"}})
@@ -197,43 +203,53 @@ func (e *Emulator) writeStream(w http.ResponseWriter, reqID string, res *result)
 	}
 	ev.add("metadata", md)
 	h := w.Header()
-	h.Set("Content-Type", "application/vnd.amazon.eventstream")
-	h.Set("x-amzn-RequestId", reqID)
+	h["Content-Type"] = []string{"application/vnd.amazon.eventstream"}
+	h[headerRequestID] = []string{reqID}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(ev.buf)
 }
 
+// headerRequestID is x-amzn-RequestId as net/http writes it (canonical).
+const headerRequestID = "X-Amzn-Requestid"
+
 // eventWriter encodes a stream's events into one buffer.
 type eventWriter struct {
-	buf  []byte
-	seed [32]byte
-	n    int
+	buf []byte
+	// payload and text are scratch space for the next event's payload and
+	// a delta's text.
+	payload, text []byte
+	seed          [32]byte
+	n             int
 }
 
-// eventBufPool holds event buffers (*[]byte) for reuse.
-var eventBufPool sync.Pool
+// eventWriterPool holds eventWriters for reuse.
+var eventWriterPool = sync.Pool{New: func() any { return new(eventWriter) }}
 
+// newEventWriter returns an empty writer for a reply derived from seed.
 func newEventWriter(seed [32]byte) *eventWriter {
-	ev := &eventWriter{seed: seed}
-	if p, ok := eventBufPool.Get().(*[]byte); ok {
-		ev.buf = (*p)[:0]
-	}
+	ev := eventWriterPool.Get().(*eventWriter)
+	ev.buf, ev.seed, ev.n = ev.buf[:0], seed, 0
 	return ev
 }
 
 // pad returns the padding of the next event.
 func (ev *eventWriter) pad() string { return padding(ev.seed, ev.n) }
 
-// add encodes one event with payload as its JSON.
-func (ev *eventWriter) add(eventType string, payload any) {
-	body, _ := json.Marshal(payload)
-	ev.buf = appendEvent(ev.buf, eventType, body)
+// frame adds an event whose payload is ev.payload.
+func (ev *eventWriter) frame(eventType string) {
+	ev.buf = appendEvent(ev.buf, eventType, ev.payload)
 	ev.n++
 }
 
-// release hands the buffer back to the pool once it is written.
+// add adds an event with payload as encoding/json marshals it.
+func (ev *eventWriter) add(eventType string, payload any) {
+	ev.payload, _ = json.Marshal(payload)
+	ev.frame(eventType)
+}
+
+// release hands the writer back to the pool once its buffer is written.
 func (ev *eventWriter) release() {
-	if cap(ev.buf) <= 64<<10 {
-		eventBufPool.Put(&ev.buf)
+	if cap(ev.buf) <= 64<<10 && cap(ev.payload) <= 64<<10 {
+		eventWriterPool.Put(ev)
 	}
 }

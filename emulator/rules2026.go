@@ -34,7 +34,7 @@ func (r *request) checkForModel(spec *modelSpec) *apiError {
 	}
 	for _, cp := range r.checkpoints {
 		if cp.afterDocument != "" && cp.afterDocument != "pdf" {
-			return errValidationf(msgModelErr, fmt.Sprintf(msgDocumentType, cp.position))
+			return errValidationf(msgModelErr, fmt.Sprintf(msgDocumentType, cp.position()))
 		}
 	}
 	return nil
