@@ -22,7 +22,8 @@ type Spend struct {
 	USD float64 `json:"usd"`
 	// Tokens counts prompt and output tokens, as a token budget does.
 	Tokens int `json:"tokens"`
-	// Calls counts the calls charged: every call sent but CountTokens.
+	// Calls counts the calls sent, the free CountTokens calls included, as
+	// the report rows count them.
 	Calls int `json:"calls"`
 }
 

@@ -215,14 +215,16 @@ func (s *Spec) holdSlot(ctx context.Context) (release func()) {
 
 // Count asks the target for r's prompt size through CountTokens
 // (request.Count) as the named step. It is free: it adds a call to the row
-// but no cost. Its error is returned, never failed on, so that the caller
-// can fall back to paid calls.
+// and the run's tally but no cost. The target's error is returned, never
+// failed on, so that the caller can fall back to paid calls; only the
+// harness's own (a model's call slot, the tally) fails the spec.
 func (s *Spec) Count(ctx context.Context, step string, r *request.Request) (int, error) {
 	By(fmt.Sprintf("%s (CountTokens)", step))
 	release := s.holdSlot(ctx)
 	n, err := request.Count(ctx, s.Client, r)
 	release()
 	s.row.Calls++
+	ExpectNoError(s.Run.charge(usage.Usage{}, 0), "counting the call in the run's tally")
 	return n, err
 }
 
