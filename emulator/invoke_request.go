@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/cachecascade/cachecascade/prefix"
@@ -57,11 +58,11 @@ const (
 // field is one key of a JSON object with its value, in the order received.
 type field struct {
 	key   string
-	value json.RawMessage
+	value jv
 }
 
-// objectFields splits a JSON object into its fields in order; it fails on
-// anything that is not one object.
+// objectFields splits a JSON object into its fields in order, with
+// encoding/json; it fails on anything that is not one object.
 func objectFields(raw []byte) ([]field, bool) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
@@ -81,7 +82,7 @@ func objectFields(raw []byte) ([]field, bool) {
 		if err := dec.Decode(&v); err != nil {
 			return nil, false
 		}
-		out = append(out, field{k, v})
+		out = append(out, field{k, jv{raw: v}})
 	}
 	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
 		return nil, false
@@ -95,43 +96,68 @@ func objectFields(raw []byte) ([]field, bool) {
 // withoutKey rebuilds an object from its fields, leaving out key: the bytes
 // of every other field are kept as received, so the cache still keys on
 // them exactly (a reordered schema is another prefix), while a checkpoint
-// marker, which is not content, is not part of the key.
+// marker, which is not content, is not part of the key. Keys are written
+// as encoding/json marshals them.
 func withoutKey(fields []field, key string) []byte {
-	var b bytes.Buffer
-	b.WriteByte('{')
+	size := 2
+	for _, f := range fields {
+		size += len(f.key) + 4 + len(f.value.raw)
+	}
+	b := make([]byte, 0, size)
+	b = append(b, '{')
 	n := 0
 	for _, f := range fields {
 		if f.key == key {
 			continue
 		}
 		if n > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		k, _ := json.Marshal(f.key)
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(f.value)
+		b = appendJSONString(b, f.key)
+		b = append(b, ':')
+		b = append(b, f.value.raw...)
 		n++
 	}
-	b.WriteByte('}')
-	return b.Bytes()
+	return append(b, '}')
 }
 
-func lookup(fields []field, key string) (json.RawMessage, bool) {
+// lookup returns the value of the first field named key that is not null.
+func lookup(fields []field, key string) (jv, bool) {
 	for _, f := range fields {
-		if f.key == key && !isJSONNull(f.value) {
+		if f.key == key && !f.value.isNull() {
 			return f.value, true
 		}
 	}
-	return nil, false
+	return jv{}, false
 }
+
+// errUnusualBody is what the decoder returns, from a tree, for a body
+// whose tree cannot answer as encoding/json would (see jv.structFields);
+// decodeAnthropic then decodes it from its bytes alone. It never leaves
+// decodeAnthropic.
+var errUnusualBody = &apiError{status: http.StatusInternalServerError, code: "UnusualBody"}
 
 // decodeAnthropic decodes an Anthropic Messages body (InvokeModel on Claude)
 // into the request the cache engine works on: each tool, system block and
 // content block is a block, and a block carrying cache_control is closed by
 // a checkpoint. Failures are *apiErrors with a 4xx status; it never panics.
+//
+// The body is read once, into a tree (readTree); one the tree cannot stand
+// for is decoded with encoding/json, by the same code.
 func decodeAnthropic(body []byte) (*request, *apiError) {
-	top, ok := objectFields(body)
+	if tree, st := readTree(body); st == scanOK {
+		if r, err := decodeAnthropicFields(nodeValue(&tree)); err != errUnusualBody {
+			return r, err
+		}
+	} else if st == scanMalformed {
+		return nil, errValidation(msgMalformed)
+	}
+	return decodeAnthropicFields(jv{raw: body})
+}
+
+// decodeAnthropicFields decodes the body top is.
+func decodeAnthropicFields(body jv) (*request, *apiError) {
+	top, ok := body.fields()
 	if !ok {
 		return nil, errValidation(msgMalformed)
 	}
@@ -165,8 +191,8 @@ func decodeAnthropic(body []byte) (*request, *apiError) {
 // other checkpoint, which counts toward the model's limit. When that block
 // already carries cache_control both are counted (nothing documents
 // otherwise); they name the same entry.
-func (r *request) addAutomatic(raw json.RawMessage) *apiError {
-	cp, err := parseCacheControl(raw, "cache_control")
+func (r *request) addAutomatic(cc jv) *apiError {
+	cp, err := parseCacheControl(cc, func() string { return "cache_control" })
 	if err != nil {
 		return err
 	}
@@ -191,15 +217,14 @@ func (r *request) addAutomatic(raw json.RawMessage) *apiError {
 // the first extraneous key in sorted order is refused, then the first
 // missing required key.
 func checkAnthropicKeys(top []field) *apiError {
-	keys := make([]string, 0, len(top))
+	var extraneous []string
 	for _, f := range top {
-		keys = append(keys, f.key)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if !anthropicKeys[k] {
-			return errValidationf(msgExtraneousKey, k)
+		if !anthropicKeys[f.key] {
+			extraneous = append(extraneous, f.key)
 		}
+	}
+	if len(extraneous) > 0 {
+		return errValidationf(msgExtraneousKey, slices.Min(extraneous))
 	}
 	for _, k := range []string{"anthropic_version", "max_tokens", "messages"} {
 		if _, ok := lookup(top, k); !ok {
@@ -214,26 +239,26 @@ func checkAnthropicKeys(top []field) *apiError {
 // part of the cache key without being blocks (tool_choice, thinking).
 func decodeAnthropicSettings(top []field) (*request, *apiError) {
 	r := &request{}
-	raw, _ := lookup(top, "anthropic_version")
-	var version string
-	if json.Unmarshal(raw, &version) != nil || version != anthropicVersion && version != anthropicVersionSDK {
-		return nil, errValidationf(msgBadVersion, strings.TrimSpace(string(raw)))
+	v, _ := lookup(top, "anthropic_version")
+	version, ok := v.string()
+	if !ok || version != anthropicVersion && version != anthropicVersionSDK {
+		return nil, errValidationf(msgBadVersion, strings.TrimSpace(string(v.raw)))
 	}
 	r.anthropicVersion = version
-	raw, _ = lookup(top, "max_tokens")
-	var maxTokens int64
-	if json.Unmarshal(raw, &maxTokens) != nil {
+	v, _ = lookup(top, "max_tokens")
+	maxTokens, ok := v.int64()
+	if !ok {
 		return nil, errValidation(msgMalformed)
 	}
 	if maxTokens < 1 {
 		return nil, errValidationf(msgModelErr, msgMaxTokens)
 	}
 	r.maxTokens = int(min(maxTokens, 1<<20))
-	if raw, ok := lookup(top, "tool_choice"); ok {
-		r.toolChoice = raw
+	if v, ok := lookup(top, "tool_choice"); ok {
+		r.toolChoice = v.raw
 	}
-	if raw, ok := lookup(top, "thinking"); ok {
-		r.extraFields = raw
+	if v, ok := lookup(top, "thinking"); ok {
+		r.extraFields = v.raw
 	}
 	return r, nil
 }
@@ -241,23 +266,23 @@ func decodeAnthropicSettings(top []field) (*request, *apiError) {
 // addAnthropicTools adds one block per tool of the tools field, if any;
 // every tool must be an object with a name.
 func (r *request) addAnthropicTools(top []field) *apiError {
-	raw, ok := lookup(top, "tools")
+	v, ok := lookup(top, "tools")
 	if !ok {
 		return nil
 	}
-	var tools []json.RawMessage
-	if json.Unmarshal(raw, &tools) != nil {
+	tools, ok := v.elems()
+	if !ok {
 		return errValidation(msgMalformed)
 	}
 	for i, t := range tools {
-		fields, ok := objectFields(t)
+		fields, ok := t.fields()
 		if !ok {
 			return errValidation(msgMalformed)
 		}
 		if _, ok := lookup(fields, "name"); !ok {
 			return errValidationf(msgModelErr, fmt.Sprintf(msgNoToolName, i))
 		}
-		if err := r.addAnthropicBlock(prefix.Tools, -1, "", i, fields, len(t)); err != nil {
+		if err := r.addAnthropicBlock(prefix.Tools, -1, "", i, fields, len(t.raw)); err != nil {
 			return err
 		}
 	}
@@ -267,11 +292,11 @@ func (r *request) addAnthropicTools(top []field) *apiError {
 // addAnthropicSystem adds the blocks of the system field, if any: one for a
 // plain string, one per element for an array.
 func (r *request) addAnthropicSystem(top []field) *apiError {
-	raw, ok := lookup(top, "system")
+	v, ok := lookup(top, "system")
 	if !ok {
 		return nil
 	}
-	blocks, err := anthropicContent(raw)
+	blocks, err := anthropicContent(v)
 	if err != nil {
 		return err
 	}
@@ -289,6 +314,12 @@ type anthropicInputMessage struct {
 	Content json.RawMessage `json:"content"`
 }
 
+// anthropicMessage is one element of the messages field as decoded.
+type anthropicMessage struct {
+	role    string
+	content jv
+}
+
 // addAnthropicMessages adds the content blocks of every message, in order,
 // once the messages field has been decoded and its roles checked; only a
 // final assistant message may be empty.
@@ -298,15 +329,15 @@ func (r *request) addAnthropicMessages(top []field) *apiError {
 		return err
 	}
 	for i, m := range msgs {
-		blocks, err := anthropicContent(m.Content)
+		blocks, err := anthropicContent(m.content)
 		if err != nil {
 			return err
 		}
-		if len(blocks) == 0 && !(i == len(msgs)-1 && m.Role == "assistant") {
+		if len(blocks) == 0 && !(i == len(msgs)-1 && m.role == "assistant") {
 			return errValidationf(msgModelErr, fmt.Sprintf(msgEmptyMessage, i))
 		}
 		for j, b := range blocks {
-			if err := r.addAnthropicContent(prefix.Messages, i, m.Role, j, b); err != nil {
+			if err := r.addAnthropicContent(prefix.Messages, i, m.role, j, b); err != nil {
 				return err
 			}
 		}
@@ -316,72 +347,110 @@ func (r *request) addAnthropicMessages(top []field) *apiError {
 
 // anthropicMessages decodes the messages field and checks its roles: at
 // least one message, each from the user or the assistant, the user first.
-func anthropicMessages(top []field) ([]anthropicInputMessage, *apiError) {
-	raw, _ := lookup(top, "messages")
-	var msgs []anthropicInputMessage
-	if json.Unmarshal(raw, &msgs) != nil {
+func anthropicMessages(top []field) ([]anthropicMessage, *apiError) {
+	v, _ := lookup(top, "messages")
+	msgs, ok, unusual := v.messages()
+	if unusual {
+		return nil, errUnusualBody
+	}
+	if !ok {
 		return nil, errValidation(msgMalformed)
 	}
 	if len(msgs) == 0 {
 		return nil, errValidationf(msgModelErr, msgFirstUserAnth)
 	}
 	for i, m := range msgs {
-		if m.Role != "user" && m.Role != "assistant" {
+		if m.role != "user" && m.role != "assistant" {
 			return nil, errValidationf(msgModelErr, fmt.Sprintf(msgRoles, i))
 		}
 	}
-	if msgs[0].Role != "user" {
+	if msgs[0].role != "user" {
 		return nil, errValidationf(msgModelErr, msgFirstUserAnth)
 	}
 	return msgs, nil
 }
 
+// messages decodes the messages field as json.Unmarshal into a
+// []anthropicInputMessage does; unusual reports a tree that cannot.
+func (v jv) messages() (msgs []anthropicMessage, ok, unusual bool) {
+	if v.node == nil || v.node.kind != '[' {
+		var in []anthropicInputMessage
+		if v.node != nil && v.node.kind != 'n' {
+			return nil, false, false
+		}
+		if json.Unmarshal(v.raw, &in) != nil {
+			return nil, false, false
+		}
+		for _, m := range in {
+			msgs = append(msgs, anthropicMessage{role: m.Role, content: jv{raw: m.Content}})
+		}
+		return msgs, true, false
+	}
+	for _, elem := range v.node.elems {
+		values, ok, unusual := nodeValue(&elem).structFields("role", "content")
+		if !ok || unusual {
+			return nil, ok, unusual
+		}
+		var m anthropicMessage
+		if values[0] != nil {
+			if m.role, ok = values[0].string(); !ok {
+				return nil, false, false
+			}
+		}
+		if values[1] != nil {
+			m.content = *values[1]
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs, true, false
+}
+
 // anthropicContent returns the blocks of a content value: a plain string is
 // one text block (kept as the string's bytes), an array is its elements.
-func anthropicContent(raw json.RawMessage) ([]json.RawMessage, *apiError) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) > 0 && raw[0] == '"' {
-		return []json.RawMessage{raw}, nil
+func anthropicContent(v jv) ([]jv, *apiError) {
+	if raw := bytes.TrimSpace(v.raw); len(raw) > 0 && raw[0] == '"' {
+		return []jv{v}, nil
 	}
-	var blocks []json.RawMessage
-	if json.Unmarshal(raw, &blocks) != nil {
+	blocks, ok := v.elems()
+	if !ok {
 		return nil, errValidation(msgMalformed)
 	}
 	return blocks, nil
 }
 
 // addAnthropicContent adds one system or message content block.
-func (r *request) addAnthropicContent(layer prefix.Layer, msg int, role string, i int, raw json.RawMessage) *apiError {
-	if raw[0] == '"' {
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
+func (r *request) addAnthropicContent(layer prefix.Layer, msg int, role string, i int, v jv) *apiError {
+	if v.raw[0] == '"' {
+		n, blank, ok := v.text()
+		if !ok {
 			return errValidation(msgMalformed)
 		}
-		if strings.TrimSpace(s) == "" && layer == prefix.Messages {
+		if blank && layer == prefix.Messages {
 			return errValidationf(msgModelErr, msgEmptyTextBlock)
 		}
-		r.blocks = append(r.blocks, block{layer: layer, msg: msg, role: role, firstInMsg: i == 0 && layer == prefix.Messages, raw: raw, chars: len(s)})
+		r.blocks = append(r.blocks, block{layer: layer, msg: msg, role: role, firstInMsg: i == 0 && layer == prefix.Messages, raw: v.raw, chars: n})
 		return nil
 	}
-	fields, ok := objectFields(raw)
+	fields, ok := v.fields()
 	if !ok {
 		return errValidation(msgMalformed)
 	}
-	chars := len(raw)
-	var kind string
-	if t, ok := lookup(fields, "type"); !ok || json.Unmarshal(t, &kind) != nil {
+	chars := len(v.raw)
+	t, ok := lookup(fields, "type")
+	kind, isString := t.string()
+	if !ok || !isString {
 		return errValidation(msgMalformed)
 	}
 	if kind == "text" {
-		var s string
 		t, ok := lookup(fields, "text")
-		if !ok || json.Unmarshal(t, &s) != nil {
+		n, blank, isString := t.text()
+		if !ok || !isString {
 			return errValidation(msgMalformed)
 		}
-		if strings.TrimSpace(s) == "" {
+		if blank {
 			return errValidationf(msgModelErr, msgEmptyTextBlock)
 		}
-		chars = len(s)
+		chars = n
 	}
 	return r.addAnthropicBlock(layer, msg, role, i, fields, chars)
 }
@@ -389,10 +458,12 @@ func (r *request) addAnthropicContent(layer prefix.Layer, msg int, role string, 
 // addAnthropicBlock adds a block whose fields are known, and the checkpoint
 // its cache_control sets, if any.
 func (r *request) addAnthropicBlock(layer prefix.Layer, msg int, role string, i int, fields []field, chars int) *apiError {
-	loc := modelPath(layer, msg, i)
 	var document string
 	if layer == prefix.Messages {
-		document = anthropicDocument(fields)
+		var unusual bool
+		if document, unusual = anthropicDocument(fields); unusual {
+			return errUnusualBody
+		}
 	}
 	cc, marked := lookup(fields, "cache_control")
 	raw := withoutKey(fields, "cache_control")
@@ -403,7 +474,7 @@ func (r *request) addAnthropicBlock(layer prefix.Layer, msg int, role string, i 
 	if !marked {
 		return nil
 	}
-	cp, err := parseCacheControl(cc, loc+".cache_control")
+	cp, err := parseCacheControl(cc, func() string { return modelPath(layer, msg, i) + ".cache_control" })
 	if err != nil {
 		return err
 	}
@@ -418,47 +489,66 @@ func (r *request) addAnthropicBlock(layer prefix.Layer, msg int, role string, i 
 
 // anthropicDocument returns the format of a document block by its source's
 // media type ("pdf" for application/pdf, else the media type), or "" for
-// any other block.
-func anthropicDocument(fields []field) string {
-	var kind string
-	if t, ok := lookup(fields, "type"); !ok || json.Unmarshal(t, &kind) != nil || kind != "document" {
-		return ""
+// any other block; unusual reports a tree that cannot tell.
+func anthropicDocument(fields []field) (format string, unusual bool) {
+	t, ok := lookup(fields, "type")
+	if kind, isString := t.string(); !ok || !isString || kind != "document" {
+		return "", false
 	}
-	var src struct {
-		MediaType string `json:"media_type"`
+	var mediaType string
+	if source, ok := lookup(fields, "source"); ok {
+		if mediaType, unusual = source.mediaType(); unusual {
+			return "", true
+		}
 	}
-	if raw, ok := lookup(fields, "source"); ok {
-		_ = json.Unmarshal(raw, &src)
+	if mediaType == "application/pdf" {
+		return "pdf", false
 	}
-	if src.MediaType == "application/pdf" {
-		return "pdf"
-	}
-	return src.MediaType
+	return mediaType, false
 }
 
-// parseCacheControl reads {"type": "ephemeral"[, "ttl": "5m"|"1h"]} at
-// path, the cache_control's own ("messages.0.content.1.cache_control").
-func parseCacheControl(raw json.RawMessage, path string) (checkpoint, *apiError) {
-	fields, ok := objectFields(raw)
+// mediaType returns the media_type of a document's source as json.Unmarshal
+// into a struct with that field finds it, ignoring any error; unusual
+// reports a tree that cannot.
+func (v jv) mediaType() (string, bool) {
+	if v.node == nil || v.node.kind != '{' {
+		var src struct {
+			MediaType string `json:"media_type"`
+		}
+		_ = json.Unmarshal(v.raw, &src)
+		return src.MediaType, false
+	}
+	values, _, unusual := v.structFields("media_type")
+	if unusual || values[0] == nil {
+		return "", unusual
+	}
+	s, _ := values[0].string()
+	return s, false
+}
+
+// parseCacheControl reads {"type": "ephemeral"[, "ttl": "5m"|"1h"]}; path
+// names it for an error message ("messages.0.content.1.cache_control").
+func parseCacheControl(v jv, path func() string) (checkpoint, *apiError) {
+	fields, ok := v.fields()
 	if !ok {
 		return checkpoint{}, errValidation(msgMalformed)
 	}
 	cp := checkpoint{ttl: "5m"}
-	var typ string
-	if t, ok := lookup(fields, "type"); !ok || json.Unmarshal(t, &typ) != nil || typ != "ephemeral" {
-		return checkpoint{}, errValidationf(msgModelErr, fmt.Sprintf(msgCacheType, path))
+	t, ok := lookup(fields, "type")
+	if typ, isString := t.string(); !ok || !isString || typ != "ephemeral" {
+		return checkpoint{}, errValidationf(msgModelErr, fmt.Sprintf(msgCacheType, path()))
 	}
 	for _, f := range fields {
 		switch f.key {
 		case "type":
 		case "ttl":
-			var ttl string
-			if json.Unmarshal(f.value, &ttl) != nil || ttl != "5m" && ttl != "1h" {
-				return checkpoint{}, errValidationf(msgModelErr, fmt.Sprintf(msgCacheTTL, path))
+			ttl, ok := f.value.string()
+			if !ok || ttl != "5m" && ttl != "1h" {
+				return checkpoint{}, errValidationf(msgModelErr, fmt.Sprintf(msgCacheTTL, path()))
 			}
 			cp.ttl, cp.explicitTTL = ttl, true
 		default:
-			return checkpoint{}, errValidationf(msgModelErr, fmt.Sprintf(msgCacheExtra, path, f.key))
+			return checkpoint{}, errValidationf(msgModelErr, fmt.Sprintf(msgCacheExtra, path(), f.key))
 		}
 	}
 	return cp, nil

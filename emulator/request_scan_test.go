@@ -216,3 +216,95 @@ func TestPrefixHashesMatchReference(t *testing.T) {
 		t.Fatalf("only %d seeds decode", n)
 	}
 }
+
+// anthropicSeeds are Anthropic bodies at the edges of what the tree
+// decides alone.
+var anthropicSeeds = []string{
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":"hi"}]} x`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":"hi"}]} 1`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}}`,
+	` {"anthropic_version" : "bedrock-2023-05-31" , "max_tokens" : 16 , "messages" : [ { "role" : "user" , "content" : [ { "type" : "text" , "text" : "hi" , "cache_control" : { "type" : "ephemeral" } } ] } ] } `,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"Role":"user","content":"hi"}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","role":"assistant","content":"hi"}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":null,"content":"hi"}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":5,"content":"hi"}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[null]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":["x"]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":{}}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user"}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":null}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":""}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":5}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":[null,1,"s",[],{}]}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":["a\nb \u00e9 \ud800"]}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":[{"type":"text","text":"  \t"}]}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":[{"type":"text","text":5}]}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":[{"type":5}]}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":[{"type":"t\u0065xt","text":"x"}]}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"AA=="},"cache_control":{"type":"ephemeral"}}]}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":[{"type":"document","source":{"media_type":"application/pdf"}},{"type":"document","source":{"Media_Type":"text/plain"},"cache_control":{"type":"ephemeral"}}]}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":[{"type":"document","source":{"media_type":5}},{"type":"document","source":"x"},{"type":"document","source":{"media_type":"text/plain","media_type":"application/pdf"},"cache_control":{"type":"ephemeral"}}]}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":[{"type":"document","source":{"media_type":"text/plain"},"cache_control":{"type":"ephemeral","ttl":"1h"}}]}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":[{"type":"text","text":"q","cache_control":{"type":"ephemeral","ttl":null}}]}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":[{"type":"text","text":"q","cache_control":{"type":"ephemeral","t\u0074l":"2h"}}]}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":[{"type":"text","text":"q","cache_control":"x"}]}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":[{"type":"text","text":"q","cache_control":null,"<k>":"&"}]}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":[{"type":"text","text":"q","ke\u0079":1,"cache_control":{"type":"ephemeral"}}]}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"tools":[{"name":"t","input_schema":{"type":"object","properties":{"content":{"type":"string"},"cache_control":[1]}}},{"cache_control":{"type":"ephemeral"},"name":null,"name":"u"}],"messages":[{"role":"user","content":"q"}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"tools":[{"description":"d"}],"messages":[{"role":"user","content":"q"}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"tools":{},"messages":[{"role":"user","content":"q"}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"tools":[1],"messages":[{"role":"user","content":"q"}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"system":5,"messages":[{"role":"user","content":"q"}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"system":[{"type":"text","text":""}],"messages":[{"role":"user","content":"q"}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"system":["  "],"messages":[{"role":"user","content":"q"}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":"16","messages":[{"role":"user","content":"q"}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":1.5,"messages":[{"role":"user","content":"q"}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":-3,"messages":[{"role":"user","content":"q"}]}`,
+	`{"anthropic_version":"bedrock-2023-05-3\u0031","max_tokens":16,"messages":[{"role":"user","content":"q"}]}`,
+	`{"anthropic_version":5,"max_tokens":16,"messages":[{"role":"user","content":"q"}]}`,
+	`{"anthropic_version":null,"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":"q"}]}`,
+	`{"zeta":1,"alpha":2,"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":"q"}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"tool_choice":{"type":"auto"},"thinking":{"type":"enabled","budget_tokens":1024},"messages":[{"role":"user","content":"q"}]}`,
+	`{"anthropic_version":"2026-10-21","max_tokens":16,"cache_control":{"type":"ephemeral"},"messages":[{"role":"user","content":"q"},{"role":"assistant","content":[]}]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":"q"}],"x":` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":"q"}],"x":` + strings.Repeat("[", 9999) + strings.Repeat("]", 9999) + `}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":"q"}],"x":[1,]}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":"q"}],}`,
+	`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":"q"}]`,
+	"{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"\xff\"}]}",
+}
+
+// FuzzDecodeAnthropicMatchesReference holds the tree-based Anthropic
+// decoder to the decoder it replaced (reference_test.go): for every body,
+// the same request or the same error.
+func FuzzDecodeAnthropicMatchesReference(f *testing.F) {
+	for _, set := range [][]string{invokeFuzzSeeds, anthropicSeeds, fuzzSeeds} {
+		for _, s := range set {
+			f.Add([]byte(s))
+		}
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, gotErr := decodeAnthropic(body)
+		want, wantErr := refDecodeAnthropic(body)
+		if !reflect.DeepEqual(gotErr, wantErr) {
+			t.Fatalf("body %q:\nerror %v\nwant  %v", body, gotErr, wantErr)
+		}
+		if diff := cmp.Diff(want, got, cmp.AllowUnexported(request{}, block{}, checkpoint{}), cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("body %q: request differs (-reference +new):\n%s", body, diff)
+		}
+	})
+}
+
+// TestAnthropicBodiesReadInOnePass checks that Anthropic bodies as callers
+// send them are decoded from their tree, never from their bytes again.
+func TestAnthropicBodiesReadInOnePass(t *testing.T) {
+	for _, body := range append(invokeFuzzSeeds[:3:3], invokeFuzzSeeds[5:7]...) {
+		tree, st := readTree([]byte(body))
+		if st != scanOK {
+			t.Fatalf("readTree: status %d for %s", st, body)
+		}
+		if _, err := decodeAnthropicFields(nodeValue(&tree)); err == errUnusualBody {
+			t.Errorf("decoded from the bytes: %s", body)
+		}
+	}
+}
