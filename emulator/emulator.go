@@ -69,7 +69,9 @@ type Options struct {
 	BlockOverheadTokens int
 	// Threshold selects how minimum sizes apply across several checkpoints.
 	Threshold ThresholdMode
-	// MaxEntries caps the number of cache entries; 0 selects DefaultMaxEntries.
+	// MaxEntries caps the number of cache entries; 0 selects
+	// DefaultMaxEntries. A write into a full cache evicts the entry closest
+	// to expiry (of equal expiries, the one written or last read first).
 	MaxEntries int
 	// MaxBodyBytes caps the request body; 0 selects DefaultMaxBodyBytes.
 	MaxBodyBytes int64
