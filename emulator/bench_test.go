@@ -59,22 +59,53 @@ func benchAPI(b *testing.B, op string) {
 }
 
 // BenchmarkFullCache measures Converse requests that each write a new entry
-// into a cache already holding DefaultMaxEntries entries, so every write
-// evicts one, from 4 connections.
+// into a cache already holding DefaultMaxEntries entries, so that every
+// write must make room, from 4 and from 64 connections (sub-benchmarks
+// conns=4, conns=64). The cache is filled after the connections' first
+// requests, so the first timed write finds it full.
 func BenchmarkFullCache(b *testing.B) {
-	srv := startBenchServer(b, Options{})
-	path, _ := sdkRequest(b, srv, defaultLayered().input())
-	fillCache(srv.Emulator, DefaultMaxEntries)
-	var seq atomic.Int64
-	filler := txt("fill", 1100)
-	runLoad(b, srv, 4, func(c *rawConn, buf *bytes.Buffer) error {
-		body := `{"messages":[{"content":[{"text":"` + strconv.FormatInt(seq.Add(1), 10) + " " + filler +
-			`"},{"cachePoint":{"type":"default"}}],"role":"user"}]}`
-		return c.post(path, []byte(body), buf)
-	})
-	if n := srv.Len(); n > DefaultMaxEntries {
-		b.Fatalf("%d entries, cap %d", n, DefaultMaxEntries)
+	for _, conns := range []int{4, 64} {
+		b.Run("conns="+strconv.Itoa(conns), func(b *testing.B) {
+			srv := startBenchServer(b, Options{})
+			path, _ := sdkRequest(b, srv, defaultLayered().input())
+			var seq atomic.Int64
+			filler := txt("fill", 1100)
+			send := func(c *rawConn, buf *bytes.Buffer) error {
+				body := `{"messages":[{"content":[{"text":"` + strconv.FormatInt(seq.Add(1), 10) + " " + filler +
+					`"},{"cachePoint":{"type":"default"}}],"role":"user"}]}`
+				return c.post(path, []byte(body), buf)
+			}
+			clients := dialAll(b, srv, conns, send)
+			fillCache(srv.Emulator, DefaultMaxEntries-srv.Len())
+			measure(b, clients, send)
+			if n := srv.Len(); n > DefaultMaxEntries {
+				b.Fatalf("%d entries, cap %d", n, DefaultMaxEntries)
+			}
+		})
 	}
+}
+
+// BenchmarkFullCacheStore measures one store into a cache holding
+// DefaultMaxEntries entries, under the emulator's lock as a request does
+// it, and reports the slowest (max-us).
+func BenchmarkFullCacheStore(b *testing.B) {
+	e, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	fillCache(e, DefaultMaxEntries)
+	var slowest time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		k := entryKey{account: "akid:NEW", model: "anthropic.fill", hash: [32]byte{byte(i), byte(i >> 8), byte(i >> 16), byte(i >> 24)}}
+		t0 := time.Now()
+		e.mu.Lock()
+		now := e.nowLocked()
+		e.store(k, &entry{expires: now.Add(5 * time.Minute), ttl: 5 * time.Minute}, now)
+		e.mu.Unlock()
+		slowest = max(slowest, time.Since(t0))
+	}
+	b.ReportMetric(float64(slowest)/float64(time.Microsecond), "max-us")
 }
 
 // fillCache stores n synthetic entries with expiries spread over an hour,
@@ -187,8 +218,14 @@ func (c *rawConn) post(path string, body []byte, buf *bytes.Buffer) error {
 // connection, and reports req/s, p99-ms, max-ms and cpu-us/req.
 func runLoad(b *testing.B, srv *Server, conns int, send func(*rawConn, *bytes.Buffer) error) {
 	b.Helper()
-	clients := dialAll(b, srv, conns, send)
-	lat := make([][]time.Duration, conns)
+	measure(b, dialAll(b, srv, conns, send), send)
+}
+
+// measure runs b.N calls of send, shared among the clients, one goroutine
+// each, and reports req/s, p99-ms, max-ms and cpu-us/req.
+func measure(b *testing.B, clients []*rawConn, send func(*rawConn, *bytes.Buffer) error) {
+	b.Helper()
+	lat := make([][]time.Duration, len(clients))
 	var next atomic.Int64
 	var failed atomic.Value
 	var wg sync.WaitGroup
