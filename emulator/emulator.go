@@ -328,14 +328,15 @@ func (e *Emulator) serveConverse(w http.ResponseWriter, reqID, account, modelID 
 }
 
 // readBody reads the request body, up to MaxBodyBytes. A body of known
-// length is read into a pooled buffer, which the caller hands back with
-// releaseBody once nothing refers to it.
+// length up to maxPooledBody is read into a pooled buffer, which the caller
+// hands back with releaseBody once nothing refers to it; a larger one
+// grows as it arrives, so that a declared length alone allocates nothing.
 func (e *Emulator) readBody(r *http.Request) ([]byte, *apiError) {
 	max := e.opts.MaxBodyBytes
 	if r.ContentLength > max {
 		return nil, tooLarge(r.ContentLength, max)
 	}
-	if r.ContentLength >= 0 {
+	if r.ContentLength >= 0 && r.ContentLength <= maxPooledBody {
 		body := pooledBody(int(r.ContentLength))
 		if _, err := io.ReadFull(r.Body, body); err != nil {
 			releaseBody(body)
@@ -362,9 +363,6 @@ var bodyPool sync.Pool
 // pooledBody returns a buffer of n bytes, from the pool when it has one
 // large enough.
 func pooledBody(n int) []byte {
-	if n > maxPooledBody {
-		return make([]byte, n)
-	}
 	if p, ok := bodyPool.Get().(*[]byte); ok && cap(*p) >= n {
 		return (*p)[:n]
 	}
