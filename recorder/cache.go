@@ -3,7 +3,6 @@ package recorder
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/gob"
 	"encoding/hex"
 	"os"
 	"path/filepath"
@@ -17,27 +16,12 @@ import (
 
 // The cassette cache. A cassette's YAML file is the reviewed source of
 // truth, but parsing YAML is most of what opening one costs. So each
-// cassette read in replay leaves a binary copy (gob) of its interactions
+// cassette read in replay leaves a binary copy (see copycodec.go) of its interactions
 // in the cache directory, one file per cassette path, headed by the
 // SHA-256 of the YAML it came from; a later read whose YAML hashes the same
 // decodes the copy instead, and any other is parsed again and the copy
 // rewritten. A missing, stale or unreadable copy is never an error, only
 // slower.
-
-// cachedCassette is a cassette's binary copy.
-type cachedCassette struct {
-	// YAML is the SHA-256 of the YAML file the copy was made from.
-	YAML [sha256.Size]byte
-	// Interactions are its interactions.
-	Interactions []cachedInteraction
-}
-
-// cachedInteraction is one interaction (go-vcr's embeds its request and
-// response, which gob would not keep apart).
-type cachedInteraction struct {
-	Request  cassette.Request
-	Response cassette.Response
-}
 
 // CassetteCacheDir returns the directory of the cassette cache:
 // CACHECASCADE_CASSETTE_CACHE when set ("off" turns the cache off, and
@@ -101,30 +85,28 @@ func cachePath(path string) string {
 // given hash.
 func readCopy(copyPath string, sum [sha256.Size]byte) ([]*cassette.Interaction, bool) {
 	data, err := os.ReadFile(copyPath)
-	if err != nil {
+	if err != nil || len(data) < len(copyMagic)+sha256.Size || string(data[:len(copyMagic)]) != copyMagic ||
+		!bytes.Equal(data[len(copyMagic):len(copyMagic)+sha256.Size], sum[:]) {
 		return nil, false
 	}
-	var cc cachedCassette
-	if gob.NewDecoder(bytes.NewReader(data)).Decode(&cc) != nil || cc.YAML != sum {
-		return nil, false
+	r := copyReader{b: data[len(copyMagic)+sha256.Size:]}
+	n := r.count()
+	out := make([]*cassette.Interaction, 0, n)
+	for i := 0; i < n && r.ok(); i++ {
+		out = append(out, r.interaction())
 	}
-	out := make([]*cassette.Interaction, len(cc.Interactions))
-	for i, ci := range cc.Interactions {
-		out[i] = &cassette.Interaction{Request: ci.Request, Response: ci.Response}
-	}
-	return out, true
+	return out, r.ok() && len(r.b) == 0
 }
 
 // writeCopy leaves a copy of the interactions parsed from YAML with the
 // given hash; failing to is not an error (the next read parses again).
 func writeCopy(copyPath string, sum [sha256.Size]byte, is []*cassette.Interaction) {
-	cc := cachedCassette{YAML: sum, Interactions: make([]cachedInteraction, len(is))}
-	for i, in := range is {
-		cc.Interactions[i] = cachedInteraction{Request: in.Request, Response: in.Response}
+	w := copyWriter{b: append([]byte(copyMagic), sum[:]...)}
+	w.count(len(is))
+	for _, in := range is {
+		w.interaction(in)
 	}
-	var b bytes.Buffer
-	if gob.NewEncoder(&b).Encode(cc) != nil || os.MkdirAll(filepath.Dir(copyPath), 0o755) != nil {
-		return
+	if os.MkdirAll(filepath.Dir(copyPath), 0o755) == nil {
+		_ = atomicfile.WriteFile(copyPath, w.b, 0o644)
 	}
-	_ = atomicfile.WriteFile(copyPath, b.Bytes(), 0o644)
 }

@@ -2,9 +2,16 @@ package recorder
 
 import (
 	"crypto/sha256"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"gopkg.in/dnaeon/go-vcr.v2/cassette"
 
 	"github.com/cachecascade/cachecascade/internal/env"
 )
@@ -92,5 +99,35 @@ func TestScanCache(t *testing.T) {
 	os.WriteFile(cachePath(path)+".clean", stale, 0o644)
 	if got, _ := Scan(dir); len(got) != 1 {
 		t.Errorf("under a stale clean mark: %v, want the secret found", got)
+	}
+}
+
+// TestCopyRoundTrip: the binary copy gives back every field of every
+// interaction, and a truncated copy is refused, never half read.
+func TestCopyRoundTrip(t *testing.T) {
+	in := []*cassette.Interaction{
+		{Request: cassette.Request{Method: "POST", URL: "/model/x/converse", Body: `{"messages":[]}`,
+			Headers: http.Header{"Content-Type": {"application/json"}, "X-Cachecascade-Account": {"1"}}, Form: url.Values{"a": {"1", "2"}}},
+			Response: cassette.Response{Status: "200 OK", Code: 200, Duration: 3 * time.Millisecond, Body: "é\x00\xff",
+				Headers: http.Header{"X-Amzn-Requestid": {"r"}}}},
+		{Request: cassette.Request{Method: "GET", URL: "/"}, Response: cassette.Response{Code: -1}},
+	}
+	path := filepath.Join(t.TempDir(), "copy")
+	var sum [sha256.Size]byte
+	sum[0] = 7
+	writeCopy(path, sum, in)
+	got, ok := readCopy(path, sum)
+	if !ok {
+		t.Fatal("the copy was not read back")
+	}
+	if diff := cmp.Diff(in, got, cmpopts.IgnoreUnexported(cassette.Response{})); diff != "" {
+		t.Errorf("round trip (-wrote +read):\n%s", diff)
+	}
+	data, _ := os.ReadFile(path)
+	for _, cut := range []int{len(data) - 1, len(data) / 2, len(copyMagic) + sha256.Size + 1} {
+		os.WriteFile(path, data[:cut], 0o644)
+		if _, ok := readCopy(path, sum); ok {
+			t.Errorf("a copy cut at %d of %d bytes was read", cut, len(data))
+		}
 	}
 }
