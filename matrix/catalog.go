@@ -111,11 +111,9 @@ const (
 var ProfilePrefixes = []string{"global.", "us.", "eu.", "jp.", "au.", "apac."}
 
 // ProfileKindOf returns the kind of a model ID (a profile ID, a base ID or
-// an ARN of either).
+// an ARN of either, escaped or not).
 func ProfileKindOf(id string) ProfileKind {
-	if strings.HasPrefix(id, "arn:") {
-		id = id[strings.LastIndex(id, "/")+1:]
-	}
+	id = resourceID(id)
 	switch {
 	case strings.HasPrefix(id, "global."):
 		return GlobalProfile
@@ -349,12 +347,7 @@ type Uncached struct {
 // KnownUncached reports whether a model ID (a base ID, an inference-profile
 // ID or an ARN of either) names a model listed in Uncached.
 func (c *Catalog) KnownUncached(id string) bool {
-	if u, err := url.PathUnescape(id); err == nil {
-		id = u
-	}
-	if strings.HasPrefix(id, "arn:") {
-		id = id[strings.LastIndex(id, "/")+1:]
-	}
+	id = resourceID(id)
 	for _, u := range c.Uncached {
 		if id == u.BaseID || ProfileKindOf(id) != InRegion && strings.HasSuffix(id, "."+u.BaseID) {
 			return true
@@ -498,15 +491,22 @@ func (m Model) checkStanding() error {
 	return nil
 }
 
-// Lookup finds a model by key, base ID, inference-profile ID, or an ARN
-// (escaped or not) whose resource names one of those.
-func (c *Catalog) Lookup(id string) (Model, bool) {
+// resourceID returns the model or profile ID an ID names: the ID itself,
+// unescaped, or the resource of an ARN (escaped or not).
+func resourceID(id string) string {
 	if u, err := url.PathUnescape(id); err == nil {
 		id = u
 	}
 	if strings.HasPrefix(id, "arn:") {
 		id = id[strings.LastIndex(id, "/")+1:]
 	}
+	return id
+}
+
+// Lookup finds a model by key, base ID, inference-profile ID, or an ARN
+// (escaped or not) whose resource names one of those.
+func (c *Catalog) Lookup(id string) (Model, bool) {
+	id = resourceID(id)
 	for _, m := range c.Models {
 		if id == m.Key || id == m.BaseID || slices.Contains(m.Profiles, id) {
 			return m, true
