@@ -61,7 +61,8 @@ var secretPatterns = []struct {
 // Authorization headers, SigV4 credential scopes, bearer tokens, Bedrock API
 // keys, and account IDs in ARNs other than RedactedAccount. It reads the
 // file line by line, and the payloads of event-stream responses, which the
-// file holds base64-encoded, decoded (reported at line 0).
+// file holds base64-encoded, decoded, with the base64 bytes of each
+// InvokeModelWithResponseStream chunk decoded in turn (reported at line 0).
 func Scan(root string) ([]Finding, error) {
 	var paths []string
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -188,7 +189,9 @@ func cleanMark(sum [sha256.Size]byte) []byte {
 }
 
 // scanEncoded scans what an interaction holds encoded, which its text
-// hides: the payloads of an event-stream response, and the InvokeModel body
+// hides: the payloads of an event-stream response and the model's stream
+// JSON an InvokeModelWithResponseStream chunk carries base64-encoded in
+// one, and the InvokeModel body
 // a CountTokens request carries base64-encoded.
 func scanEncoded(path string, i *cassette.Interaction) []Finding {
 	var out []Finding
@@ -197,6 +200,12 @@ func scanEncoded(path string, i *cassette.Interaction) []Finding {
 			for _, f := range scanText(path, 0, string(payload)) {
 				f.Kind += " (in an event-stream payload)"
 				out = append(out, f)
+			}
+			if _, inner, ok := chunkBytes(payload); ok {
+				for _, f := range scanText(path, 0, string(inner)) {
+					f.Kind += " (in an event-stream chunk)"
+					out = append(out, f)
+				}
 			}
 		}
 	}
