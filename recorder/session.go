@@ -2,6 +2,7 @@ package recorder
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -342,6 +344,10 @@ func (t *replayTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, m
 	}
 	i := t.recorded[next]
+	if err := checkResponse(i.Response); err != nil {
+		return nil, &CassetteError{Spec: t.opts.Spec, Cassette: t.opts.Cassette, Rerecord: t.opts.Rerecord,
+			Err: fmt.Errorf("%w: interaction %d (%s %s): %v", ErrCorruptResponse, next, i.Request.Method, i.Request.URL, err)}
+	}
 	t.replayed++
 	t.logWire(body, next, true)
 	// The response as go-vcr's recorder would build it.
@@ -352,6 +358,29 @@ func (t *replayTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		ContentLength: int64(len(i.Response.Body)),
 		Body:          io.NopCloser(strings.NewReader(i.Response.Body)),
 	}, nil
+}
+
+// checkResponse reports why a recorded response cannot be what the service
+// sent: an event stream that does not decode whole (a frame cut short, a
+// checksum that does not match), or a JSON body that does not parse. The
+// SDK would say only that decoding failed, or, for a stream cut at a frame,
+// end the stream early without an error.
+func checkResponse(r cassette.Response) error {
+	if isEventStream(r.Headers) {
+		dec := eventstream.NewDecoder()
+		body := strings.NewReader(r.Body)
+		for n := 0; body.Len() > 0; n++ {
+			if _, err := dec.Decode(body, nil); err != nil {
+				return fmt.Errorf("event-stream frame %d does not decode (%d bytes from the end): %w", n, body.Len(), err)
+			}
+		}
+		return nil
+	}
+	if strings.Contains(r.Headers.Get("Content-Type"), "json") && r.Body != "" && !json.Valid([]byte(r.Body)) {
+		var v any
+		return fmt.Errorf("the %s body does not parse: %w", r.Headers.Get("Content-Type"), json.Unmarshal([]byte(r.Body), &v))
+	}
+	return nil
 }
 
 // used returns how many interactions were replayed.
