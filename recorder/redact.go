@@ -68,35 +68,38 @@ func Redact(i *cassette.Interaction) error {
 
 // normalizeCountedBody normalizes the InvokeModel body a CountTokens
 // request carries base64-encoded (input.invokeModel.body), where the
-// normalization of the request's own bytes cannot see its salt. Any other
-// body is returned as it is.
+// normalization of the request's own bytes cannot see its salt: decoded
+// once, normalized and encoded again in place, so the rest of the request
+// keeps its bytes. Any other body is returned as it is.
 func normalizeCountedBody(body []byte) []byte {
+	b64, inner, ok := countedBody(body)
+	if !ok {
+		return body
+	}
+	if n := normalize(inner); !bytes.Equal(n, inner) {
+		return bytes.Replace(body, b64, []byte(base64.StdEncoding.EncodeToString(n)), 1)
+	}
+	return body
+}
+
+// countedBody returns, for a CountTokens request in the invokeModel form,
+// the base64 text of input.invokeModel.body as the request holds it and
+// its decoded content; ok is false for any other body.
+func countedBody(body []byte) (b64, inner []byte, ok bool) {
 	if !bytes.Contains(body, []byte(`"invokeModel"`)) {
-		return body
+		return nil, nil, false
 	}
-	var req map[string]map[string]map[string]json.RawMessage
+	var req struct {
+		Input struct {
+			InvokeModel struct {
+				Body *string `json:"body"`
+			} `json:"invokeModel"`
+		} `json:"input"`
+	}
 	if json.Unmarshal(body, &req) != nil {
-		return body
+		return nil, nil, false
 	}
-	inner := req["input"]["invokeModel"]
-	var b64 string
-	if inner == nil || json.Unmarshal(inner["body"], &b64) != nil {
-		return body
-	}
-	raw, err := base64.StdEncoding.DecodeString(b64)
-	if err != nil {
-		return body
-	}
-	enc, err := json.Marshal(base64.StdEncoding.EncodeToString(normalize(raw)))
-	if err != nil {
-		return body
-	}
-	inner["body"] = enc
-	out, err := json.Marshal(req)
-	if err != nil {
-		return body
-	}
-	return out
+	return embedded(body, req.Input.InvokeModel.Body)
 }
 
 // keep returns a copy of h holding only the named headers.
@@ -183,12 +186,22 @@ func chunkBytes(p []byte) (b64, inner []byte, ok bool) {
 	var chunk struct {
 		Bytes *string `json:"bytes"`
 	}
-	if json.Unmarshal(p, &chunk) != nil || chunk.Bytes == nil {
+	if json.Unmarshal(p, &chunk) != nil {
 		return nil, nil, false
 	}
-	inner, err := base64.StdEncoding.DecodeString(*chunk.Bytes)
-	if err != nil || !bytes.Contains(p, []byte(*chunk.Bytes)) {
+	return embedded(p, chunk.Bytes)
+}
+
+// embedded decodes the base64 string field, decoded from the JSON document
+// doc, if doc holds its text as it is (unescaped), so it can be replaced in
+// place.
+func embedded(doc []byte, field *string) (b64, inner []byte, ok bool) {
+	if field == nil {
 		return nil, nil, false
 	}
-	return []byte(*chunk.Bytes), inner, true
+	inner, err := base64.StdEncoding.DecodeString(*field)
+	if err != nil || !bytes.Contains(doc, []byte(*field)) {
+		return nil, nil, false
+	}
+	return []byte(*field), inner, true
 }

@@ -3,7 +3,6 @@ package recorder
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -286,15 +285,8 @@ func scanEncoded(path string, i *cassette.Interaction) []Finding {
 			}
 		}
 	}
-	var req struct {
-		Input struct {
-			InvokeModel struct {
-				Body []byte `json:"body"`
-			} `json:"invokeModel"`
-		} `json:"input"`
-	}
-	if json.Unmarshal([]byte(i.Request.Body), &req) == nil && len(req.Input.InvokeModel.Body) > 0 {
-		for _, f := range scanText(path, 0, req.Input.InvokeModel.Body) {
+	if _, inner, ok := countedBody([]byte(i.Request.Body)); ok {
+		for _, f := range scanText(path, 0, inner) {
 			f.Kind += " (in a counted InvokeModel body)"
 			out = append(out, f)
 		}
