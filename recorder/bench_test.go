@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 
 	"github.com/cachecascade/cachecascade/internal/env"
+	"github.com/cachecascade/cachecascade/internal/modroot"
 	"github.com/cachecascade/cachecascade/recorder"
 )
 
@@ -150,6 +151,36 @@ func BenchmarkReplaySpec(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*specCalls), "ns/call")
+		})
+	}
+}
+
+// BenchmarkScan measures recorder.Scan over the project's own cassettes,
+// as the hygiene spec runs it in CI: cache=off scans every file (a fresh
+// machine, or a new scanner), cache=warm finds each file's clean verdict
+// in the cassette cache.
+func BenchmarkScan(b *testing.B) {
+	root, err := modroot.Find()
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := filepath.Join(root, "cassettes")
+	for _, cache := range []string{"off", "warm"} {
+		b.Run("cache="+cache, func(b *testing.B) {
+			if cache == "off" {
+				b.Setenv(env.CassetteCache, "off")
+			} else {
+				b.Setenv(env.CassetteCache, b.TempDir())
+				if _, err := recorder.Scan(dir); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for b.Loop() {
+				findings, err := recorder.Scan(dir)
+				if err != nil || len(findings) > 0 {
+					b.Fatalf("Scan(%s) = %v, %v", dir, findings, err)
+				}
+			}
 		})
 	}
 }

@@ -50,3 +50,29 @@ func TestRedactNormalizesCountedBodies(t *testing.T) {
 		t.Errorf("the Converse form kept its salt: %s", i.Request.Body)
 	}
 }
+
+// TestRedactKeepsCountedBodiesAsSent: Redact changes a CountTokens body
+// only where its decoded InvokeModel body changes (the salt): the rest,
+// key order and spacing, stays as the SDK sent it; a body without a salt is
+// left byte for byte.
+func TestRedactKeepsCountedBodiesAsSent(t *testing.T) {
+	salt := fixtures.SaltFor("a record run")
+	enc := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	inner := `{"system":"` + string(salt) + ` terse"}`
+	zeroed := strings.ReplaceAll(inner, string(salt), string(fixtures.ZeroSalt))
+	for _, tc := range []struct{ body, want string }{
+		{`{"input": {"invokeModel": {"body": "` + enc(inner) + `"}}, "z": 1, "a": 2}`, `{"input": {"invokeModel": {"body": "` + enc(zeroed) + `"}}, "z": 1, "a": 2}`},
+		{`{"input":{"invokeModel":{"body":"` + enc(zeroed) + `"}},"z":1,"a":2}`, `{"input":{"invokeModel":{"body":"` + enc(zeroed) + `"}},"z":1,"a":2}`},
+	} {
+		i := &cassette.Interaction{
+			Request:  cassette.Request{Method: "POST", URL: "/model/m/count-tokens", Body: tc.body, Headers: http.Header{}},
+			Response: cassette.Response{Body: `{"inputTokens":12}`, Headers: http.Header{}, Code: 200},
+		}
+		if err := recorder.Redact(i); err != nil {
+			t.Fatal(err)
+		}
+		if i.Request.Body != tc.want {
+			t.Errorf("Redact(%s)\n = %s\nwant %s", tc.body, i.Request.Body, tc.want)
+		}
+	}
+}

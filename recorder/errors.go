@@ -1,6 +1,7 @@
 package recorder
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -56,15 +57,23 @@ func (e *MissError) Error() string {
 // Unwrap returns cassette.ErrInteractionNotFound.
 func (e *MissError) Unwrap() error { return cassette.ErrInteractionNotFound }
 
+// ErrCorruptResponse is the cause a *CassetteError wraps when a recorded
+// response cannot be what the service sent (see Session): an event stream
+// that does not decode whole, or a JSON body that does not parse.
+var ErrCorruptResponse = errors.New("a recorded response is corrupt")
+
 // CassetteError is returned by Open when the spec's cassette cannot be used
-// for replay: it is missing, unreadable or corrupt.
+// for replay: it is missing, unreadable or corrupt; and, through the SDK's
+// error chain, by a replayed call whose recorded response is corrupt
+// (ErrCorruptResponse). The replay retryer never retries it.
 type CassetteError struct {
 	// Spec names the spec.
 	Spec string
 	// Cassette is the cassette file.
 	Cassette string
 	// Err is the cause: cassette.ErrCassetteNotFound for a missing file,
-	// a read or YAML error otherwise.
+	// ErrCorruptResponse for a corrupt recorded response, a read or YAML
+	// error otherwise.
 	Err error
 	// Rerecord is the command that records the spec again.
 	Rerecord string
@@ -75,7 +84,7 @@ func (e *CassetteError) Error() string {
 	switch {
 	case e.Err == cassette.ErrCassetteNotFound:
 		what = "does not exist"
-	case strings.HasPrefix(e.Err.Error(), "yaml:"):
+	case strings.HasPrefix(e.Err.Error(), "yaml:") || errors.Is(e.Err, ErrCorruptResponse):
 		what = "is corrupt"
 	}
 	return fmt.Sprintf("cassette for spec %q %s\n  cassette: %s\n  cause:    %v\n  record it with:\n    %s",

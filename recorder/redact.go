@@ -43,8 +43,9 @@ var ResponseHeaders = []string{
 // and query (the host names a region or a local port, and the matcher
 // ignores it), replaces account IDs in ARNs with RedactedAccount and run
 // salts with fixtures.ZeroSalt in the URL and in bodies (in the payload of
-// each event of an event-stream response, re-encoded with fresh
-// checksums), and zeroes the recorded latency so that re-recording an
+// each event of an event-stream response, and in the base64 bytes of each
+// InvokeModelWithResponseStream chunk, re-encoded with fresh checksums),
+// and zeroes the recorded latency so that re-recording an
 // unchanged spec gives an unchanged file.
 func Redact(i *cassette.Interaction) error {
 	i.Request.Headers = keep(i.Request.Headers, RequestHeaders)
@@ -67,35 +68,38 @@ func Redact(i *cassette.Interaction) error {
 
 // normalizeCountedBody normalizes the InvokeModel body a CountTokens
 // request carries base64-encoded (input.invokeModel.body), where the
-// normalization of the request's own bytes cannot see its salt. Any other
-// body is returned as it is.
+// normalization of the request's own bytes cannot see its salt: decoded
+// once, normalized and encoded again in place, so the rest of the request
+// keeps its bytes. Any other body is returned as it is.
 func normalizeCountedBody(body []byte) []byte {
+	b64, inner, ok := countedBody(body)
+	if !ok {
+		return body
+	}
+	if n := normalize(inner); !bytes.Equal(n, inner) {
+		return bytes.Replace(body, b64, []byte(base64.StdEncoding.EncodeToString(n)), 1)
+	}
+	return body
+}
+
+// countedBody returns, for a CountTokens request in the invokeModel form,
+// the base64 text of input.invokeModel.body as the request holds it and
+// its decoded content; ok is false for any other body.
+func countedBody(body []byte) (b64, inner []byte, ok bool) {
 	if !bytes.Contains(body, []byte(`"invokeModel"`)) {
-		return body
+		return nil, nil, false
 	}
-	var req map[string]map[string]map[string]json.RawMessage
+	var req struct {
+		Input struct {
+			InvokeModel struct {
+				Body *string `json:"body"`
+			} `json:"invokeModel"`
+		} `json:"input"`
+	}
 	if json.Unmarshal(body, &req) != nil {
-		return body
+		return nil, nil, false
 	}
-	inner := req["input"]["invokeModel"]
-	var b64 string
-	if inner == nil || json.Unmarshal(inner["body"], &b64) != nil {
-		return body
-	}
-	raw, err := base64.StdEncoding.DecodeString(b64)
-	if err != nil {
-		return body
-	}
-	enc, err := json.Marshal(base64.StdEncoding.EncodeToString(normalize(raw)))
-	if err != nil {
-		return body
-	}
-	inner["body"] = enc
-	out, err := json.Marshal(req)
-	if err != nil {
-		return body
-	}
-	return out
+	return embedded(body, req.Input.InvokeModel.Body)
 }
 
 // keep returns a copy of h holding only the named headers.
@@ -135,8 +139,9 @@ func streamPayloads(body string) [][]byte {
 }
 
 // redactStream normalises the payload of every event of an event-stream
-// body and re-encodes the frames, whose checksums cover the payload. A body
-// that does not decode whole is left as it is (Scan still reads it).
+// body (see redactPayload) and re-encodes the frames, whose checksums cover
+// the payload. A body that does not decode whole is left as it is (Scan
+// still reads it).
 func redactStream(body string) string {
 	dec, enc := eventstream.NewDecoder(), eventstream.NewEncoder()
 	r := strings.NewReader(body)
@@ -146,10 +151,57 @@ func redactStream(body string) string {
 		if err != nil {
 			return body
 		}
-		msg.Payload = normalize(msg.Payload)
+		msg.Payload = redactPayload(msg.Payload)
 		if err := enc.Encode(&out, msg); err != nil {
 			return body
 		}
 	}
 	return out.String()
+}
+
+// redactPayload normalises one event's payload and, in a chunk of an
+// InvokeModelWithResponseStream answer, the model's stream JSON its
+// "bytes" field carries base64-encoded: decoded, normalised and encoded
+// again in place, so the rest of the payload (the service's padding) keeps
+// its bytes, and an unchanged chunk is left as it was.
+func redactPayload(p []byte) []byte {
+	p = normalize(p)
+	b64, inner, ok := chunkBytes(p)
+	if !ok {
+		return p
+	}
+	if n := normalize(inner); !bytes.Equal(n, inner) {
+		p = bytes.Replace(p, b64, []byte(base64.StdEncoding.EncodeToString(n)), 1)
+	}
+	return p
+}
+
+// chunkBytes returns, for the payload of an InvokeModelWithResponseStream
+// chunk ({"bytes":"<base64>", ...}), the base64 text as the payload holds
+// it and its decoded content; ok is false for any other payload.
+func chunkBytes(p []byte) (b64, inner []byte, ok bool) {
+	if !bytes.Contains(p, []byte(`"bytes"`)) {
+		return nil, nil, false
+	}
+	var chunk struct {
+		Bytes *string `json:"bytes"`
+	}
+	if json.Unmarshal(p, &chunk) != nil {
+		return nil, nil, false
+	}
+	return embedded(p, chunk.Bytes)
+}
+
+// embedded decodes the base64 string field, decoded from the JSON document
+// doc, if doc holds its text as it is (unescaped), so it can be replaced in
+// place.
+func embedded(doc []byte, field *string) (b64, inner []byte, ok bool) {
+	if field == nil {
+		return nil, nil, false
+	}
+	inner, err := base64.StdEncoding.DecodeString(*field)
+	if err != nil || !bytes.Contains(doc, []byte(*field)) {
+		return nil, nil, false
+	}
+	return []byte(*field), inner, true
 }

@@ -12,7 +12,7 @@ import (
 
 // ReplayRetryer returns the retryer of replayed clients: the SDK's standard
 // retryer with no backoff and no retry quota, which never retries a
-// cassette miss. A miss fails at once instead of after three attempts
+// cassette miss or a corrupt recorded response (*CassetteError). A miss fails at once instead of after three attempts
 // with backoff (about 3.3 s), while a recorded throttle-then-success still
 // replays, each attempt being its own interaction.
 func ReplayRetryer() aws.Retryer {
@@ -20,7 +20,8 @@ func ReplayRetryer() aws.Retryer {
 		o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
 		o.RateLimiter = ratelimit.None
 		o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
-			if errors.Is(err, cassette.ErrInteractionNotFound) {
+			var ce *CassetteError
+			if errors.Is(err, cassette.ErrInteractionNotFound) || errors.As(err, &ce) {
 				return aws.FalseTernary
 			}
 			return aws.UnknownTernary

@@ -2,6 +2,7 @@ package recorder
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -54,6 +56,16 @@ type Options struct {
 	// LoadOptions are passed to config.LoadDefaultConfig in Record and
 	// Live, for a profile or other SDK configuration.
 	LoadOptions []func(*config.LoadOptions) error
+	// Manifest is the cassette directory, which holds the manifest (see
+	// ManifestFile) and Cassette. Set, the first session of the process
+	// to open a cassette under it tidies it (see Tidy) in Replay and
+	// Record; and in Record with Provenance, Finish writes the cassette's
+	// manifest entry as soon as the cassette is in place, through a
+	// journal, so that no kill leaves the manifest untrue.
+	Manifest string
+	// Provenance is the cassette's manifest entry in Record (see
+	// Manifest).
+	Provenance *Provenance
 }
 
 // Session is one spec's connection to Bedrock: a client and, in Replay and
@@ -69,6 +81,7 @@ type Session struct {
 	rec      *vcr.Recorder
 	replay   *replayTransport
 	temp     string // Record: the temporary cassette, without ".yaml"
+	opts     Options
 	finished bool
 }
 
@@ -93,7 +106,16 @@ func Open(ctx context.Context, o Options) (*Session, error) {
 	if o.Mode != Live && o.Cassette == "" {
 		return nil, fmt.Errorf("recorder: spec %q: %s mode needs a cassette path", o.Spec, o.Mode)
 	}
-	s := &Session{Mode: o.Mode, Cassette: o.Cassette}
+	s := &Session{Mode: o.Mode, Cassette: o.Cassette, opts: o}
+	if o.Mode != Live {
+		// Files a killed record process left: in the whole cassette
+		// directory, or at least beside this cassette.
+		if o.Manifest != "" {
+			tidyOnce(o.Manifest)
+		} else {
+			tidyOnce(filepath.Dir(o.Cassette))
+		}
+	}
 	switch o.Mode {
 	case Replay:
 		return s, s.openReplay(o)
@@ -291,11 +313,53 @@ func (s *Session) save(keep bool) error {
 	if _, err := cassette.Load(s.temp); err != nil {
 		return fmt.Errorf("recorder: the new recording for %s does not read back, the old cassette is unchanged: %w", s.Cassette, err)
 	}
-	if err := rename(tmp, s.Cassette); err != nil {
+	if s.opts.Manifest == "" || s.opts.Provenance == nil {
+		if err := rename(tmp, s.Cassette); err != nil {
+			return fmt.Errorf("recorder: saving %s failed, the old cassette is unchanged: %w", s.Cassette, err)
+		}
+		return nil
+	}
+	return s.saveWithEntry(tmp)
+}
+
+// saveWithEntry puts the recording tmp in place and its entry in the
+// manifest, under the lock of the cassette directory: the journal first,
+// then the rename, then the entry; Tidy settles a journal that a kill left
+// (see tidy.go).
+func (s *Session) saveWithEntry(tmp string) error {
+	dir := s.opts.Manifest
+	unlock, err := lockDir(dir)
+	if err != nil {
 		return fmt.Errorf("recorder: saving %s failed, the old cassette is unchanged: %w", s.Cassette, err)
 	}
-	return nil
+	defer unlock()
+	j := journalPath(s.Cassette)
+	if err := writeJournal(j, dir, s.Cassette, tmp, *s.opts.Provenance); err != nil {
+		return fmt.Errorf("recorder: saving %s failed, the old cassette is unchanged: %w", s.Cassette, err)
+	}
+	hook("journal written")
+	if err := rename(tmp, s.Cassette); err != nil {
+		os.Remove(j)
+		return fmt.Errorf("recorder: saving %s failed, the old cassette is unchanged: %w", s.Cassette, err)
+	}
+	hook("cassette renamed")
+	m, err := ReadManifest(dir)
+	if err == nil {
+		if m.Note == "" {
+			m.Note = ManifestNote
+		}
+		rel, _ := filepath.Rel(dir, s.Cassette)
+		m.Cassettes[filepath.ToSlash(rel)] = *s.opts.Provenance
+		err = WriteManifest(dir, m)
+	}
+	if err != nil {
+		return fmt.Errorf("recorder: %s was saved, but its manifest entry was not (the journal %s keeps it for the next run): %w", s.Cassette, j, err)
+	}
+	return os.Remove(j)
 }
+
+// hook is called at the steps of saveWithEntry; tests stop a process there.
+var hook = func(step string) {}
 
 // syncFile flushes a file to stable storage.
 func syncFile(name string) error {
@@ -342,6 +406,10 @@ func (t *replayTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, m
 	}
 	i := t.recorded[next]
+	if err := checkResponse(i.Response); err != nil {
+		return nil, &CassetteError{Spec: t.opts.Spec, Cassette: t.opts.Cassette, Rerecord: t.opts.Rerecord,
+			Err: fmt.Errorf("%w: interaction %d (%s %s): %v", ErrCorruptResponse, next, i.Request.Method, i.Request.URL, err)}
+	}
 	t.replayed++
 	t.logWire(body, next, true)
 	// The response as go-vcr's recorder would build it.
@@ -352,6 +420,29 @@ func (t *replayTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		ContentLength: int64(len(i.Response.Body)),
 		Body:          io.NopCloser(strings.NewReader(i.Response.Body)),
 	}, nil
+}
+
+// checkResponse reports why a recorded response cannot be what the service
+// sent: an event stream that does not decode whole (a frame cut short, a
+// checksum that does not match), or a JSON body that does not parse. The
+// SDK would say only that decoding failed, or, for a stream cut at a frame,
+// end the stream early without an error.
+func checkResponse(r cassette.Response) error {
+	if isEventStream(r.Headers) {
+		dec := eventstream.NewDecoder()
+		body := strings.NewReader(r.Body)
+		for n := 0; body.Len() > 0; n++ {
+			if _, err := dec.Decode(body, nil); err != nil {
+				return fmt.Errorf("event-stream frame %d does not decode (%d bytes from the end): %w", n, body.Len(), err)
+			}
+		}
+		return nil
+	}
+	if strings.Contains(r.Headers.Get("Content-Type"), "json") && r.Body != "" && !json.Valid([]byte(r.Body)) {
+		var v any
+		return fmt.Errorf("the %s body does not parse: %w", r.Headers.Get("Content-Type"), json.Unmarshal([]byte(r.Body), &v))
+	}
+	return nil
 }
 
 // used returns how many interactions were replayed.

@@ -66,7 +66,15 @@ func (r *Run) Open(ctx context.Context, area Area, cell matrix.Cell, name string
 	}
 	s := r.newSpec(area, cell)
 	path := recorder.CassettePath(r.Cassettes, string(area), cell.Model.Key, CassetteName(cell.Via(), name))
-	session, err := recorder.Open(ctx, r.sessionOptions(path, s.row.Spec))
+	opts := r.sessionOptions(path, s.row.Spec)
+	// The cassette directory is tidied of what a killed record run left, and
+	// a recording's manifest entry is written as it is put in place.
+	opts.Manifest = r.Cassettes
+	if r.Mode == recorder.Record {
+		p := s.provenance()
+		opts.Provenance = &p
+	}
+	session, err := recorder.Open(ctx, opts)
 	ExpectNoError(err)
 	s.Client, s.session = session.Client, session
 	DeferCleanup(s.finish)
@@ -149,9 +157,12 @@ func (s *Spec) progress() {
 func (s *Spec) fileProvenance() {
 	rel, err := filepath.Rel(s.Run.Cassettes, s.session.Cassette)
 	ExpectNoError(err)
-	AddReportEntry(ProvenanceEntry, Provenance{Cassette: filepath.ToSlash(rel), Provenance: recorder.Provenance{
-		Spec: s.row.Spec, Model: s.Cell.Model.ModelID(), Source: s.Run.Source(), SDK: s.Run.SDKVersions(), Recorded: s.Run.Started.Format(time.RFC3339),
-	}}, ReportEntryVisibilityNever)
+	AddReportEntry(ProvenanceEntry, Provenance{Cassette: filepath.ToSlash(rel), Provenance: s.provenance()}, ReportEntryVisibilityNever)
+}
+
+// provenance is the manifest entry of the spec's new cassette.
+func (s *Spec) provenance() recorder.Provenance {
+	return recorder.Provenance{Spec: s.row.Spec, Model: s.Cell.Model.ModelID(), Source: s.Run.Source(), SDK: s.Run.SDKVersions(), Recorded: s.Run.Started.Format(time.RFC3339)}
 }
 
 // Call is one call's result.
