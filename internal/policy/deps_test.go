@@ -54,7 +54,7 @@ var allowed = map[string][]string{
 	"cmd/discover":          {"discovery", "emulator", "internal/env", "internal/safebody", "matrix"},
 	"cmd/projection":        {"report", "schedule"},
 	"cmd/mutation":          {"emulator", "internal/env", "internal/modroot", "matrix", "suites/framework"},
-	"cmd/nightly":           {"emulator", "internal/atomicfile", "internal/env", "internal/modroot", "matrix", "recorder", "report", "verdict"},
+	"cmd/nightly":           {"emulator", "internal/atomicfile", "internal/env", "internal/modroot", "internal/preflight", "matrix", "recorder", "report", "verdict"},
 	"cmd/sdk-upgrade":       {"internal/env", "internal/modroot", "recorder", "sdkcheck"},
 	"cmd/sdk-upgrade/probe": {"fixtures", "matrix", "sdkcheck", "wire"},
 }
