@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -122,5 +123,42 @@ func TestRefusedConnectionIsNotRetried(t *testing.T) {
 	}
 	if n := tr.calls.Load(); n != 1 {
 		t.Errorf("a refused connection was attempted %d times, want 1", n)
+	}
+}
+
+// TestTargetClientsUseTheProxy: record and live calls go through the proxy
+// the environment names (HTTP_PROXY here; HTTPS_PROXY and NO_PROXY alike),
+// as the SDK's own client does. net/http reads the proxy variables once per
+// process, so the call runs in a child process of this test binary. (It
+// passed before the HTTP client was wrapped instead of replaced, too: the
+// replacement's transport also read them; it stays as a guard.)
+func TestTargetClientsUseTheProxy(t *testing.T) {
+	if os.Getenv("RECORDER_PROXY_CHILD") == "1" {
+		t.Skip("the child's own run")
+	}
+	proxy, srv := serve(t) // a fake Bedrock that is also the proxy: it answers whatever it is sent
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProxiedCall$", "-test.v")
+	cmd.Env = append(os.Environ(), "RECORDER_PROXY_CHILD=1", "HTTP_PROXY="+srv.URL, "http_proxy="+srv.URL, "NO_PROXY=", "no_proxy=")
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "--- PASS: TestHelperProxiedCall") {
+		t.Fatalf("the proxied call failed: %v\n%s", err, out)
+	}
+	if proxy.calls != 1 || len(proxy.paths) != 1 || !strings.HasSuffix(proxy.paths[0], "/converse") {
+		t.Errorf("the proxy saw %d requests (%q), want the one call", proxy.calls, proxy.paths)
+	}
+}
+
+// TestHelperProxiedCall is TestTargetClientsUseTheProxy's child: one live
+// call to a host only the proxy knows.
+func TestHelperProxiedCall(t *testing.T) {
+	if os.Getenv("RECORDER_PROXY_CHILD") != "1" {
+		t.Skip("run by TestTargetClientsUseTheProxy")
+	}
+	fakeAWS(t, "")
+	s, err := recorder.Open(context.Background(), recorder.Options{Mode: recorder.Live, Spec: "proxied", Endpoint: "http://bedrock-runtime.proxy-test.invalid"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sayHello(context.Background(), s.Client); err != nil {
+		t.Fatal(err)
 	}
 }

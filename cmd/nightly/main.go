@@ -42,6 +42,13 @@
 // that must not change them, or the run is interrupted (Ctrl-C, SIGTERM),
 // the whole cassette directory is restored from the backup.
 //
+// Against AWS it first checks the target once (package preflight: region,
+// credentials, an endpoint that answers), before building anything; a
+// target that fails it ends the night in seconds with exit 12 and the
+// reason in the summary. A phase that exits 1 without a failing row, or a
+// live phase that made no call while the replay made some, is a crash
+// (12), never "nothing differs".
+//
 // Before the phases it checks for catalog drift: it lists the target's
 // inference profiles through the Bedrock control plane (ListInferenceProfiles,
 // system-defined and application; against AWS where the SDK's configuration
@@ -60,7 +67,7 @@
 //	 0  nothing differs
 //	10  only service changes, all re-recorded and replaying green: commit cassettes/ (open a pull request)
 //	11  non-deterministic results (their old cassettes kept; service changes, if any, re-recorded)
-//	12  a recording broke (its old cassette restored) or a phase crashed (all cassettes restored)
+//	12  a recording broke (its old cassette restored), a phase crashed (all cassettes restored), or the pre-flight failed
 //	13  the service changed and a spec now fails against it (old cassette kept): a human must look
 //	 2  bad flags, or the suites do not build
 //	130 interrupted (cassettes restored)
