@@ -1,7 +1,9 @@
 package recorder
 
 import (
+	"crypto/tls"
 	"errors"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -32,11 +34,28 @@ func ReplayRetryer() aws.Retryer {
 // TargetRetryer returns the retryer of record and live clients: the SDK's
 // adaptive mode, which backs off and rate-limits itself client-side when
 // Bedrock throttles, with maxAttempts attempts per call (the SDK default
-// when zero or less).
+// when zero or less). A refused connection or a certificate that does not
+// verify is not retried (see notRetried).
 func TargetRetryer(maxAttempts int) aws.Retryer {
-	r := aws.Retryer(retry.NewAdaptiveMode())
+	r := aws.Retryer(retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
+		o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
+			so.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(notRetried)}, so.Retryables...)
+		})
+	}))
 	if maxAttempts > 0 {
 		r = retry.AddWithMaxAttempts(r, maxAttempts)
 	}
 	return r
+}
+
+// notRetried marks as not retryable the errors no retry within a call
+// fixes: nothing listening at the endpoint (the SDK retries a refused
+// connection, costing seconds of backoff on every call against a closed
+// port) and a server certificate that does not verify.
+func notRetried(err error) aws.Ternary {
+	var cert *tls.CertificateVerificationError
+	if errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &cert) {
+		return aws.FalseTernary
+	}
+	return aws.UnknownTernary
 }

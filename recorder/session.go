@@ -48,7 +48,8 @@ type Options struct {
 	// chain (AWS_REGION, the profile) decides.
 	Region string
 	// Transport carries real requests in Record and Live. The default is
-	// the SDK's own tuned transport.
+	// the HTTP client the SDK's configuration built, with everything it
+	// honours (AWS_CA_BUNDLE, HTTPS_PROXY and NO_PROXY, its timeouts).
 	Transport http.RoundTripper
 	// MaxAttempts bounds the attempts per call in Record and Live (the
 	// SDK's adaptive retry); zero keeps the SDK default.
@@ -122,7 +123,7 @@ func Open(ctx context.Context, o Options) (*Session, error) {
 	case Record:
 		return s, s.openRecord(ctx, o)
 	}
-	client, err := targetClient(ctx, o, realTransport(o))
+	client, err := targetClient(ctx, o, nil)
 	s.Client = client
 	return s, err
 }
@@ -184,7 +185,8 @@ func (s *Session) openRecord(ctx context.Context, o Options) error {
 	// go-vcr appends to an existing file and writes in place; record into
 	// a fresh temporary name beside the cassette and rename on success.
 	s.temp = filepath.Join(dir, fmt.Sprintf(".%s.recording-%d-%d", base, os.Getpid(), time.Now().UnixNano()))
-	rec, err := vcr.NewAsMode(s.temp, vcr.ModeRecording, realTransport(o))
+	// The real transport is set by targetClient, from the SDK's own client.
+	rec, err := vcr.NewAsMode(s.temp, vcr.ModeRecording, nil)
 	if err != nil {
 		return fmt.Errorf("recorder: spec %q: %w", o.Spec, err)
 	}
@@ -193,19 +195,37 @@ func (s *Session) openRecord(ctx context.Context, o Options) error {
 	rec.AddSaveFilter((&accounts{}).filter)
 	rec.AddSaveFilter(Redact)
 	s.rec = rec
-	client, err := targetClient(ctx, o, rec)
+	client, err := targetClient(ctx, o, func(real http.RoundTripper) http.RoundTripper {
+		rec.SetTransport(real)
+		return rec
+	})
 	s.Client = client
 	return err
 }
 
 // realTransport returns the transport for real calls, wrapped in
-// BodyReaderTransport.
-func realTransport(o Options) http.RoundTripper {
+// BodyReaderTransport: o.Transport, or the HTTP client the SDK configured.
+func realTransport(o Options, configured aws.HTTPClient) http.RoundTripper {
 	if o.Transport != nil {
 		return BodyReaderTransport{Base: o.Transport}
 	}
-	return BodyReaderTransport{Base: awshttp.NewBuildableClient().GetTransport()}
+	if configured == nil {
+		configured = awshttp.NewBuildableClient()
+	}
+	return BodyReaderTransport{Base: clientTransport{configured}}
 }
+
+// clientTransport sends a request through an SDK HTTP client, so that the
+// recorder can wrap the client the SDK's configuration built instead of
+// replacing it.
+type clientTransport struct{ c aws.HTTPClient }
+
+func (t clientTransport) RoundTrip(r *http.Request) (*http.Response, error) { return t.c.Do(r) }
+
+// transportClient is an SDK HTTP client that sends through a RoundTripper.
+type transportClient struct{ rt http.RoundTripper }
+
+func (c transportClient) Do(r *http.Request) (*http.Response, error) { return c.rt.RoundTrip(r) }
 
 // BodyReaderTransport wraps a RoundTripper so that request bodies are seen
 // only as io.Reader and io.Closer, working around a race between smithy-go
@@ -213,8 +233,10 @@ func realTransport(o Options) http.RoundTripper {
 type BodyReaderTransport = safebody.Transport
 
 // targetClient builds a client for a real target from the SDK's default
-// configuration chain, with the adaptive retryer.
-func targetClient(ctx context.Context, o Options, transport http.RoundTripper) (*bedrockruntime.Client, error) {
+// configuration chain, with the adaptive retryer. Its requests go through
+// the HTTP client that configuration built (see realTransport), passed
+// through the given wrapper when there is one (the recorder).
+func targetClient(ctx context.Context, o Options, through func(http.RoundTripper) http.RoundTripper) (*bedrockruntime.Client, error) {
 	loads := append([]func(*config.LoadOptions) error(nil), o.LoadOptions...)
 	if o.Region != "" {
 		loads = append(loads, config.WithRegion(o.Region))
@@ -233,7 +255,13 @@ func targetClient(ctx context.Context, o Options, transport http.RoundTripper) (
 		}
 	}
 	return bedrockruntime.NewFromConfig(cfg, func(bo *bedrockruntime.Options) {
-		bo.HTTPClient = &http.Client{Transport: transport}
+		// Wrapped, never replaced: the SDK's client carries AWS_CA_BUNDLE,
+		// the proxy settings and its timeouts.
+		transport := realTransport(o, bo.HTTPClient)
+		if through != nil {
+			transport = through(transport)
+		}
+		bo.HTTPClient = transportClient{transport}
 		bo.Retryer = TargetRetryer(o.MaxAttempts)
 		if o.Endpoint != "" {
 			bo.BaseEndpoint = aws.String(o.Endpoint)

@@ -34,11 +34,14 @@ func TestSuites(t *testing.T) {
 	RunSpecs(t, "cachecascade")
 }
 
-// The first process stops a run estimated over budget and hands out the
-// run's start data; every process of a parallel run resolves its own Run
-// from it, so that all record one date and charge one tally.
-var _ = SynchronizedBeforeSuite(func() []byte {
-	Expect(budgetErr).NotTo(HaveOccurred())
+// The first process checks the target once (framework.Preflight: nothing
+// in replay), stops a run that cannot reach it or is estimated over
+// budget, each with one message, and hands out the run's start data; every
+// process of a parallel run resolves its own Run from it, so that all
+// record one date and charge one tally.
+var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
+	framework.ExpectNoError(framework.Preflight(ctx))
+	framework.ExpectNoError(budgetErr)
 	if budgetEstimate.Specs > 0 {
 		fmt.Fprintf(os.Stderr, "cachecascade: estimated from the cassettes: %s\n", budgetEstimate)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,13 +26,14 @@ if [ -f "$FAKE_DIR/$phase.touch" ]; then
 	cp "$FAKE_DIR/$phase.touch" "$CACHECASCADE_CASSETTES/cascade/m/a.yaml"
 	cp "$FAKE_DIR/$phase.manifest" "$CACHECASCADE_CASSETTES/manifest.json"
 fi
-exit 0
+exit $(cat "$FAKE_DIR/$phase.exit" 2>/dev/null || echo 0)
 `
 
 // doScenario is one run of the phases against fakeSuites.
 type doScenario struct {
 	rows    map[string][]report.Row // per phase directory: replay, live, rerecord, verify
 	touches map[string]bool         // phases that rewrite cascade/m/a.yaml and its manifest entry
+	exits   map[string]int          // phases that exit with a status other than 0
 	lister  profileLister           // the drift check's listing; nil lists no profile
 }
 
@@ -55,6 +57,9 @@ func runDo(t *testing.T, sc doScenario) (int, *nightly, string) {
 			writeFile(t, filepath.Join(fake, phase+".touch"), "a2 from "+phase)
 			writeFile(t, filepath.Join(fake, phase+".manifest"), strings.Replace(testManifest, "2026-01-01T00:00:00Z", "2026-03-03T00:00:00Z", 1))
 		}
+	}
+	for phase, code := range sc.exits {
+		writeFile(t, filepath.Join(fake, phase+".exit"), fmt.Sprint(code))
 	}
 	bin := filepath.Join(fake, "suites.test")
 	writeFile(t, bin, fakeSuites)
@@ -150,6 +155,30 @@ func TestDoPhases(t *testing.T) {
 		}
 		if readFile(t, filepath.Join(cassettes, "cascade/m/a.yaml")) != "a1" || readFile(t, filepath.Join(cassettes, recorder.ManifestFile)) != testManifest {
 			t.Error("the cassettes were not restored")
+		}
+	})
+
+	// Issue 13: with no region or no credentials every spec failed while
+	// opening its session and filed no row, and the night ended "nothing
+	// differs" after 0 calls.
+	t.Run("live fails without a failing row", func(t *testing.T) {
+		code, n, _ := runDo(t, doScenario{rows: map[string][]report.Row{"replay": {old, other}, "live": nil}, exits: map[string]int{"live": 1}})
+		if code != ExitBroke || !strings.Contains(strings.Join(n.sum.Problems, "\n"), "the suites failed (exit 1) but no spec filed a failure") {
+			t.Errorf("exit %d, problems %q", code, n.sum.Problems)
+		}
+	})
+	t.Run("live makes no call", func(t *testing.T) {
+		failed := row(spec, report.Fail, 0, 0, 0)
+		code, n, cassettes := runDo(t, doScenario{
+			rows:    map[string][]report.Row{"replay": {old}, "live": {failed}, "rerecord": {failed}, "verify": {old}},
+			touches: map[string]bool{"rerecord": true},
+			exits:   map[string]int{"live": 1, "rerecord": 1},
+		})
+		if code != ExitBroke || phaseNames(n.sum.Phases) != "replay, live" || !strings.Contains(strings.Join(n.sum.Problems, "\n"), "the live phase made no call") {
+			t.Errorf("exit %d, phases %s, problems %q", code, phaseNames(n.sum.Phases), n.sum.Problems)
+		}
+		if readFile(t, filepath.Join(cassettes, "cascade/m/a.yaml")) != "a1" {
+			t.Error("a cassette changed")
 		}
 	})
 

@@ -42,6 +42,13 @@
 // that must not change them, or the run is interrupted (Ctrl-C, SIGTERM),
 // the whole cassette directory is restored from the backup.
 //
+// Against AWS it first checks the target once (package preflight: region,
+// credentials, an endpoint that answers), before building anything; a
+// target that fails it ends the night in seconds with exit 12 and the
+// reason in the summary. A phase that exits 1 without a failing row, or a
+// live phase that made no call while the replay made some, is a crash
+// (12), never "nothing differs".
+//
 // Before the phases it checks for catalog drift: it lists the target's
 // inference profiles through the Bedrock control plane (ListInferenceProfiles,
 // system-defined and application; against AWS where the SDK's configuration
@@ -60,7 +67,7 @@
 //	 0  nothing differs
 //	10  only service changes, all re-recorded and replaying green: commit cassettes/ (open a pull request)
 //	11  non-deterministic results (their old cassettes kept; service changes, if any, re-recorded)
-//	12  a recording broke (its old cassette restored) or a phase crashed (all cassettes restored)
+//	12  a recording broke (its old cassette restored), a phase crashed (all cassettes restored), or the pre-flight failed
 //	13  the service changed and a spec now fails against it (old cassette kept): a human must look
 //	 2  bad flags, or the suites do not build
 //	130 interrupted (cassettes restored)
@@ -85,6 +92,7 @@ import (
 
 	"github.com/cachecascade/cachecascade/internal/env"
 	"github.com/cachecascade/cachecascade/internal/modroot"
+	"github.com/cachecascade/cachecascade/internal/preflight"
 	"github.com/cachecascade/cachecascade/report"
 )
 
@@ -156,6 +164,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer n.removeTemp(tmp)
 	n.bin, n.backup = filepath.Join(tmp, "suites.test"), filepath.Join(tmp, "cassettes")
+	n.sum = Summary{Target: n.describeTarget(), LabelFilter: n.labelFilter, Procs: n.procs, Started: time.Now()}
+	if err := n.preflight(ctx); err != nil {
+		n.problem(err.Error())
+		n.sum.Exit, n.sum.Wall = ExitBroke, time.Since(n.sum.Started)
+		return n.finish(stdout)
+	}
 	if err := n.prepare(ctx); err != nil {
 		return usageError(stderr, "%v", err)
 	}
@@ -244,11 +258,22 @@ func newNightly(o options, stderr io.Writer) (*nightly, error) {
 	return n, nil
 }
 
-// prepare starts the summary, builds the suites' test binary, backs up the
-// cassette directory and hashes it, the state every phase is checked
-// against.
+// preflight checks the target once, before anything is built or run, as
+// the suites' own pre-flight does (package preflight): against AWS, a
+// region, credentials and an endpoint that answers. A night that cannot
+// reach its target stops in seconds, with the reason in the summary, and
+// exits ExitBroke. The in-process emulator needs no check.
+func (n *nightly) preflight(ctx context.Context) error {
+	if n.target != "aws" {
+		return nil
+	}
+	n.logf("pre-flight: checking the target")
+	return preflight.Check(ctx)
+}
+
+// prepare builds the suites' test binary, backs up the cassette directory
+// and hashes it, the state every phase is checked against.
 func (n *nightly) prepare(ctx context.Context) error {
-	n.sum = Summary{Target: n.describeTarget(), LabelFilter: n.labelFilter, Procs: n.procs, Started: time.Now()}
 	n.logf("building the suites")
 	build := exec.CommandContext(ctx, "go", "test", "-c", "-o", n.bin, "./suites")
 	build.Dir, build.Stdout, build.Stderr = n.root, n.stderr, n.stderr
@@ -331,6 +356,10 @@ func (n *nightly) replayAndLive(ctx context.Context) (replay, live Phase, code i
 	live = n.phase(ctx, PhaseLive, "live", sel)
 	if code, stop := n.guard(ctx, live); stop {
 		return replay, live, code, true
+	}
+	if r, l := (report.Matrix{Rows: replay.Rows}).Summary(), (report.Matrix{Rows: live.Rows}).Summary(); r.Calls > 0 && l.Calls == 0 {
+		n.problem(fmt.Sprintf("the live phase made no call against the target (the replay made %d): its specs failed before calling, so nothing was compared; see %s", r.Calls, filepath.Join(live.Dir, "log")))
+		return replay, live, ExitBroke, true
 	}
 	return replay, live, 0, false
 }
@@ -559,6 +588,11 @@ func (n *nightly) phase(ctx context.Context, name, mode string, args []string) P
 		p.Crashed, p.Err = true, "no report: "+rerr.Error()
 	}
 	sum := report.Matrix{Rows: p.Rows}.Summary()
+	if !p.Crashed && p.Exit == 1 && sum.Fail+sum.Inconclusive == 0 {
+		// Ginkgo failed, but the report holds no failure: it does not
+		// account for what went wrong.
+		p.Crashed, p.Err = true, fmt.Sprintf("the suites failed (exit 1) but no spec filed a failure (%d specs reported): a spec failed before filing its result, or the run stopped before its first spec", sum.Specs)
+	}
 	n.logf("%s: %d specs, %d passed, %d failed, exit %d, %s (log: %s)", name, sum.Specs, sum.Pass+sum.ExpectedError, sum.Fail+sum.Inconclusive, p.Exit, time.Since(start).Round(100*time.Millisecond), filepath.Join(p.Dir, "log"))
 	if p.Crashed {
 		n.problem(fmt.Sprintf("the %s phase crashed: %s; see %s", name, p.Err, filepath.Join(p.Dir, "log")))

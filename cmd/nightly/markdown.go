@@ -99,6 +99,9 @@ func (s Summary) Costs() (estimated, actual float64, liveCalls int) {
 
 // Headline is the summary's one-line verdict.
 func (s Summary) Headline() string {
+	if len(s.Phases) == 0 && s.Exit == ExitBroke && len(s.Problems) > 0 && strings.HasPrefix(s.Problems[0], "pre-flight:") {
+		return "the target failed its pre-flight check, nothing ran"
+	}
 	if len(s.Problems) > 0 && s.Exit == ExitBroke && len(s.Results) == 0 {
 		return "a phase crashed"
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -80,6 +81,10 @@ type Estimate struct {
 	// cassette (not priced).
 	Specs      int
 	Unrecorded []string
+	// Unreadable names the cassettes the manifest lists that are missing
+	// or corrupt: their specs are not priced, and a record run writes them
+	// anew (it is the way to repair them), so they do not stop the run.
+	Unreadable []string
 	// Calls and Usage add up the recorded calls.
 	Calls int
 	Usage usage.Usage
@@ -93,6 +98,9 @@ func (e Estimate) String() string {
 		e.Specs, e.Calls, e.Usage.Read, e.Usage.Write, e.Usage.Input, e.Usage.Output, e.USD, e.WithoutCacheUSD)
 	if len(e.Unrecorded) > 0 {
 		s += fmt.Sprintf("; %d specs have no cassette and are not included", len(e.Unrecorded))
+	}
+	if len(e.Unreadable) > 0 {
+		s += fmt.Sprintf("; %d cassettes are missing or corrupt and are not included (%s)", len(e.Unreadable), strings.Join(e.Unreadable, ", "))
 	}
 	return s
 }
@@ -124,7 +132,8 @@ func EstimateSpecs(dir string, specs []string, cat *matrix.Catalog) (Estimate, e
 			}
 			c, err := cassette.Load(strings.TrimSuffix(filepath.Join(dir, filepath.FromSlash(rel)), ".yaml"))
 			if err != nil {
-				return e, fmt.Errorf("framework: estimating %s: %w", rel, err)
+				e.Unreadable = append(e.Unreadable, rel)
+				continue
 			}
 			for _, i := range c.Interactions {
 				u, ok := recordedUsage(i, model.Family)
@@ -139,6 +148,7 @@ func EstimateSpecs(dir string, specs []string, cat *matrix.Catalog) (Estimate, e
 			}
 		}
 	}
+	slices.Sort(e.Unreadable)
 	return e, nil
 }
 

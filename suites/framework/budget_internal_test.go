@@ -1,7 +1,9 @@
 package framework
 
 import (
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -76,5 +78,41 @@ func TestEstimateSpecsFromTheCassettes(t *testing.T) {
 	}
 	if both.Calls != one.Calls+3 || len(both.Unrecorded) != 1 || both.USD <= one.USD {
 		t.Errorf("estimate with a streaming spec and an unrecorded one: %+v", both)
+	}
+}
+
+// TestEstimateSkipsMissingAndCorruptCassettes: a record run is how a
+// missing or corrupt cassette is repaired, so the estimate before it lists
+// such cassettes instead of failing (it used to stop the very run that
+// would write them).
+func TestEstimateSkipsMissingAndCorruptCassettes(t *testing.T) {
+	root, err := modroot.Find()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "cassettes")
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join(root, "cassettes"))); err != nil {
+		t.Fatal(err)
+	}
+	m, err := recorder.ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const missing, corrupt, fine = "cascade/claude-sonnet-4-5/system_only.yaml", "cascade/nova-lite/none.yaml", "streaming/nova-lite/parity.yaml"
+	if err := os.Remove(filepath.Join(dir, missing)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, corrupt), []byte("interactions: [ {request: \n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e, err := EstimateSpecs(dir, []string{m.Cassettes[missing].Spec, m.Cassettes[corrupt].Spec, m.Cassettes[fine].Spec}, matrix.Default())
+	if err != nil {
+		t.Fatalf("EstimateSpecs failed on a missing and a corrupt cassette: %v", err)
+	}
+	if want := []string{missing, corrupt}; !slices.Equal(e.Unreadable, want) || e.Calls != 3 || e.Specs != 3 {
+		t.Errorf("estimate: %+v; want %v unreadable and the 3 calls of %s priced", e, want, fine)
+	}
+	if s := e.String(); !strings.Contains(s, "2 cassettes are missing or corrupt") || !strings.Contains(s, missing) {
+		t.Errorf("String() = %q", s)
 	}
 }

@@ -12,31 +12,72 @@ import (
 
 	"github.com/cachecascade/cachecascade/internal/env"
 	"github.com/cachecascade/cachecascade/matrix"
+	"github.com/cachecascade/cachecascade/recorder"
 	"github.com/cachecascade/cachecascade/report"
 )
 
 // Rows returns the report rows the specs of a Ginkgo run filed, in the
-// order the specs ran.
+// order the specs ran. A spec that failed without filing one (before its
+// session opened, or in a setup node) gets a failing row from its Ginkgo
+// report, so that the report counts every spec that ran, not only those
+// that got far enough to file a row.
 func Rows(rep types.Report) ([]report.Row, error) {
 	var rows []report.Row
 	for _, sr := range rep.SpecReports {
-		for _, e := range sr.ReportEntries {
-			if e.Name != ReportEntry {
-				continue
-			}
-			if row, ok := e.GetRawValue().(report.Row); ok {
-				rows = append(rows, row)
-				continue
-			}
-			// Entries from parallel processes arrive as JSON.
-			var row report.Row
-			if err := json.Unmarshal([]byte(e.Value.AsJSON), &row); err != nil {
-				return nil, fmt.Errorf("framework: report entry of %q: %w", sr.FullText(), err)
-			}
-			rows = append(rows, row)
+		filed, err := filedRows(sr)
+		if err != nil {
+			return nil, err
 		}
+		if len(filed) == 0 && sr.LeafNodeType == types.NodeTypeIt && sr.State.Is(types.SpecStateFailureStates) {
+			filed = append(filed, unfiledRow(sr))
+		}
+		rows = append(rows, filed...)
 	}
 	return rows, nil
+}
+
+// filedRows returns the rows a spec filed as report entries.
+func filedRows(sr types.SpecReport) ([]report.Row, error) {
+	var rows []report.Row
+	for _, e := range sr.ReportEntries {
+		if e.Name != ReportEntry {
+			continue
+		}
+		if row, ok := e.GetRawValue().(report.Row); ok {
+			rows = append(rows, row)
+			continue
+		}
+		// Entries from parallel processes arrive as JSON.
+		var row report.Row
+		if err := json.Unmarshal([]byte(e.Value.AsJSON), &row); err != nil {
+			return nil, fmt.Errorf("framework: report entry of %q: %w", sr.FullText(), err)
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// unfiledRow is the failing row of a spec that failed without filing one,
+// its cell read from its labels (see CellLabels).
+func unfiledRow(sr types.SpecReport) report.Row {
+	row := report.Row{Spec: sr.FullText(), Outcome: report.Fail,
+		Message: recorder.RedactText("failed before filing its result: " + sr.Failure.Message)}
+	for _, l := range sr.Labels() {
+		k, v, _ := strings.Cut(l, ":")
+		switch k {
+		case "area":
+			row.Area = v
+		case "api":
+			row.API = v
+		case "model":
+			row.Model = v
+		case "family":
+			row.Family = v
+		case "strategy":
+			row.Strategy = v
+		}
+	}
+	return row
 }
 
 // Matrix assembles the report of a run from its rows.

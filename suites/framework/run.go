@@ -155,26 +155,43 @@ func (r *Run) shareSpending() error {
 	return err
 }
 
-// resolveTarget sets where the run's calls go, from env.Target and
-// env.Endpoint, starting the in-process emulator when that is the target.
-func (r *Run) resolveTarget() error {
+// targetFromEnv says where a run's calls go, from env.Target and
+// env.Endpoint: the in-process emulator, AWS, or the named endpoint.
+func targetFromEnv() (string, error) {
 	switch t := os.Getenv(env.Target); {
 	case t == TargetEmulator:
-		return r.startEmulator()
+		return TargetEmulator, nil
 	case t == TargetAWS || t == "" && os.Getenv(env.Endpoint) == "":
 		if os.Getenv(env.Endpoint) != "" {
-			return fmt.Errorf("framework: %s=aws, but %s=%s sends the calls elsewhere, and the cassettes would be labelled as recorded on AWS; unset one of them", env.Target, env.Endpoint, os.Getenv(env.Endpoint))
+			return "", fmt.Errorf("framework: %s=aws, but %s=%s sends the calls elsewhere, and the cassettes would be labelled as recorded on AWS; unset one of them", env.Target, env.Endpoint, os.Getenv(env.Endpoint))
 		}
+		return TargetAWS, nil
+	case t == "":
+		return TargetEndpoint, nil
+	default:
+		return "", fmt.Errorf("framework: %s=%q: want emulator or aws", env.Target, t)
+	}
+}
+
+// resolveTarget sets where the run's calls go (see targetFromEnv),
+// starting the in-process emulator when that is the target.
+func (r *Run) resolveTarget() error {
+	t, err := targetFromEnv()
+	if err != nil {
+		return err
+	}
+	switch t {
+	case TargetEmulator:
+		return r.startEmulator()
+	case TargetAWS:
 		r.Target = TargetAWS
 		// The region as the SDK resolves it (environment or profile), for
-		// the manifest; recorder.Open reports a missing one.
+		// the manifest; Preflight reports a missing one.
 		if cfg, err := config.LoadDefaultConfig(context.Background()); err == nil {
 			r.Region = cfg.Region
 		}
-	case t == "":
-		r.Target, r.Endpoint = TargetEndpoint, os.Getenv(env.Endpoint)
 	default:
-		return fmt.Errorf("framework: %s=%q: want emulator or aws", env.Target, t)
+		r.Target, r.Endpoint = TargetEndpoint, os.Getenv(env.Endpoint)
 	}
 	return nil
 }

@@ -65,6 +65,9 @@ func (r *Run) Open(ctx context.Context, area Area, cell matrix.Cell, name string
 		r.Offline(area, cell).Conclude("", verdict.Finding{Outcome: verdict.Skipped, Rule: matrix.RuleLifecycle, Reason: why})
 	}
 	s := r.newSpec(area, cell)
+	// Registered first, so that a spec whose session cannot open (a missing
+	// cassette, an unreachable target) still files its failing row.
+	DeferCleanup(s.finish)
 	path := recorder.CassettePath(r.Cassettes, string(area), cell.Model.Key, CassetteName(cell.Via(), name))
 	opts := r.sessionOptions(path, s.row.Spec)
 	// The cassette directory is tidied of what a killed record run left, and
@@ -77,7 +80,6 @@ func (r *Run) Open(ctx context.Context, area Area, cell matrix.Cell, name string
 	session, err := recorder.Open(ctx, opts)
 	ExpectNoError(err)
 	s.Client, s.session = session.Client, session
-	DeferCleanup(s.finish)
 	return s
 }
 
