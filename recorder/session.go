@@ -212,20 +212,8 @@ func realTransport(o Options, configured aws.HTTPClient) http.RoundTripper {
 	if configured == nil {
 		configured = awshttp.NewBuildableClient()
 	}
-	return BodyReaderTransport{Base: clientTransport{configured}}
+	return BodyReaderTransport{Base: safebody.Sender{Client: configured}}
 }
-
-// clientTransport sends a request through an SDK HTTP client, so that the
-// recorder can wrap the client the SDK's configuration built instead of
-// replacing it.
-type clientTransport struct{ c aws.HTTPClient }
-
-func (t clientTransport) RoundTrip(r *http.Request) (*http.Response, error) { return t.c.Do(r) }
-
-// transportClient is an SDK HTTP client that sends through a RoundTripper.
-type transportClient struct{ rt http.RoundTripper }
-
-func (c transportClient) Do(r *http.Request) (*http.Response, error) { return c.rt.RoundTrip(r) }
 
 // BodyReaderTransport wraps a RoundTripper so that request bodies are seen
 // only as io.Reader and io.Closer, working around a race between smithy-go
@@ -261,7 +249,7 @@ func targetClient(ctx context.Context, o Options, through func(http.RoundTripper
 		if through != nil {
 			transport = through(transport)
 		}
-		bo.HTTPClient = transportClient{transport}
+		bo.HTTPClient = safebody.Client{Transport: transport}
 		bo.Retryer = TargetRetryer(o.MaxAttempts)
 		if o.Endpoint != "" {
 			bo.BaseEndpoint = aws.String(o.Endpoint)

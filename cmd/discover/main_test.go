@@ -161,3 +161,28 @@ func TestExitStatusWorstWins(t *testing.T) {
 		}
 	}
 }
+
+// TestEndpointOverTLSHonoursTheCABundle checks that discover keeps the HTTP
+// client the SDK configured: AWS_CA_BUNDLE names the emulator's self-signed
+// certificate, which a replaced client would not trust.
+func TestEndpointOverTLSHonoursTheCABundle(t *testing.T) {
+	srv, err := emulator.StartServer(emulator.Options{ModelsFile: modelsFile(t), Region: "us-west-2"}, emulator.ServerOptions{TLS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	bundle := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(bundle, srv.CertPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_CA_BUNDLE", bundle)
+	t.Setenv(env.Endpoint, srv.URL())
+	t.Setenv("AWS_REGION", "us-west-2")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDENV")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	code, out, errOut := discoverRun(t, "-q", "meta.hidden-plain-1")
+	if code != ExitNoCache {
+		t.Errorf("exit %d, want %d through %s with AWS_CA_BUNDLE set; stdout:\n%s\nstderr:\n%s", code, ExitNoCache, srv.URL(), out, errOut)
+	}
+}

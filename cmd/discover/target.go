@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -96,7 +95,12 @@ func sdkTarget(ctx context.Context, o options) (*target, error) {
 	}
 	c := bedrockruntime.NewFromConfig(cfg, func(bo *bedrockruntime.Options) {
 		bo.Retryer = retryer(o.maxAttempts)
-		bo.HTTPClient = &http.Client{Transport: safebody.Transport{Base: awshttp.NewBuildableClient().GetTransport()}}
+		// Wrapped, never replaced: the SDK's client carries AWS_CA_BUNDLE,
+		// the proxy settings and its timeouts.
+		if bo.HTTPClient == nil {
+			bo.HTTPClient = awshttp.NewBuildableClient()
+		}
+		bo.HTTPClient = safebody.Wrap(bo.HTTPClient)
 		if strings.HasPrefix(endpoint, "http://") {
 			// The SDK sends a bearer token only over HTTPS; a plain
 			// local endpoint gets SigV4 and the token stays at home.
