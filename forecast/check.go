@@ -76,8 +76,8 @@ type scope struct {
 	// known maps every prefix an earlier request sent, at every block
 	// boundary through the end of what it read or wrote, to the latest
 	// such request; extent is that end, by request.
-	known  map[digest]int
-	extent map[int]int
+	known    map[digest]int
+	extent   map[int]int
 	last     int
 	now      time.Time
 	timed    bool

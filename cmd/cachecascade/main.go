@@ -43,7 +43,7 @@ func main() {
 }
 
 // usage is the command's help.
-const usage = `usage: cachecascade check [--json] [--allow RULE]... LOG...
+const usageText = `usage: cachecascade check [--json] [--allow RULE]... LOG...
 
 LOG is a JSON Lines request log (one request a line:
 {"modelId", "operation": "converse"|"converse-stream"|"invoke"|"invoke-with-response-stream",
@@ -77,12 +77,12 @@ func (a *allowList) Set(s string) error {
 // run is the command; it returns the exit status.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "check" {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usageText)
 		return exitUsage
 	}
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	fs.Usage = func() { fmt.Fprint(stderr, usageText) }
 	asJSON := fs.Bool("json", false, "print the report as JSON instead of Markdown")
 	var allow allowList
 	fs.Var(&allow, "allow", "accept findings of this rule (repeatable)")
@@ -90,7 +90,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usageText)
 		return exitUsage
 	}
 	reqs, files, err := readInputs(fs.Args(), stdin)
