@@ -84,6 +84,11 @@ func (c *checker) simulate(s *scope, idx int, p *prompt, hashes []digest, tokens
 			cr.Outcome = Hit
 			continue
 		}
+		// Explained before the write, which replaces an expired entry.
+		if m := c.explain(s, idx, p, hashes, read, b); m != nil {
+			cr.Miss = &m.Miss
+			misses = append(misses, m)
+		}
 		ok, uncertain := s.eligible(tokens[b])
 		cr.Uncertain = uncertain
 		if ok {
@@ -97,10 +102,6 @@ func (c *checker) simulate(s *scope, idx int, p *prompt, hashes []digest, tokens
 		} else {
 			cr.Outcome = NeverCached
 			c.neverCached(s, res, cr)
-		}
-		if m := c.explain(s, idx, p, hashes, read, b); m != nil {
-			cr.Miss = &m.Miss
-			misses = append(misses, m)
 		}
 	}
 	c.missFindings(s, res, p, tokens, read, prev, misses)
