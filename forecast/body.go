@@ -95,67 +95,116 @@ func kindOf(op Operation, f matrix.Family, body []byte) bodyKind {
 }
 
 // parseBody takes a body apart. Errors name the JSON path that is wrong.
-func parseBody(kind bodyKind, body []byte) (*prompt, error) {
+// valid says the body is known to be valid JSON.
+func parseBody(kind bodyKind, body []byte, valid bool) (*prompt, error) {
+	if !valid && !json.Valid(body) {
+		return nil, fmt.Errorf("not valid JSON")
+	}
 	if kind == anthropicBody {
 		return parseAnthropic(body)
 	}
 	return parseConverse(body)
 }
 
-// converseJSON is the part of a Converse body (or Nova's native body) the
-// cache keys on.
-type converseJSON struct {
-	ToolConfig *struct {
-		Tools      []json.RawMessage `json:"tools"`
-		ToolChoice json.RawMessage   `json:"toolChoice"`
-	} `json:"toolConfig"`
-	System   []json.RawMessage `json:"system"`
-	Messages []struct {
-		Role    string            `json:"role"`
-		Content []json.RawMessage `json:"content"`
-	} `json:"messages"`
-	AdditionalModelRequestFields json.RawMessage `json:"additionalModelRequestFields"`
-}
-
-// parseConverse takes a Converse body apart.
+// parseConverse takes a Converse body (or Nova's native body) apart.
 func parseConverse(body []byte) (*prompt, error) {
-	var c converseJSON
-	if err := json.Unmarshal(body, &c); err != nil {
+	var toolConfig, system, messages, extraFields []byte
+	err := eachField(body, func(k string, v []byte) error {
+		switch k {
+		case "toolConfig":
+			toolConfig = v
+		case "system":
+			system = v
+		case "messages":
+			messages = v
+		case "additionalModelRequestFields":
+			extraFields = v
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("not a Converse request body: %w", err)
 	}
 	p := &prompt{}
-	if c.ToolConfig != nil {
-		if err := p.converseList(prefix.Tools, -1, "", "toolConfig.tools", c.ToolConfig.Tools, false); err != nil {
+	if !isNull(toolConfig) {
+		var tools, choice []byte
+		if err := eachField(toolConfig, func(k string, v []byte) error {
+			switch k {
+			case "tools":
+				tools = v
+			case "toolChoice":
+				choice = v
+			}
+			return nil
+		}); err != nil {
+			return nil, fmt.Errorf("toolConfig: %w", err)
+		}
+		list, err := elems(tools)
+		if err != nil {
+			return nil, fmt.Errorf("toolConfig.tools: %w", err)
+		}
+		if _, err := p.converseList(prefix.Tools, -1, "", "toolConfig.tools", list, false); err != nil {
 			return nil, err
 		}
-		if !isNull(c.ToolConfig.ToolChoice) {
-			p.extras = append(p.extras, extra{"toolConfig.toolChoice", c.ToolConfig.ToolChoice})
+		if !isNull(choice) {
+			p.extras = append(p.extras, extra{"toolConfig.toolChoice", choice})
 		}
 	}
-	if err := p.converseList(prefix.System, -1, "", "system", c.System, false); err != nil {
+	list, err := elems(system)
+	if err != nil {
+		return nil, fmt.Errorf("system: %w", err)
+	}
+	if _, err := p.converseList(prefix.System, -1, "", "system", list, false); err != nil {
 		return nil, err
 	}
-	earlier := false
-	for i, m := range c.Messages {
-		base := "messages[" + strconv.Itoa(i) + "].content"
-		if err := p.converseList(prefix.Messages, i, m.Role, base, m.Content, earlier); err != nil {
-			return nil, err
-		}
-		for _, raw := range m.Content {
-			if name, _, _ := member(raw); name == "reasoningContent" {
-				earlier = true
-			}
-		}
+	if err := p.converseMessages(messages); err != nil {
+		return nil, err
 	}
-	if !isNull(c.AdditionalModelRequestFields) {
-		p.extras = append(p.extras, extra{"additionalModelRequestFields", c.AdditionalModelRequestFields})
+	if !isNull(extraFields) {
+		p.extras = append(p.extras, extra{"additionalModelRequestFields", extraFields})
 	}
 	return p, nil
 }
 
+// converseMessages adds the content of every message.
+func (p *prompt) converseMessages(messages []byte) error {
+	msgs, err := elems(messages)
+	if err != nil {
+		return fmt.Errorf("messages: %w", err)
+	}
+	earlier := false
+	for i, m := range msgs {
+		base := "messages[" + strconv.Itoa(i) + "]"
+		var role string
+		var content []byte
+		if err := eachField(m, func(k string, v []byte) error {
+			switch k {
+			case "role":
+				return json.Unmarshal(v, &role)
+			case "content":
+				content = v
+			}
+			return nil
+		}); err != nil {
+			return fmt.Errorf("%s: %w", base, err)
+		}
+		list, err := elems(content)
+		if err != nil {
+			return fmt.Errorf("%s.content: %w", base, err)
+		}
+		reasoning, err := p.converseList(prefix.Messages, i, role, base+".content", list, earlier)
+		if err != nil {
+			return err
+		}
+		earlier = earlier || reasoning
+	}
+	return nil
+}
+
 // converseList adds one block list of a Converse body: each element is a
-// union with one member, a cachePoint member being a checkpoint.
-func (p *prompt) converseList(l prefix.Layer, msg int, role, base string, list []json.RawMessage, reasoningEarlier bool) error {
+// union with one member, a cachePoint member being a checkpoint. It
+// reports whether the list holds a reasoning block.
+func (p *prompt) converseList(l prefix.Layer, msg int, role, base string, list [][]byte, reasoningEarlier bool) (reasoning bool, err error) {
 	preceding := 0
 	lastMember, lastDoc := "", ""
 	first := true
@@ -163,15 +212,16 @@ func (p *prompt) converseList(l prefix.Layer, msg int, role, base string, list [
 		path := base + "[" + strconv.Itoa(i) + "]"
 		name, value, err := member(raw)
 		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return false, fmt.Errorf("%s: %w", path, err)
 		}
+		reasoning = reasoning || name == "reasoningContent"
 		if name == "cachePoint" {
 			var cp struct {
 				Type string `json:"type"`
 				TTL  string `json:"ttl"`
 			}
 			if err := json.Unmarshal(value, &cp); err != nil {
-				return fmt.Errorf("%s.cachePoint: %w", path, err)
+				return false, fmt.Errorf("%s.cachePoint: %w", path, err)
 			}
 			mc := matrix.Checkpoint{Layer: l, Message: msg, Index: i, Preceding: preceding, TTL: matrix.TTL(cp.TTL),
 				AfterReasoning: lastMember == "reasoningContent", ReasoningEarlier: l == prefix.Messages && reasoningEarlier}
@@ -186,7 +236,7 @@ func (p *prompt) converseList(l prefix.Layer, msg int, role, base string, list [
 		if name == "text" {
 			n, err := textChars(value)
 			if err != nil {
-				return fmt.Errorf("%s.text: %w", path, err)
+				return false, fmt.Errorf("%s.text: %w", path, err)
 			}
 			b.chars = n
 		}
@@ -203,22 +253,7 @@ func (p *prompt) converseList(l prefix.Layer, msg int, role, base string, list [
 		first = false
 		lastMember = name
 	}
-	return nil
-}
-
-// anthropicJSON is the part of an Anthropic Messages body the cache keys
-// on.
-type anthropicJSON struct {
-	AnthropicVersion string            `json:"anthropic_version"`
-	Tools            []json.RawMessage `json:"tools"`
-	System           json.RawMessage   `json:"system"`
-	Messages         []struct {
-		Role    string          `json:"role"`
-		Content json.RawMessage `json:"content"`
-	} `json:"messages"`
-	ToolChoice   json.RawMessage `json:"tool_choice"`
-	Thinking     json.RawMessage `json:"thinking"`
-	CacheControl json.RawMessage `json:"cache_control"`
+	return reasoning, nil
 }
 
 // parseAnthropic takes an Anthropic Messages body apart: each tool, system
@@ -226,54 +261,112 @@ type anthropicJSON struct {
 // is closed by a checkpoint; a top-level cache_control (automatic caching)
 // is a checkpoint on the last block.
 func parseAnthropic(body []byte) (*prompt, error) {
-	var a anthropicJSON
-	if err := json.Unmarshal(body, &a); err != nil {
+	p := &prompt{}
+	var tools, system, messages, choice, thinking, cacheControl []byte
+	err := eachField(body, func(k string, v []byte) error {
+		switch k {
+		case "anthropic_version":
+			_ = json.Unmarshal(v, &p.env.AnthropicVersion)
+		case "tools":
+			tools = v
+		case "system":
+			system = v
+		case "messages":
+			messages = v
+		case "tool_choice":
+			choice = v
+		case "thinking":
+			thinking = v
+		case "cache_control":
+			cacheControl = v
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("not an Anthropic Messages body: %w", err)
 	}
-	p := &prompt{env: matrix.Envelope{AnthropicVersion: a.AnthropicVersion}}
-	if !isNull(a.ToolChoice) {
-		p.extras = append(p.extras, extra{"tool_choice", a.ToolChoice})
+	if !isNull(choice) {
+		p.extras = append(p.extras, extra{"tool_choice", choice})
 	}
-	if !isNull(a.Thinking) {
-		p.extras = append(p.extras, extra{"thinking", a.Thinking})
+	if !isNull(thinking) {
+		p.extras = append(p.extras, extra{"thinking", thinking})
 	}
-	for i, raw := range a.Tools {
+	list, err := elems(tools)
+	if err != nil {
+		return nil, fmt.Errorf("tools: %w", err)
+	}
+	for i, raw := range list {
 		if err := p.anthropicBlock(prefix.Tools, -1, "", "tools["+strconv.Itoa(i)+"]", i, raw, false); err != nil {
 			return nil, err
 		}
 	}
-	if err := p.anthropicContent(prefix.System, -1, "", "system", a.System); err != nil {
+	if err := p.anthropicContent(prefix.System, -1, "", "system", system); err != nil {
 		return nil, err
 	}
-	for i, m := range a.Messages {
-		if err := p.anthropicContent(prefix.Messages, i, m.Role, "messages["+strconv.Itoa(i)+"].content", m.Content); err != nil {
+	if err := p.anthropicMessages(messages); err != nil {
+		return nil, err
+	}
+	if !isNull(cacheControl) {
+		if err := p.automatic(cacheControl); err != nil {
 			return nil, err
 		}
-	}
-	if !isNull(a.CacheControl) {
-		ttl, err := cacheControlTTL(a.CacheControl)
-		if err != nil {
-			return nil, fmt.Errorf("cache_control: %w", err)
-		}
-		if len(p.blocks) == 0 {
-			return nil, fmt.Errorf("cache_control: the body has no block to cache")
-		}
-		last := p.blocks[len(p.blocks)-1]
-		idx := 0
-		for _, b := range p.blocks {
-			if b.layer == last.layer && b.msg == last.msg {
-				idx++
-			}
-		}
-		mc := matrix.Checkpoint{Layer: last.layer, Message: last.msg, Index: idx - 1, Preceding: idx, Automatic: true, TTL: ttl}
-		p.points = append(p.points, point{path: "cache_control", boundary: len(p.blocks), cp: mc})
 	}
 	return p, nil
 }
 
+// anthropicMessages adds the content of every message of an Anthropic
+// body.
+func (p *prompt) anthropicMessages(messages []byte) error {
+	msgs, err := elems(messages)
+	if err != nil {
+		return fmt.Errorf("messages: %w", err)
+	}
+	for i, m := range msgs {
+		base := "messages[" + strconv.Itoa(i) + "]"
+		var role string
+		var content []byte
+		if err := eachField(m, func(k string, v []byte) error {
+			switch k {
+			case "role":
+				return json.Unmarshal(v, &role)
+			case "content":
+				content = v
+			}
+			return nil
+		}); err != nil {
+			return fmt.Errorf("%s: %w", base, err)
+		}
+		if err := p.anthropicContent(prefix.Messages, i, role, base+".content", content); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// automatic adds automatic caching's checkpoint, on the last block.
+func (p *prompt) automatic(cacheControl []byte) error {
+	ttl, err := cacheControlTTL(cacheControl)
+	if err != nil {
+		return fmt.Errorf("cache_control: %w", err)
+	}
+	if len(p.blocks) == 0 {
+		return fmt.Errorf("cache_control: the body has no block to cache")
+	}
+	last := p.blocks[len(p.blocks)-1]
+	idx := 0
+	for _, b := range p.blocks {
+		if b.layer == last.layer && b.msg == last.msg {
+			idx++
+		}
+	}
+	mc := matrix.Checkpoint{Layer: last.layer, Message: last.msg, Index: idx - 1, Preceding: idx, Automatic: true, TTL: ttl}
+	p.points = append(p.points, point{path: "cache_control", boundary: len(p.blocks), cp: mc})
+	return nil
+}
+
 // anthropicContent adds a system or message content value: a plain string
 // is one text block, an array one block per element.
-func (p *prompt) anthropicContent(l prefix.Layer, msg int, role, base string, raw json.RawMessage) error {
+func (p *prompt) anthropicContent(l prefix.Layer, msg int, role, base string, raw []byte) error {
 	raw = bytes.TrimSpace(raw)
 	if isNull(raw) {
 		return nil
@@ -286,8 +379,8 @@ func (p *prompt) anthropicContent(l prefix.Layer, msg int, role, base string, ra
 		p.blocks = append(p.blocks, block{layer: l, path: base, raw: raw, chars: n, msg: msg, role: role, first: l == prefix.Messages})
 		return nil
 	}
-	var list []json.RawMessage
-	if err := json.Unmarshal(raw, &list); err != nil {
+	list, err := elems(raw)
+	if err != nil {
 		return fmt.Errorf("%s: want a string or an array of blocks", base)
 	}
 	for i, b := range list {
@@ -300,7 +393,7 @@ func (p *prompt) anthropicContent(l prefix.Layer, msg int, role, base string, ra
 
 // anthropicBlock adds one tool or content block of an Anthropic body and
 // the checkpoint its cache_control sets, if any.
-func (p *prompt) anthropicBlock(l prefix.Layer, msg int, role, path string, i int, raw json.RawMessage, first bool) error {
+func (p *prompt) anthropicBlock(l prefix.Layer, msg int, role, path string, i int, raw []byte, first bool) error {
 	fields, err := objectFields(raw)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
@@ -368,28 +461,17 @@ func cacheControlTTL(raw []byte) (matrix.TTL, error) {
 // field is one member of a JSON object, as written.
 type field struct {
 	key   string
-	value json.RawMessage
+	value []byte
 }
 
 // objectFields splits a JSON object into its members, in order.
 func objectFields(raw []byte) ([]field, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil, fmt.Errorf("want a JSON object")
-	}
 	var out []field
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, field{t.(string), v})
-	}
-	return out, nil
+	err := eachField(raw, func(k string, v []byte) error {
+		out = append(out, field{k, v})
+		return nil
+	})
+	return out, err
 }
 
 // withoutKey writes an object's members again without key, every other
@@ -413,20 +495,19 @@ func withoutKey(fields []field, key string) []byte {
 }
 
 // member returns the one member of a union element {"name": value}.
-func member(raw []byte) (string, json.RawMessage, error) {
-	fields, err := objectFields(raw)
+func member(raw []byte) (string, []byte, error) {
+	var name string
+	var value []byte
+	n := 0
+	err := eachField(raw, func(k string, v []byte) error {
+		if !isNull(v) {
+			name, value = k, v
+			n++
+		}
+		return nil
+	})
 	if err != nil {
 		return "", nil, err
-	}
-	var name string
-	var value json.RawMessage
-	n := 0
-	for _, f := range fields {
-		if isNull(f.value) {
-			continue
-		}
-		name, value = f.key, f.value
-		n++
 	}
 	if n != 1 {
 		return "", nil, fmt.Errorf("want an object with exactly one member, found %d", n)

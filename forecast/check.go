@@ -105,7 +105,7 @@ func (c *checker) add(req *Request) error {
 	c.prompts = append(c.prompts, nil)
 	c.digests = append(c.digests, nil)
 	m, known := c.cat.Lookup(req.ModelID)
-	p, err := parseBody(kindOf(req.Operation, m.Family, req.Body), req.Body)
+	p, err := parseBody(kindOf(req.Operation, m.Family, req.Body), req.Body, req.valid)
 	if err != nil {
 		return err
 	}

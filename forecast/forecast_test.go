@@ -277,3 +277,21 @@ func FuzzCheck(f *testing.F) {
 		_, _ = forecast.Check(reqs, forecast.Options{})
 	})
 }
+
+func TestEscapedStringsAndKeys(t *testing.T) {
+	sys := prose("escape", 1500)
+	mk := func(first, q string) json.RawMessage {
+		return json.RawMessage(`{"system":[{"text":"say \"hi\" \\ ` + sys + `"},{"cachePoint":{"type":"default"}}],"messages":[{"role":"user","content":[{"text":"` + first + `"}]},{"role":"assistant","content":[{"text":"ok"}]},{"role":"user","cont\u0065nt":[{"text":"` + q + `"},{"cachePoint":{"type":"default"}}]}]}`)
+	}
+	// An edited history: the third message differs.
+	rep := check(t, forecast.Request{ModelID: sonnet, Body: mk("same", `a \"quoted\" \\ \\\" q`)}, forecast.Request{ModelID: sonnet, Body: mk("same", `b`)})
+	got := rep.Requests[1].Checkpoints
+	if len(got) != 2 || got[0].Outcome != forecast.Hit || got[1].Miss == nil || got[1].Miss.Path != "messages[2].content[0].text" {
+		t.Errorf("checkpoints %+v", got)
+	}
+	// Another conversation: the first message differs, which is no miss.
+	rep = check(t, forecast.Request{ModelID: sonnet, Body: mk("one user", "q")}, forecast.Request{ModelID: sonnet, Body: mk("another user", "q")})
+	if got := rep.Requests[1].Checkpoints; got[0].Outcome != forecast.Hit || got[1].Outcome != forecast.Write || got[1].Miss != nil || rep.Cost.MissTokens != 0 {
+		t.Errorf("another conversation: %+v, findings %+v", got, rep.Findings)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -61,15 +62,9 @@ type Request struct {
 	// different sequences never share cache entries (the command gives
 	// each file its own). Empty is one sequence.
 	Sequence string `json:"-"`
-}
-
-// logLine is one line of a JSON Lines request log as written.
-type logLine struct {
-	ModelID   *string         `json:"modelId"`
-	Operation *string         `json:"operation"`
-	Body      json.RawMessage `json:"body"`
-	Time      *string         `json:"time"`
-	Account   *string         `json:"account"`
+	// valid is set when Body is known to be valid JSON (ReadLog checked
+	// it), so that Check need not check it again.
+	valid bool
 }
 
 // maxLine caps one line of a log (a request body Bedrock accepts is at most
@@ -86,11 +81,28 @@ const maxLine = 32 << 20
 // or as a JSON string holding the body (decoded), for logs that cannot
 // embed it.
 func ReadLog(r io.Reader, name string) ([]Request, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return ParseLog(data, name)
+}
+
+// ParseLog is ReadLog on a log already in memory. The requests' bodies are
+// slices of data, which must not change afterwards.
+func ParseLog(data []byte, name string) ([]Request, error) {
 	var out []Request
-	for n := 1; sc.Scan(); n++ {
-		line := bytes.TrimSpace(sc.Bytes())
+	for n := 1; len(data) > 0; n++ {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		if len(line) > maxLine {
+			return nil, fmt.Errorf("%s:%d: line longer than %d bytes", name, n, maxLine)
+		}
+		line = bytes.TrimSpace(line)
 		if len(line) == 0 {
 			continue
 		}
@@ -98,42 +110,81 @@ func ReadLog(r io.Reader, name string) ([]Request, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", name, n, err)
 		}
-		req.Source = fmt.Sprintf("%s:%d", name, n)
+		req.Source = name + ":" + strconv.Itoa(n)
 		out = append(out, req)
-	}
-	if err := sc.Err(); err != nil {
-		if err == bufio.ErrTooLong {
-			return nil, fmt.Errorf("%s:%d: line longer than %d bytes", name, len(out)+1, maxLine)
-		}
-		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return out, nil
 }
 
-// parseLine decodes one non-blank line.
+// parseLine decodes one non-blank line. The line is validated once; the
+// body is then cut out of it, not decoded.
 func parseLine(line []byte) (Request, error) {
-	dec := json.NewDecoder(bytes.NewReader(line))
-	dec.DisallowUnknownFields()
-	var l logLine
-	if err := dec.Decode(&l); err != nil {
-		return Request{}, fmt.Errorf("not a request object: %w (want {\"modelId\", \"operation\", \"body\", \"time\"?, \"account\"?})", err)
-	}
-	if dec.More() {
-		return Request{}, fmt.Errorf("more than one JSON value on the line")
-	}
+	const want = "(want {\"modelId\", \"operation\", \"body\", \"time\"?, \"account\"?})"
 	var req Request
-	switch {
-	case l.ModelID == nil || strings.TrimSpace(*l.ModelID) == "":
-		return req, fmt.Errorf("modelId is missing")
-	case l.Operation == nil:
-		return req, fmt.Errorf("operation is missing (one of %s)", opList())
-	case !Operation(*l.Operation).valid():
-		return req, fmt.Errorf("operation %q is not one of %s", *l.Operation, opList())
+	if !json.Valid(line) {
+		var v any
+		err := json.Unmarshal(line, &v)
+		return req, fmt.Errorf("not a request object: %v %s", err, want)
 	}
-	req.ModelID, req.Operation = *l.ModelID, Operation(*l.Operation)
-	body := bytes.TrimSpace(l.Body)
+	var modelID, op, body, at, account []byte
+	err := eachField(line, func(k string, v []byte) error {
+		switch k {
+		case "modelId":
+			modelID = v
+		case "operation":
+			op = v
+		case "body":
+			body = v
+		case "time":
+			at = v
+		case "account":
+			account = v
+		default:
+			return fmt.Errorf("not a request object: unknown field %q %s", k, want)
+		}
+		return nil
+	})
+	if err != nil {
+		if err == errShape || strings.HasPrefix(err.Error(), "want") {
+			return req, fmt.Errorf("not a request object: %v %s", err, want)
+		}
+		return req, err
+	}
+	str := func(name string, raw []byte) (string, error) {
+		var s string
+		if isNull(raw) {
+			return "", nil
+		}
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", fmt.Errorf("%s must be a string", name)
+		}
+		return s, nil
+	}
+	if req.ModelID, err = str("modelId", modelID); err != nil {
+		return req, err
+	}
+	var opName, when string
+	if opName, err = str("operation", op); err != nil {
+		return req, err
+	}
+	if when, err = str("time", at); err != nil {
+		return req, err
+	}
+	if req.Account, err = str("account", account); err != nil {
+		return req, err
+	}
 	switch {
-	case len(body) == 0 || string(body) == "null":
+	case strings.TrimSpace(req.ModelID) == "":
+		return req, fmt.Errorf("modelId is missing")
+	case opName == "":
+		return req, fmt.Errorf("operation is missing (one of %s)", opList())
+	case !Operation(opName).valid():
+		return req, fmt.Errorf("operation %q is not one of %s", opName, opList())
+	}
+	req.Operation = Operation(opName)
+	body = bytes.TrimSpace(body)
+	switch {
+	case isNull(body):
 		return req, fmt.Errorf("body is missing")
 	case body[0] == '"':
 		var s string
@@ -143,20 +194,19 @@ func parseLine(line []byte) (Request, error) {
 		if !json.Valid([]byte(s)) {
 			return req, fmt.Errorf("body is a string that does not hold a JSON document")
 		}
-		body = []byte(s)
+		req.Body = []byte(s)
 	case body[0] != '{':
 		return req, fmt.Errorf("body must be the request's JSON object (or a string holding it)")
+	default:
+		req.Body = body
 	}
-	req.Body = body
-	if l.Time != nil && *l.Time != "" {
-		t, err := time.Parse(time.RFC3339Nano, *l.Time)
+	req.valid = true
+	if when != "" {
+		t, err := time.Parse(time.RFC3339Nano, when)
 		if err != nil {
-			return req, fmt.Errorf("time %q is not RFC 3339 (such as 2026-11-25T10:00:00Z)", *l.Time)
+			return req, fmt.Errorf("time %q is not RFC 3339 (such as 2026-11-25T10:00:00Z)", when)
 		}
 		req.Time = t
-	}
-	if l.Account != nil {
-		req.Account = *l.Account
 	}
 	return req, nil
 }

@@ -2,6 +2,7 @@ package forecast
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cachecascade/cachecascade/matrix"
@@ -157,7 +158,9 @@ type missAt struct {
 // cached) did not read more than read: an entry of its own prefix that
 // expired or sits beyond the look-back window, or an earlier request that
 // cached past the point where this one's bytes first differ. It returns nil
-// for a first write, which an earlier request could not have spared.
+// for a first write, which an earlier request could not have spared, and
+// for a new conversation (the first message differs: another user, not a
+// change, unless it is the same JSON in other bytes).
 func (c *checker) explain(s *scope, idx int, p *prompt, hashes []digest, read, b int) *missAt {
 	j := -1
 	for k := b; k >= 0; k-- {
@@ -197,6 +200,12 @@ func (c *checker) explain(s *scope, idx int, p *prompt, hashes []digest, read, b
 		return nil
 	}
 	d := c.diff(other, idx, max(j, 0), s.model)
+	if strings.HasPrefix(d.Path, "messages[0]") && !d.KeyOrder {
+		// Another conversation, not a change: two users' first messages
+		// differ, and nothing the earlier one cached after it could have
+		// served this one.
+		return nil
+	}
 	d.Rule, d.Against = matrix.RuleCascade, c.rep.Requests[other].Source
 	d.Detail = fmt.Sprintf("%s cached %d blocks here; this request's bytes differ from it first at %s, so every checkpoint from there on misses", d.Against, far, d.Path)
 	return &missAt{ideal: min(b, far), Miss: d}

@@ -101,7 +101,7 @@ func readFile(name string, data []byte) ([]forecast.Request, error) {
 	if ext == ".yaml" || ext == ".yml" || bytes.HasPrefix(trimmed, []byte("---")) || bytes.HasPrefix(trimmed, []byte("version:")) {
 		return readCassette(name, data)
 	}
-	return forecast.ReadLog(bytes.NewReader(data), name)
+	return forecast.ParseLog(data, name)
 }
 
 // cassetteFile is the part of a go-vcr v2 cassette a check reads.
