@@ -182,23 +182,8 @@ func parseLine(line []byte) (Request, error) {
 		return req, fmt.Errorf("operation %q is not one of %s", opName, opList())
 	}
 	req.Operation = Operation(opName)
-	body = bytes.TrimSpace(body)
-	switch {
-	case isNull(body):
-		return req, fmt.Errorf("body is missing")
-	case body[0] == '"':
-		var s string
-		if err := json.Unmarshal(body, &s); err != nil {
-			return req, fmt.Errorf("body: %w", err)
-		}
-		if !json.Valid([]byte(s)) {
-			return req, fmt.Errorf("body is a string that does not hold a JSON document")
-		}
-		req.Body = []byte(s)
-	case body[0] != '{':
-		return req, fmt.Errorf("body must be the request's JSON object (or a string holding it)")
-	default:
-		req.Body = body
+	if req.Body, err = logBody(body); err != nil {
+		return req, err
 	}
 	req.valid = true
 	if when != "" {
@@ -209,6 +194,28 @@ func parseLine(line []byte) (Request, error) {
 		req.Time = t
 	}
 	return req, nil
+}
+
+// logBody returns a logged body: a JSON object as it is, or the JSON
+// document a string holds.
+func logBody(body []byte) ([]byte, error) {
+	body = bytes.TrimSpace(body)
+	switch {
+	case isNull(body):
+		return nil, fmt.Errorf("body is missing")
+	case body[0] == '"':
+		var s string
+		if err := json.Unmarshal(body, &s); err != nil {
+			return nil, fmt.Errorf("body: %w", err)
+		}
+		if !json.Valid([]byte(s)) {
+			return nil, fmt.Errorf("body is a string that does not hold a JSON document")
+		}
+		return []byte(s), nil
+	case body[0] != '{':
+		return nil, fmt.Errorf("body must be the request's JSON object (or a string holding it)")
+	}
+	return body, nil
 }
 
 // opList lists the operations for an error message.
