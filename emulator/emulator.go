@@ -269,6 +269,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
 			n, aerr := e.reserveBody(r)
 			if aerr != nil {
+				drainBody(e.timeBody(x, w, r))
 				writeError(&x.w, reqID, aerr)
 				return
 			}

@@ -3,10 +3,12 @@ package emulator
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -137,6 +139,17 @@ func (e *Emulator) timeBody(x *exchange, w http.ResponseWriter, r *http.Request)
 	x.r = *r
 	x.r.Body = &x.b
 	return &x.r
+}
+
+// drainBody reads and drops a refused request's body (under the body read
+// deadline, holding no more than a small copy buffer), so that an
+// HTTP/1.1 client still sending it reads the answer instead of a reset
+// connection. A client waiting for 100 Continue is left to learn from the
+// answer that it need not send the body.
+func drainBody(r *http.Request) {
+	if r.Body != nil && !strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+		_, _ = io.Copy(io.Discard, r.Body)
+	}
 }
 
 // adminAllowed reports whether a request from remoteAddr may use the admin
