@@ -210,7 +210,7 @@ func rawAuth(t *testing.T, e *Emulator, headers map[string]string) (int, string,
 	e.ServeHTTP(w, r)
 	var m map[string]string
 	_ = json.Unmarshal(w.Body.Bytes(), &m)
-	typ, _, _ := strings.Cut(w.Header().Get("X-Amzn-ErrorType"), ":")
+	typ, _, _ := strings.Cut(errorTypeHeader(w.Header()), ":")
 	return w.Code, typ, m["Message"] + m["message"]
 }
 
@@ -337,7 +337,7 @@ func TestForeignSignatures(t *testing.T) {
 			e.ServeHTTP(w, r)
 			var m map[string]string
 			_ = json.Unmarshal(w.Body.Bytes(), &m)
-			typ, _, _ := strings.Cut(w.Header().Get("X-Amzn-ErrorType"), ":")
+			typ, _, _ := strings.Cut(errorTypeHeader(w.Header()), ":")
 			if w.Code != tc.status || (tc.status != 200 && (typ != tc.typ || m["Message"] != tc.msg)) {
 				t.Fatalf("got %d %s %s\nwant %d %s {\"Message\":%q}", w.Code, typ, w.Body.Bytes(), tc.status, tc.typ, tc.msg)
 			}

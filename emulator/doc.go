@@ -154,15 +154,45 @@
 // (go test -run '^$' -bench . ./emulator) report req/s and p99 latency at
 // 4, 16 and 64 keep-alive connections.
 //
+// # Wire
+//
+// A Server speaks HTTP/1.1 and HTTP/2 (see Protocols): over TLS, ALPN
+// offers "h2" and "http/1.1"; on a plain listener HTTP/2 with prior
+// knowledge (h2c) is taken too, which is what the AWS SDK for JavaScript
+// v3's default handler sends to an http:// endpoint. Header names go out as
+// the service spells them — x-amzn-RequestId and x-amzn-ErrorType, not
+// net/http's X-Amzn-Requestid — on HTTP/1.1 (HTTP/2 lower-cases every
+// name). Request IDs are random version-4 UUIDs;
+// Options.DeterministicRequestIDs repeats the same sequence on every run,
+// for tests. A path or method no operation has is answered 404 with
+// x-amzn-ErrorType UnknownOperationException (Coral's namespace) and the
+// body bedrock-runtime's front door writes,
+// {"Output":{"__type":"com.amazon.coral.service#UnknownOperationException"},"Version":"1.0"}.
+//
+// # Resource bounds
+//
+// A runtime request reserves its declared body length (MaxBodyBytes when
+// it declares none) under Options.MaxInflightBodyBytes, 256 MiB by
+// default, before its body is read; one that finds no room waits up to
+// Options.InflightWait (10 s) and is then answered 429 ThrottlingException
+// "Too many requests, please wait before trying again.", which SDKs retry.
+// (BenchmarkPeakRSS in cmd/bedrock-emulator measures the effect: 50
+// concurrent 19 MB Converse bodies peak at about 550 MiB resident instead
+// of 1.6 GB.) Once its headers are in, a request has
+// Options.BodyReadTimeout (60 s) to deliver the whole body; a client that
+// stalls or trickles is answered 408 RequestTimeoutException and its
+// connection closed.
+//
 // # Admin endpoints
 //
-// Beside the API the handler answers, without authentication:
+// Beside the API the handler answers, without authentication but only to
+// clients on a loopback address (others get 403 unless Options.AdminOpen):
 //
 //	POST /_emulator/clock/advance?by=5m   move time forward (never back)
 //	GET  /_emulator/clock                 current emulator time
 //	POST /_emulator/reset                 drop every cache entry
 //	GET  /_emulator/profiles              fault and benign profiles
-//	GET  /_emulator/stats                 number of entries held
+//	GET  /_emulator/stats                 entries held, body bytes in flight
 //
 // # Clients
 //

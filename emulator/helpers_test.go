@@ -429,3 +429,13 @@ func (tp tamper) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	return rt.RoundTrip(r)
 }
+
+// errorTypeHeader returns x-amzn-ErrorType from headers written by the
+// handler itself (an httptest.ResponseRecorder keeps the service's
+// spelling as the map key) or read off the wire (canonicalized by Go).
+func errorTypeHeader(h http.Header) string {
+	if v := h[wireErrorType]; len(v) > 0 {
+		return v[0]
+	}
+	return h.Get(wireErrorType)
+}

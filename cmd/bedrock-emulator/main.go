@@ -10,6 +10,25 @@
 //	                 [-threshold cumulative|per-checkpoint] [-clock wall|manual]
 //	                 [-models FILE] [-tls [-ca-out FILE]] [-list]
 //	                 [-region us-east-1] [-credentials FILE] [-strict-credentials]
+//	                 [-max-body-bytes N] [-max-inflight-body-bytes N] [-body-read-timeout 60s]
+//	                 [-deterministic-request-ids] [-admin-open]
+//
+// It speaks HTTP/1.1 and HTTP/2: over TLS (-tls) ALPN offers "h2" and
+// "http/1.1", and a plain listener also takes HTTP/2 with prior knowledge
+// (h2c), which is what the AWS SDK for JavaScript v3's default handler
+// sends to an http:// endpoint. Response headers are spelled as the
+// service spells them (x-amzn-RequestId, x-amzn-ErrorType) and request IDs
+// are random version-4 UUIDs; -deterministic-request-ids makes every run
+// repeat the same ones, for tests.
+//
+// Resource bounds: -max-inflight-body-bytes (default 256 MiB; -1 for none)
+// bounds the request-body bytes held at once; a request that does not fit
+// waits up to 10 s for room, then is answered 429 ThrottlingException, as
+// the service throttles. -body-read-timeout (default 60s) is how long a
+// client has to send a body once its headers are in; a stalled or
+// trickling upload is answered 408 and cut off. The admin endpoints
+// (/_emulator/...) answer only loopback clients (403 to others) unless
+// -admin-open is given, which matters when -addr listens beyond loopback.
 //
 // -models names a JSON models file (see emulator.LoadModels) whose models
 // are added to the built-in table, replacing built-in models of the same
@@ -54,6 +73,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/cachecascade/cachecascade/emulator"
 )
@@ -103,8 +123,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if f, ok := stdout.(interface{ Sync() error }); ok {
 		_ = f.Sync()
 	}
-	fmt.Fprintf(stderr, "bedrock-emulator: serving %s (profiles %v, threshold %s, clock %s, %d extra models); admin: %s/_emulator/{clock,clock/advance?by=5m,reset,profiles,stats}\n",
-		srv.URL(), opts.Profiles, opts.Threshold, cfg.clock, len(opts.Models), srv.URL())
+	admin := "loopback clients only"
+	if opts.AdminOpen {
+		admin = "open to every client"
+	}
+	fmt.Fprintf(stderr, "bedrock-emulator: serving %s over HTTP/1.1 and HTTP/2 (profiles %v, threshold %s, clock %s, %d extra models); admin (%s): %s/_emulator/{clock,clock/advance?by=5m,reset,profiles,stats}\n",
+		srv.URL(), opts.Profiles, opts.Threshold, cfg.clock, len(opts.Models), admin, srv.URL())
 	<-ctx.Done()
 	return nil
 }
@@ -126,6 +150,10 @@ type flags struct {
 	region     string
 	creds      string
 	strict     bool
+	inflight   int64
+	readTime   time.Duration
+	detIDs     bool
+	adminOpen  bool
 }
 
 // parseFlags parses args, writing usage and flag errors to stderr, and
@@ -148,6 +176,10 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.StringVar(&f.region, "region", emulator.DefaultRegion, "the region requests must be signed for")
 	fs.StringVar(&f.creds, "credentials", "", "AWS shared credentials file whose keys' signatures are verified (besides the built-in fake keys)")
 	fs.BoolVar(&f.strict, "strict-credentials", false, "answer a key with no known secret 403 UnrecognizedClientException (default: accept it unverified)")
+	fs.Int64Var(&f.inflight, "max-inflight-body-bytes", 0, "cap on request-body bytes held at once; beyond it a request waits, then gets 429 (0: 256 MiB, -1: none)")
+	fs.DurationVar(&f.readTime, "body-read-timeout", 0, "time a client has to send a request body after its headers; later is 408 (0: 60s, -1s: none)")
+	fs.BoolVar(&f.detIDs, "deterministic-request-ids", false, "derive x-amzn-RequestId from a counter, the same on every run (for tests); default random UUIDs")
+	fs.BoolVar(&f.adminOpen, "admin-open", false, "let non-loopback clients use the /_emulator/ admin endpoints (default: 403 to them)")
 	if err := fs.Parse(args); err != nil {
 		return flags{}, err
 	}
@@ -175,7 +207,8 @@ func listProfiles(stdout io.Writer) {
 // refuses.
 func emulatorOptions(f flags) (emulator.Options, error) {
 	opts := emulator.Options{CharsPerToken: f.ratio, MaxEntries: f.maxEntries, MaxBodyBytes: f.maxBody,
-		Region: f.region, CredentialsFile: f.creds, StrictCredentials: f.strict}
+		Region: f.region, CredentialsFile: f.creds, StrictCredentials: f.strict,
+		MaxInflightBodyBytes: f.inflight, BodyReadTimeout: f.readTime, DeterministicRequestIDs: f.detIDs, AdminOpen: f.adminOpen}
 	for _, name := range strings.Split(f.faults, ",") {
 		if name = strings.TrimSpace(name); name != "" {
 			opts.Profiles = append(opts.Profiles, name)
