@@ -50,6 +50,7 @@ var allowed = map[string][]string{
 	"discovery":             {"matrix", "prefix", "usage"},
 	"schedule":              {},
 	"cmd/bedrock-emulator":  {"emulator"},
+	"cmd/conformance":       {"internal/modroot"},
 	"cmd/discover":          {"discovery", "emulator", "internal/env", "internal/safebody", "matrix"},
 	"cmd/projection":        {"report", "schedule"},
 	"cmd/mutation":          {"emulator", "internal/env", "internal/modroot", "matrix", "suites/framework"},
