@@ -305,8 +305,8 @@ func TestBearerTokenIsolation(t *testing.T) {
 	}
 	defer srv.Close()
 	in := defaultLayered().input()
-	tok1 := bearerClient(srv.URL(), "ABSKtoken-one", srv.HTTPClient())
-	tok2 := bearerClient(srv.URL(), "ABSKtoken-two", srv.HTTPClient())
+	tok1 := bearerClient(srv.URL(), mintAPIKey(t, "AKIDEMULATOR00000000", "emulator-secret", time.Now()), srv.HTTPClient())
+	tok2 := bearerClient(srv.URL(), longTermAPIKey("token-two"), srv.HTTPClient())
 	sig := sigv4Client(srv.URL(), "AKIDEXAMPLE", srv.HTTPClient())
 	prime := mustCall(t, tok1, in)
 	total := i32(prime.CacheWriteInputTokens)

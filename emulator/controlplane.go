@@ -83,7 +83,11 @@ func (e *Emulator) serveListInferenceProfiles(w http.ResponseWriter, r *http.Req
 		writeError(w, reqID, errUnknownOperation())
 		return
 	}
-	if _, aerr := authenticate(r.Header.Get("Authorization")); aerr != nil {
+	_, checkBody, aerr := e.authenticate(r)
+	if aerr == nil && checkBody != nil {
+		aerr = checkBody(nil) // a GET signs an empty payload
+	}
+	if aerr != nil {
 		writeError(w, reqID, aerr)
 		return
 	}

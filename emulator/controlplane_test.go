@@ -166,9 +166,7 @@ func TestListInferenceProfilesErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tc.auth != "" {
-				req.Header.Set("Authorization", tc.auth)
-			}
+			setAuth(req.Header, tc.auth)
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)

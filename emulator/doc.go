@@ -18,8 +18,8 @@
 // SDKs send it. Point any SDK at it with BaseEndpoint (Go) or
 // AWS_ENDPOINT_URL_BEDROCK_RUNTIME and AWS_ENDPOINT_URL_BEDROCK (one URL
 // serves both); Start serves it on a loopback port. Both planes take the
-// same authentication: a SigV4 Authorization header (not verified) or a
-// bearer token.
+// same authentication, checked as the service checks it (see
+// Authentication).
 //
 // # Models
 //
@@ -63,6 +63,56 @@
 // ARNs in us-east-1 under account 123456789012; it pages by maxResults
 // (1-1000, default 100) and nextToken and filters by typeEquals (there are
 // no APPLICATION profiles).
+//
+// # Authentication
+//
+// A SigV4 request (Authorization: AWS4-HMAC-SHA256 Credential=AKID/DATE/
+// REGION/SERVICE/aws4_request, SignedHeaders=..., Signature=...) is checked
+// in the service's order, each failure a 403 with the service's type and
+// text:
+//
+//   - structure: a missing Credential, Signature or SignedHeaders part, or
+//     no X-Amz-Date (or Date) header, is IncompleteSignatureException
+//     ("Authorization header requires 'Credential' parameter. ...");
+//   - scope: the region must be Options.Region (DefaultRegion, us-east-1,
+//     when unset; sign for the region the emulator serves) and the service
+//     bedrock, else InvalidSignatureException ("Credential should be scoped
+//     to a valid region, not 'us-west-2'. ", "... to correct service:
+//     'bedrock'. ");
+//   - time: X-Amz-Date more than 5 minutes from the wall clock (the
+//     client's kind of time: Options.AuthClock, never the cache's Clock,
+//     which Advance moves) is InvalidSignatureException ("Signature
+//     expired: ... (... - 5 min.)" or "Signature not yet current: ...");
+//   - the signature, when the emulator knows the key's secret: it is
+//     recomputed over the received request with the AWS SDK's own signer
+//     (the signed headers, the payload hash of X-Amz-Content-Sha256 or of
+//     the body) and a mismatch is InvalidSignatureException ("The request
+//     signature we calculated does not match ..."). Secrets come from
+//     BuiltinCredentials (the harness's fake keys, such as
+//     AKIDEMULATOR00000000 / emulator-secret), Options.Credentials and
+//     Options.CredentialsFile (an AWS shared credentials file).
+//
+// A key with no known secret is accepted by default, its structure, scope
+// and time checked but its signature not (the emulator cannot know it);
+// Options.StrictCredentials answers it 403 UnrecognizedClientException
+// ("The security token included in the request is invalid."), as the
+// service answers a key it does not know. A signature over a header the
+// SDK's signer never signs (User-Agent, Expect, ...) or dated by Date
+// alone cannot be recomputed and is accepted like an unknown key's.
+//
+// Bedrock API keys (Authorization: Bearer KEY; the SDKs send them only
+// over HTTPS, see ServerOptions.TLS) are checked by their documented
+// formats: a short-term key, bedrock-api-key- and the base64 of a presigned
+// CallWithBearerToken URL for bedrock.amazonaws.com (ShortTermAPIKey mints
+// one), must be scoped to Options.Region and service bedrock, live at most
+// 12 hours and not have expired by the wall clock, and is verified like a
+// signature when its key is known; a long-term key, ABSK and base64, must
+// decode. A key without either prefix answers 403 "Invalid API Key format:
+// Must start with pre-defined prefix", a rejected one 403 {"Message":
+// "Authentication failed: Please make sure your API Key is valid."}.
+//
+// The account a request's cache entries belong to is its access key ID,
+// or a digest of its API key (each key its own account).
 //
 // # Caching
 //

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -83,6 +84,26 @@ type Options struct {
 	// ModelsFile names a models file (see LoadModels) whose models New adds
 	// after Models; "" reads none.
 	ModelsFile string
+	// Region is the region requests must be signed for (and short-term API
+	// keys minted for); "" selects DefaultRegion.
+	Region string
+	// Credentials maps access key IDs to secret access keys whose SigV4
+	// signatures (and short-term API keys) the emulator verifies, besides
+	// BuiltinCredentials. A key it holds no secret for is accepted with its
+	// structure, scope and clock skew checked, unless StrictCredentials.
+	Credentials map[string]string
+	// CredentialsFile names an AWS shared credentials file (see
+	// LoadCredentials) whose key pairs New adds after Credentials; "" reads
+	// none.
+	CredentialsFile string
+	// StrictCredentials answers a key the emulator holds no secret for
+	// with 403 UnrecognizedClientException, as the service answers an
+	// unknown key.
+	StrictCredentials bool
+	// AuthClock is the clock signing times and API-key expiry are checked
+	// against (within 5 minutes); nil selects the system clock. It is the
+	// client's kind of time, so neither Clock nor Advance moves it.
+	AuthClock Clock
 }
 
 // Emulator is an http.Handler speaking the Bedrock runtime Converse and
@@ -96,6 +117,8 @@ type Emulator struct {
 	tok    tokenizer
 	base   Clock
 	seq    atomic.Uint64
+
+	auth authConfig
 
 	mu     sync.Mutex
 	offset time.Duration
@@ -146,6 +169,9 @@ func New(opts Options) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
+	if e.auth, err = newAuthConfig(&opts); err != nil {
+		return nil, err
+	}
 	e.models = models
 	e.opts = opts
 	e.base = opts.Clock
@@ -176,6 +202,7 @@ func (e *Emulator) Options() Options {
 	o := e.opts
 	o.Profiles = append([]string(nil), o.Profiles...)
 	o.Models = slices.Clone(o.Models)
+	o.Credentials = maps.Clone(o.Credentials)
 	return o
 }
 
@@ -288,7 +315,7 @@ func (e *Emulator) serveRuntime(w http.ResponseWriter, r *http.Request, reqID st
 		writeError(w, reqID, errUnknownOperation())
 		return
 	}
-	account, aerr := authenticate(r.Header.Get("Authorization"))
+	account, checkBody, aerr := e.authenticate(r)
 	if aerr != nil {
 		writeError(w, reqID, aerr)
 		return
@@ -299,6 +326,12 @@ func (e *Emulator) serveRuntime(w http.ResponseWriter, r *http.Request, reqID st
 		return
 	}
 	defer releaseBody(body)
+	if checkBody != nil {
+		if aerr := checkBody(body); aerr != nil {
+			writeError(w, reqID, aerr)
+			return
+		}
+	}
 	switch op {
 	case opInvoke, opInvokeStream:
 		e.serveInvoke(w, reqID, account, modelID, body, op == opInvokeStream)
@@ -383,38 +416,6 @@ func releaseBody(b []byte) {
 func tooLarge(n, max int64) *apiError {
 	return &apiError{status: http.StatusRequestEntityTooLarge, code: "ValidationException",
 		message: fmt.Sprintf("Request body too large: %d bytes exceeds the limit of %d bytes.", n, max), ns: nsBedrock}
-}
-
-// authenticate returns the account a request's Authorization header names:
-// the access key ID of a SigV4 signature, or a digest of a bearer token. The
-// signature itself is not verified (the emulator holds no secrets).
-func authenticate(h string) (string, *apiError) {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return "", errAccessDenied(msgAuthMissing)
-	}
-	if rest, ok := strings.CutPrefix(h, "AWS4-HMAC-SHA256 "); ok {
-		for part := range strings.SplitSeq(rest, ",") {
-			cred, ok := strings.CutPrefix(strings.TrimSpace(part), "Credential=")
-			if !ok {
-				continue
-			}
-			akid, _, ok := strings.Cut(cred, "/")
-			if ok && akid != "" {
-				return "akid:" + akid, nil
-			}
-		}
-	} else if tok, ok := strings.CutPrefix(h, "Bearer "); ok {
-		tok = strings.TrimSpace(tok)
-		if tok == "" {
-			return "", errAccessDenied(msgBadAPIKey)
-		}
-		d := sha256.Sum256([]byte(tok))
-		return "bearer:" + hex.EncodeToString(d[:12]), nil
-	} else if strings.EqualFold(h, "Bearer") {
-		return "", errAccessDenied(msgBadAPIKey)
-	}
-	return "", &apiError{status: http.StatusForbidden, code: "IncompleteSignatureException", message: msgBadSignature, ns: nsCoral, upperKey: true}
 }
 
 // result is everything a Converse or ConverseStream response reports.

@@ -193,8 +193,9 @@ func TestErrorWireShape(t *testing.T) {
 		msg              string
 	}{
 		{"unsigned", "", path, `{}`, 403, "AccessDeniedException:http://internal.amazon.com/coral/com.amazon.coral.service/", "Message", msgAuthMissing},
-		{"empty bearer", "Bearer ", path, `{}`, 403, "AccessDeniedException:http://internal.amazon.com/coral/com.amazon.coral.service/", "Message", msgBadAPIKey},
-		{"sigv4 without credential", "AWS4-HMAC-SHA256 Signature=00", path, `{}`, 403, "IncompleteSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/", "Message", msgBadSignature},
+		{"empty bearer", "Bearer ", path, `{}`, 403, "AccessDeniedException:http://internal.amazon.com/coral/com.amazon.coral.service/", "Message", msgAPIKeyFormat},
+		{"sigv4 without credential", "AWS4-HMAC-SHA256 Signature=00", path, `{}`, 403, "IncompleteSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/", "Message",
+			"Authorization header requires 'Credential' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization=AWS4-HMAC-SHA256 Signature=00"},
 		{"checkpoint error", fakeSigV4, path, `{"messages":[{"role":"user","content":[{"cachePoint":{"type":"default"}}]}]}`, 400,
 			"ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/", "message", msgNothingToCache},
 		{"garbage body", fakeSigV4, path, "\x00\xff", 400, "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/", "message", msgMalformed},

@@ -63,7 +63,7 @@ func FuzzDecodeConverseRequest(f *testing.F) {
 		// Set the escaped path the way an SDK would send it.
 		req.URL.RawPath = "/model/" + url.PathEscape(model) + op
 		req.URL.Path, _ = url.PathUnescape(req.URL.RawPath)
-		req.Header.Set("Authorization", fakeSigV4)
+		setAuth(req.Header, fakeSigV4)
 		rec := httptest.NewRecorder()
 		emu.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK && (rec.Code < 400 || rec.Code > 499) {

@@ -3,6 +3,7 @@ package emulator
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"io"
 	"net/http"
@@ -95,6 +96,24 @@ func bearerClient(url, token string, hc *http.Client) *bedrockruntime.Client {
 	}
 	o.HTTPClient = safeClient(hc)
 	return bedrockruntime.New(o)
+}
+
+// mintAPIKey returns a short-term Bedrock API key for the emulator's
+// default region, signed with akid and secret at the given time, valid for
+// 12 hours.
+func mintAPIKey(t testing.TB, akid, secret string, at time.Time) string {
+	t.Helper()
+	key, err := ShortTermAPIKey(aws.Credentials{AccessKeyID: akid, SecretAccessKey: secret}, DefaultRegion, at, 12*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+// longTermAPIKey returns a long-term-shaped Bedrock API key: ABSK and the
+// base64 of an IAM service-specific credential (user name, ":", secret).
+func longTermAPIKey(secret string) string {
+	return "ABSK" + base64.StdEncoding.EncodeToString([]byte("BedrockAPIKey-test-at-123456789012:"+secret))
 }
 
 // call sends a Converse request and returns the usage (nil with an error).
@@ -359,9 +378,7 @@ func rawPost(t testing.TB, url, path, auth string, body []byte) (*http.Response,
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
+	setAuth(req.Header, auth)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -371,7 +388,22 @@ func rawPost(t testing.TB, url, path, auth string, body []byte) (*http.Response,
 	return resp, b
 }
 
+// fakeSigV4 is a SigV4 Authorization header of a key the emulator holds no
+// secret for: structure, scope and clock skew are checked, the signature
+// is not. Send it with setAuth, which adds the X-Amz-Date it needs.
 const fakeSigV4 = "AWS4-HMAC-SHA256 Credential=AKIDRAW/20260126/us-east-1/bedrock/aws4_request, SignedHeaders=host;x-amz-date, Signature=00"
+
+// setAuth sets Authorization to auth (none for ""), with an X-Amz-Date of
+// now for a SigV4 header, as a signer would.
+func setAuth(h http.Header, auth string) {
+	if auth == "" {
+		return
+	}
+	h.Set("Authorization", auth)
+	if strings.HasPrefix(auth, "AWS4-") {
+		h.Set("X-Amz-Date", time.Now().UTC().Format("20060102T150405Z"))
+	}
+}
 
 // tamper is an http.RoundTripper that edits requests after the SDK signed
 // them, to drive bad input through the real SDK's response decoding.

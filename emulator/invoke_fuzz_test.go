@@ -52,7 +52,7 @@ func FuzzDecodeInvokeRequest(f *testing.F) {
 		req := httptest.NewRequest(http.MethodPost, "/model/x"+op, bytes.NewReader(body))
 		req.URL.RawPath = "/model/" + url.PathEscape(model) + op
 		req.URL.Path, _ = url.PathUnescape(req.URL.RawPath)
-		req.Header.Set("Authorization", fakeSigV4)
+		setAuth(req.Header, fakeSigV4)
 		rec := httptest.NewRecorder()
 		emu.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK && (rec.Code < 400 || rec.Code > 499) {

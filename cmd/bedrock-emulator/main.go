@@ -9,6 +9,7 @@
 //	bedrock-emulator [-addr 127.0.0.1:0] [-fault NAME[,NAME...]] [-tokenizer-ratio 4]
 //	                 [-threshold cumulative|per-checkpoint] [-clock wall|manual]
 //	                 [-models FILE] [-tls [-ca-out FILE]] [-list]
+//	                 [-region us-east-1] [-credentials FILE] [-strict-credentials]
 //
 // -models names a JSON models file (see emulator.LoadModels) whose models
 // are added to the built-in table, replacing built-in models of the same
@@ -16,6 +17,19 @@
 //
 //	{"models": [{"id": "anthropic.claude-hidden-1", "family": "claude", "caching": true,
 //	  "minTokens": 1536, "toolCheckpoints": true, "ttl1h": true, "profiles": ["us", "global"]}]}
+//
+// Requests are authenticated as the service does (see the package
+// emulator documentation): a SigV4 signature must be scoped to service
+// bedrock and to -region (default us-east-1, the region clients must sign
+// for) and made within 5 minutes of the wall clock; its signature is
+// verified whenever the emulator knows the key's secret — the harness's
+// built-in fake keys (emulator.BuiltinCredentials) and every pair in the
+// AWS shared credentials file -credentials names. A key without a known
+// secret is accepted unverified (structure, scope and time still checked)
+// unless -strict-credentials, which answers it 403
+// UnrecognizedClientException. Bedrock API keys (bearer tokens, over -tls)
+// are checked by their documented formats; a short-term key must be
+// minted for -region.
 //
 // On start it prints shell lines to standard output, the first two being
 //
@@ -109,6 +123,9 @@ type flags struct {
 	caOut      string
 	models     string
 	list       bool
+	region     string
+	creds      string
+	strict     bool
 }
 
 // parseFlags parses args, writing usage and flag errors to stderr, and
@@ -128,6 +145,9 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.StringVar(&f.caOut, "ca-out", "", "with -tls, where to write the certificate (default: a temporary file)")
 	fs.StringVar(&f.models, "models", "", "JSON models file adding to (or replacing) built-in models (see emulator.LoadModels)")
 	fs.BoolVar(&f.list, "list", false, "list the fault and benign profiles and exit")
+	fs.StringVar(&f.region, "region", emulator.DefaultRegion, "the region requests must be signed for")
+	fs.StringVar(&f.creds, "credentials", "", "AWS shared credentials file whose keys' signatures are verified (besides the built-in fake keys)")
+	fs.BoolVar(&f.strict, "strict-credentials", false, "answer a key with no known secret 403 UnrecognizedClientException (default: accept it unverified)")
 	if err := fs.Parse(args); err != nil {
 		return flags{}, err
 	}
@@ -154,7 +174,8 @@ func listProfiles(stdout io.Writer) {
 // -threshold or -clock it does not know and a -models file LoadModels
 // refuses.
 func emulatorOptions(f flags) (emulator.Options, error) {
-	opts := emulator.Options{CharsPerToken: f.ratio, MaxEntries: f.maxEntries, MaxBodyBytes: f.maxBody}
+	opts := emulator.Options{CharsPerToken: f.ratio, MaxEntries: f.maxEntries, MaxBodyBytes: f.maxBody,
+		Region: f.region, CredentialsFile: f.creds, StrictCredentials: f.strict}
 	for _, name := range strings.Split(f.faults, ",") {
 		if name = strings.TrimSpace(name); name != "" {
 			opts.Profiles = append(opts.Profiles, name)

@@ -92,7 +92,9 @@ func TestJSONWithPrices(t *testing.T) {
 }
 
 func TestEndpointFromTheEnvironment(t *testing.T) {
-	srv, err := emulator.Start(emulator.Options{ModelsFile: modelsFile(t)})
+	// The emulator checks the signing region, as the service does: it
+	// serves the one the environment names.
+	srv, err := emulator.Start(emulator.Options{ModelsFile: modelsFile(t), Region: "us-west-2"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,13 +50,14 @@ func emulatorTarget(o options) (*target, error) {
 	if o.profiles != "" {
 		opts.Profiles = strings.Split(o.profiles, ",")
 	}
+	region := o.region
+	if region == "" {
+		region = emulator.DefaultRegion
+	}
+	opts.Region = region // the emulator serves the region the client signs for
 	srv, err := emulator.Start(opts)
 	if err != nil {
 		return nil, err
-	}
-	region := o.region
-	if region == "" {
-		region = "us-east-1"
 	}
 	c := bedrockruntime.New(bedrockruntime.Options{
 		Region:       region,
