@@ -9,7 +9,6 @@ import (
 	"maps"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -76,6 +75,29 @@ type Options struct {
 	MaxEntries int
 	// MaxBodyBytes caps the request body; 0 selects DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// MaxInflightBodyBytes bounds the body bytes of the runtime requests
+	// being served at once: each reserves its declared length (MaxBodyBytes
+	// when it declares none) before its body is read, and a request that
+	// finds no room waits up to InflightWait, then is answered 429
+	// ThrottlingException, as the service throttles. 0 selects
+	// DefaultMaxInflightBodyBytes; a negative value means no bound.
+	MaxInflightBodyBytes int64
+	// InflightWait is how long a request waits for room under
+	// MaxInflightBodyBytes; 0 selects DefaultInflightWait and a negative
+	// value throttles at once.
+	InflightWait time.Duration
+	// BodyReadTimeout is how long a runtime request has, once its headers
+	// are in, to deliver its whole body; a client that stalls or trickles
+	// past it is answered 408 and its connection closed. 0 selects
+	// DefaultBodyReadTimeout; a negative value means no limit.
+	BodyReadTimeout time.Duration
+	// DeterministicRequestIDs derives x-amzn-RequestId from the number of
+	// requests served, so that every run repeats the same IDs (for tests);
+	// by default each is a random UUID (version 4), as the service's are.
+	DeterministicRequestIDs bool
+	// AdminOpen lets clients on other hosts use the /_emulator/ endpoints;
+	// by default they answer 403 to any client not on a loopback address.
+	AdminOpen bool
 	// Latency is the delay the latency profile adds; 0 selects DefaultLatency.
 	Latency time.Duration
 	// Models are added to the built-in model table (see BuiltinModels); one
@@ -117,6 +139,7 @@ type Emulator struct {
 	tok    tokenizer
 	base   Clock
 	seq    atomic.Uint64
+	limits bodyLimits
 
 	auth authConfig
 
@@ -174,6 +197,7 @@ func New(opts Options) (*Emulator, error) {
 	}
 	e.models = models
 	e.opts = opts
+	e.initLimits()
 	e.base = opts.Clock
 	e.tok = tokenizer{charsPerToken: opts.CharsPerToken, blockOverhead: opts.BlockOverheadTokens}
 	return e, nil
@@ -249,38 +273,36 @@ func (e *Emulator) nowLocked() time.Time { return e.base.Now().Add(e.offset) }
 
 func (e *Emulator) fault(name string) bool { return e.faults[name] }
 
-// requestID returns the next request ID: a UUID-shaped digest of
-// "request-N", N counting the requests served.
-func (e *Emulator) requestID() string {
-	var in [32]byte
-	s := sha256.Sum256(strconv.AppendUint(append(in[:0], "request-"...), e.seq.Add(1), 10))
-	var x [32]byte
-	hex.Encode(x[:], s[:16])
-	var id [36]byte
-	copy(id[0:8], x[0:8])
-	copy(id[9:13], x[8:12])
-	copy(id[14:18], x[12:16])
-	copy(id[19:23], x[16:20])
-	copy(id[24:36], x[20:32])
-	id[8], id[13], id[18], id[23] = '-', '-', '-', '-'
-	return string(id[:])
-}
-
 // ServeHTTP answers the runtime operations under /model/{modelId}/
 // (converse, converse-stream, invoke, invoke-with-response-stream and
 // count-tokens), the control plane's GET /inference-profiles (see
 // controlplane.go), plus the /_emulator/ admin endpoints (see the package
 // documentation).
+//
+// Header names go out spelled as the service spells them (see wireWriter).
+// A runtime POST first reserves room for its body (see
+// Options.MaxInflightBodyBytes) and then has Options.BodyReadTimeout to
+// send it.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	x := &exchange{w: wireWriter{ResponseWriter: w}}
 	reqID := e.requestID()
-	defer e.recoverInternal(w, reqID)
+	defer e.recoverInternal(&x.w, reqID)
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/_emulator/"):
-		e.serveAdmin(w, r)
+		e.serveAdmin(&x.w, r)
 	case r.URL.Path == pathInferenceProfiles:
-		e.serveListInferenceProfiles(w, r, reqID)
+		e.serveListInferenceProfiles(&x.w, r, reqID)
 	default:
-		e.serveRuntime(w, r, reqID)
+		if r.Method == http.MethodPost {
+			n, aerr := e.reserveBody(r)
+			if aerr != nil {
+				writeError(&x.w, reqID, aerr)
+				return
+			}
+			defer e.releaseReservation(n)
+			r = e.timeBody(x, w, r)
+		}
+		e.serveRuntime(&x.w, r, reqID)
 	}
 }
 
@@ -302,10 +324,10 @@ var runtimeOps = map[string]bool{
 }
 
 // errUnknownOperation is the front door's answer to a path or method no
-// operation has.
+// operation has (see msgUnknownOperation for its source).
 func errUnknownOperation() *apiError {
 	return &apiError{status: http.StatusNotFound, code: "UnknownOperationException",
-		message: "The requested operation is not recognized by the service.", ns: nsCoral, upperKey: true}
+		message: msgUnknownOperation, ns: nsCoral, body: bodyUnknownOperation}
 }
 
 // serveRuntime answers the Bedrock runtime operations.
@@ -373,13 +395,13 @@ func (e *Emulator) readBody(r *http.Request) ([]byte, *apiError) {
 		body := pooledBody(int(r.ContentLength))
 		if _, err := io.ReadFull(r.Body, body); err != nil {
 			releaseBody(body)
-			return nil, errValidation(msgMalformed)
+			return nil, bodyError(err)
 		}
 		return body, nil
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
 	if err != nil {
-		return nil, errValidation(msgMalformed)
+		return nil, bodyError(err)
 	}
 	if int64(len(body)) > max {
 		return nil, tooLarge(int64(len(body)), max)
@@ -578,6 +600,8 @@ func (e *Emulator) reply(seed [32]byte, maxTokens int) ([]string, string) {
 	return out, stop
 }
 
+// serveAdmin answers the /_emulator/ endpoints, to loopback clients only
+// unless Options.AdminOpen.
 func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	reply := func(status int, v any) {
 		w.Header().Set("Content-Type", "application/json")
@@ -586,6 +610,10 @@ func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	}
 	type errBody struct {
 		Error string `json:"error"`
+	}
+	if !e.adminAllowed(r.RemoteAddr) {
+		reply(http.StatusForbidden, errBody{"admin endpoints answer loopback clients only; start the emulator with -admin-open (Options.AdminOpen) to allow " + r.RemoteAddr})
+		return
 	}
 	switch r.URL.Path {
 	case "/_emulator/clock/advance":
@@ -612,7 +640,7 @@ func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	case "/_emulator/profiles":
 		reply(http.StatusOK, map[string]any{"faults": Faults(), "benign": BenignProfiles(), "active": e.opts.Profiles})
 	case "/_emulator/stats":
-		reply(http.StatusOK, map[string]int{"entries": e.Len()})
+		reply(http.StatusOK, map[string]int64{"entries": int64(e.Len()), "inflightBodyBytes": e.limits.held.Load()})
 	default:
 		reply(http.StatusNotFound, errBody{"unknown admin endpoint; see /_emulator/{clock,clock/advance,reset,profiles,stats}"})
 	}

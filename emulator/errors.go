@@ -3,6 +3,7 @@ package emulator
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 )
 
@@ -38,6 +39,20 @@ const (
 	msgAuthMissing        = "Authorization header is missing"
 	msgBadAPIKey          = "Authentication failed: Please make sure your API Key is valid."
 	msgBadSignature       = "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter."
+	// msgUnknownOperation is the control plane's text for an operation it
+	// does not have (field reports of InvokeModel sent to the bedrock
+	// endpoint: "ValidationException ... The requested operation is not
+	// recognized by the service."); it names the error in logs, while the
+	// body written is bodyUnknownOperation.
+	msgUnknownOperation = "The requested operation is not recognized by the service."
+	// bodyUnknownOperation is what bedrock-runtime answers to a path it
+	// routes to no operation (an unescaped ARN's slash, a /messages path):
+	// Coral's front door's own body, as field reports quote it
+	// (anthropics/anthropic-sdk-typescript#440, BerriAI/litellm#13618,
+	// aws-amplify/amplify-flutter#5675). The status is 404, as Smithy's
+	// restJson1 routers answer an unmatched route, with the code in
+	// x-amzn-ErrorType so that every SDK decodes UnknownOperationException.
+	bodyUnknownOperation = `{"Output":{"__type":"com.amazon.coral.service#UnknownOperationException"},"Version":"1.0"}`
 	// msgDocumentType is FACTS.md's field report for a checkpoint right
 	// after a non-PDF document ("messages.0.content.3.type: Field
 	// required"), after msgModelErr, with the checkpoint's position.
@@ -60,6 +75,9 @@ type apiError struct {
 	// upperKey spells the body key "Message" (front-door errors) instead of
 	// "message" (Bedrock's own errors).
 	upperKey bool
+	// body, when set, is the whole response body, written instead of the
+	// message object.
+	body string
 }
 
 func (e *apiError) Error() string { return e.code + ": " + e.message }
@@ -91,12 +109,17 @@ func errNotNull(path string) *apiError {
 }
 
 // writeError writes e as the service would: status, x-amzn-ErrorType and a
-// JSON body with the message.
+// JSON body with the message (or e.body).
 func writeError(w http.ResponseWriter, requestID string, e *apiError) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("x-amzn-RequestId", requestID)
-	h.Set("x-amzn-ErrorType", e.code+":"+e.ns)
+	h["Content-Type"] = []string{"application/json"}
+	h[wireRequestID] = []string{requestID}
+	h[wireErrorType] = []string{e.code + ":" + e.ns}
+	if e.body != "" {
+		w.WriteHeader(e.status)
+		_, _ = io.WriteString(w, e.body)
+		return
+	}
 	key := "message"
 	if e.upperKey {
 		key = "Message"

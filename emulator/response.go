@@ -114,8 +114,8 @@ func (e *Emulator) writeConverse(w http.ResponseWriter, reqID string, res *resul
 	}
 	body, _ := json.Marshal(out)
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("x-amzn-RequestId", reqID)
+	h["Content-Type"] = []string{"application/json"}
+	h[wireRequestID] = []string{reqID}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
 }
@@ -204,13 +204,10 @@ func (e *Emulator) writeStream(w http.ResponseWriter, reqID string, res *result)
 	ev.add("metadata", md)
 	h := w.Header()
 	h["Content-Type"] = []string{"application/vnd.amazon.eventstream"}
-	h[headerRequestID] = []string{reqID}
+	h[wireRequestID] = []string{reqID}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(ev.buf)
 }
-
-// headerRequestID is x-amzn-RequestId as net/http writes it (canonical).
-const headerRequestID = "X-Amzn-Requestid"
 
 // eventWriter encodes a stream's events into one buffer.
 type eventWriter struct {

@@ -28,7 +28,20 @@ type ServerOptions struct {
 	TLS bool
 }
 
-// Server is an Emulator listening on a loopback address.
+// Protocols returns the protocols a Server speaks: HTTP/1.1, HTTP/2 over
+// TLS (ALPN offers "h2" and "http/1.1") and HTTP/2 over cleartext with
+// prior knowledge (h2c), which is how the AWS SDK for JavaScript v3's
+// default HTTP/2 handler talks to an http:// endpoint.
+func Protocols() *http.Protocols {
+	p := new(http.Protocols)
+	p.SetHTTP1(true)
+	p.SetHTTP2(true)
+	p.SetUnencryptedHTTP2(true)
+	return p
+}
+
+// Server is an Emulator listening on an address (loopback unless
+// ServerOptions.Addr says otherwise), speaking the Protocols.
 type Server struct {
 	// Emulator is the handler being served; use it to Advance or Reset.
 	*Emulator
@@ -61,7 +74,7 @@ func StartServer(opts Options, sopts ServerOptions) (*Server, error) {
 	}
 	s := &Server{
 		Emulator: emu,
-		srv:      &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second},
+		srv:      &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second, Protocols: Protocols()},
 		ln:       ln,
 		done:     make(chan struct{}),
 	}
@@ -73,7 +86,8 @@ func StartServer(opts Options, sopts ServerOptions) (*Server, error) {
 			return nil, err
 		}
 		s.certPEM = certPEM
-		s.ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		s.ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12,
+			NextProtos: []string{"h2", "http/1.1"}})
 		scheme = "https"
 	}
 	s.url = scheme + "://" + ln.Addr().String()
