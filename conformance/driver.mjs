@@ -3,13 +3,16 @@
 //
 // Usage: node driver.mjs PLAN.json
 //
-// The plan is {"calls": [{"id", "op", "params"}, ...]}. Each call is made in
-// order with ONE client built exactly as an application builds it,
-// `new BedrockRuntimeClient({})`: region, credentials or bearer token
-// (AWS_BEARER_TOKEN_BEDROCK) and endpoint (AWS_ENDPOINT_URL_BEDROCK_RUNTIME)
-// come from the environment, and the request handler is the client's
-// default (its HTTP/2 handler for bedrock-runtime). One JSON line per call
-// goes to standard output as soon as the call ends:
+// The plan is {"groups": [{"name", "env": {VAR: value}, "calls": [{"id",
+// "op", "params"}, ...]}, ...]}. For each group in order, the driver unsets
+// every AWS_ variable, sets the group's, and builds a client exactly as an
+// application builds it, `new BedrockRuntimeClient({})`: region,
+// credentials or bearer token (AWS_BEARER_TOKEN_BEDROCK) and endpoint
+// (AWS_ENDPOINT_URL_BEDROCK_RUNTIME) come from the environment, and the
+// request handler is the client's default (its HTTP/2 handler for
+// bedrock-runtime). The JS SDK ignores AWS_CA_BUNDLE: the orchestrator
+// sets Node's NODE_EXTRA_CA_CERTS for the process instead. One JSON line
+// per call goes to standard output as soon as the call ends:
 //
 //	{"id", "ok": true, "status", "output"}
 //	{"id", "ok": false, "status", "code", "message"}   the service's error as the client exposes it
@@ -85,8 +88,12 @@ async function run(client, call) {
 }
 
 const plan = JSON.parse(readFileSync(process.argv[2], "utf8"));
-const client = new BedrockRuntimeClient({});
-for (const call of plan.calls) {
-  process.stdout.write(JSON.stringify(await run(client, call)) + "\n");
+for (const group of plan.groups) {
+  for (const name of Object.keys(process.env)) if (name.startsWith("AWS_")) delete process.env[name];
+  Object.assign(process.env, group.env);
+  const client = new BedrockRuntimeClient({});
+  for (const call of group.calls) {
+    process.stdout.write(JSON.stringify(await run(client, call)) + "\n");
+  }
+  client.destroy();
 }
-client.destroy();

@@ -2,12 +2,16 @@
 
 Usage: python3 driver.py boto3|cli PLAN.json
 
-The plan is {"calls": [{"id", "op", "params"}, ...]}. Each call is made in
-order, with the client configured only by the environment, as an
-application or a shell user configures it: region, credentials or bearer
-token (AWS_BEARER_TOKEN_BEDROCK), endpoint
-(AWS_ENDPOINT_URL_BEDROCK_RUNTIME) and CA bundle (AWS_CA_BUNDLE). One JSON
-line per call goes to standard output as soon as the call ends:
+The plan is {"groups": [{"name", "env": {VAR: value}, "calls": [{"id",
+"op", "params"}, ...]}, ...]}. For each group in order, the driver unsets
+the previous group's AWS_ variables and sets this group's; the client is then configured
+only by the environment, as an application or a shell user configures it:
+region, credentials or bearer token (AWS_BEARER_TOKEN_BEDROCK), endpoint
+(AWS_ENDPOINT_URL_BEDROCK_RUNTIME) and CA bundle (AWS_CA_BUNDLE). boto3
+gets a client from a fresh session per group (the default session would
+keep the first group's credentials); the CLI reads the environment on
+every call. One JSON line per call goes to standard output as soon as the
+call ends:
 
     {"id", "ok": true, "status", "output"}
     {"id", "ok": false, "status", "code", "message"}  the service's error as the client exposes it
@@ -41,9 +45,12 @@ class Boto3:
     """Makes each call with one boto3 client built from the environment."""
 
     def __init__(self):
+        self.client = None
+
+    def start_group(self):
         import boto3
 
-        self.client = boto3.client("bedrock-runtime")
+        self.client = boto3.session.Session().client("bedrock-runtime")
 
     def call(self, call):
         from botocore.exceptions import ClientError
@@ -122,6 +129,9 @@ class CLI:
         except ImportError:
             self.clidriver = None
 
+    def start_group(self):
+        pass
+
     def close(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
@@ -199,8 +209,17 @@ def main():
         plan = json.load(f)
     client = Boto3() if sys.argv[1] == "boto3" else CLI()
     try:
-        for call in plan["calls"]:
-            emit({"id": call["id"], **client.call(call)})
+        # The orchestrator starts the driver without AWS_ variables; any
+        # present now are the CLI's own (importing awscli sets
+        # AWS_DATA_PATH) and stay.
+        own = {n for n in os.environ if n.startswith("AWS_")}
+        for group in plan["groups"]:
+            for name in [n for n in os.environ if n.startswith("AWS_") and n not in own]:
+                del os.environ[name]
+            os.environ.update(group["env"])
+            client.start_group()
+            for call in group["calls"]:
+                emit({"id": call["id"], **client.call(call)})
     finally:
         getattr(client, "close", lambda: None)()
 

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -98,12 +99,10 @@ type target struct {
 	CABundle string
 }
 
-// groupEnv returns the environment of a driver process for group g: the
-// process's own environment without any AWS_ or NODE_EXTRA_CA_CERTS
-// setting (a developer's profile must not leak in), then the endpoint,
-// region, CA bundle and credentials of the group. Each client reads these
-// the way an application using it would.
-func groupEnv(g group, c credentials, plain, tls target) []string {
+// baseEnv is a driver process's environment: the orchestrator's own
+// without any AWS_ or NODE_EXTRA_CA_CERTS setting (a developer's profile,
+// keys or CA bundle must not leak in), plus extra.
+func baseEnv(extra ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		if strings.HasPrefix(kv, "AWS_") || strings.HasPrefix(kv, "NODE_EXTRA_CA_CERTS=") {
@@ -111,62 +110,85 @@ func groupEnv(g group, c credentials, plain, tls target) []string {
 		}
 		env = append(env, kv)
 	}
+	return append(env, extra...)
+}
+
+// isBearer reports whether g authenticates with a Bedrock API key (and so
+// talks to the TLS emulator).
+func isBearer(g group) bool {
+	return g == groupBearerA || g == groupBearerB || g == groupBearerMalformed || g == groupBearerForged
+}
+
+// groupVars are the AWS_ variables of group g: endpoint, region, CA bundle
+// and credentials or API key. The driver sets exactly these (unsetting
+// every other AWS_ variable) before it builds the group's client, which
+// reads them as an application's client would.
+func groupVars(g group, c credentials, plain, tls target) map[string]string {
 	t := plain
-	if g == groupBearerA || g == groupBearerB || g == groupBearerMalformed || g == groupBearerForged {
+	if isBearer(g) {
 		t = tls
 	}
 	reg := region
 	if g == groupWrongRegion {
 		reg = wrongRegion
 	}
-	env = append(env,
-		"AWS_ENDPOINT_URL_BEDROCK_RUNTIME="+t.URL,
-		"AWS_REGION="+reg, "AWS_DEFAULT_REGION="+reg,
-		"AWS_EC2_METADATA_DISABLED=true", "AWS_MAX_ATTEMPTS=1",
-		"AWS_CONFIG_FILE="+os.DevNull, "AWS_SHARED_CREDENTIALS_FILE="+os.DevNull,
-		"PAGER=cat",
-	)
+	v := map[string]string{
+		"AWS_ENDPOINT_URL_BEDROCK_RUNTIME": t.URL,
+		"AWS_REGION":                       reg,
+		"AWS_DEFAULT_REGION":               reg,
+		"AWS_EC2_METADATA_DISABLED":        "true",
+		"AWS_MAX_ATTEMPTS":                 "1",
+		"AWS_CONFIG_FILE":                  os.DevNull,
+		"AWS_SHARED_CREDENTIALS_FILE":      os.DevNull,
+	}
 	if t.CABundle != "" {
-		env = append(env, "AWS_CA_BUNDLE="+t.CABundle)
+		v["AWS_CA_BUNDLE"] = t.CABundle
 	}
 	switch g {
 	case groupSigV4, groupWrongRegion:
-		env = append(env, "AWS_ACCESS_KEY_ID="+c.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+c.Secret)
+		v["AWS_ACCESS_KEY_ID"], v["AWS_SECRET_ACCESS_KEY"] = c.AccessKeyID, c.Secret
 	case groupWrongSecret:
-		env = append(env, "AWS_ACCESS_KEY_ID="+c.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+c.Secret+"0")
+		v["AWS_ACCESS_KEY_ID"], v["AWS_SECRET_ACCESS_KEY"] = c.AccessKeyID, c.Secret+"0"
 	case groupBearerA:
-		env = append(env, "AWS_BEARER_TOKEN_BEDROCK="+c.ShortTermKey)
+		v["AWS_BEARER_TOKEN_BEDROCK"] = c.ShortTermKey
 	case groupBearerB:
-		env = append(env, "AWS_BEARER_TOKEN_BEDROCK="+c.LongTermKey)
+		v["AWS_BEARER_TOKEN_BEDROCK"] = c.LongTermKey
 	case groupBearerMalformed:
-		env = append(env, "AWS_BEARER_TOKEN_BEDROCK=not-a-bedrock-api-key")
+		v["AWS_BEARER_TOKEN_BEDROCK"] = "not-a-bedrock-api-key"
 	case groupBearerForged:
-		env = append(env, "AWS_BEARER_TOKEN_BEDROCK="+c.ForgedKey)
+		v["AWS_BEARER_TOKEN_BEDROCK"] = c.ForgedKey
 	}
-	return env
+	return v
 }
 
-// runDriver runs one driver process over calls and returns an outcome per
-// call, in order. A call the driver gave no line for (it crashed, or was
-// killed after timeout) gets an outcome whose Missing says why; timedOut
-// reports the timeout.
-func runDriver(ctx context.Context, argv, env []string, dir string, calls []call, timeout time.Duration) (outs []outcome, timedOut bool, err error) {
-	plan, err := os.CreateTemp("", "conformance-plan-*.json")
+// planGroup is one group of a driver's plan: the variables to set, then
+// the calls to make with a client built after setting them.
+type planGroup struct {
+	Name  group             `json:"name"`
+	Env   map[string]string `json:"env"`
+	Calls []call            `json:"calls"`
+}
+
+// runDriver runs one driver process over the plan's groups and returns an
+// outcome per call, in plan order. A call the driver gave no line for (it
+// crashed, or was killed after timeout) gets an outcome whose Missing says
+// why; timedOut reports the timeout.
+func runDriver(ctx context.Context, argv, env []string, dir string, plan []planGroup, timeout time.Duration) (outs []outcome, timedOut bool, err error) {
+	f, err := os.CreateTemp("", "conformance-plan-*.json")
 	if err != nil {
 		return nil, false, err
 	}
-	defer os.Remove(plan.Name())
-	if err := json.NewEncoder(plan).Encode(map[string]any{"calls": calls}); err != nil {
-		plan.Close()
+	defer os.Remove(f.Name())
+	if err := json.NewEncoder(f).Encode(map[string]any{"groups": plan}); err != nil {
+		f.Close()
 		return nil, false, err
 	}
-	if err := plan.Close(); err != nil {
+	if err := f.Close(); err != nil {
 		return nil, false, err
 	}
-
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	args := append(argv[:len(argv):len(argv)], plan.Name())
+	args := append(argv[:len(argv):len(argv)], f.Name())
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.Dir, cmd.Env = dir, env
 	// The driver's children (the CLI driver's aws processes) die with it.
@@ -182,21 +204,9 @@ func runDriver(ctx context.Context, argv, env []string, dir string, calls []call
 	if err := cmd.Start(); err != nil {
 		return nil, false, fmt.Errorf("%s: %w", strings.Join(argv, " "), err)
 	}
-	got := map[string]outcome{}
-	sc := bufio.NewScanner(stdout)
-	sc.Buffer(nil, 64<<20)
-	var junk []string
-	for sc.Scan() {
-		var o outcome
-		if err := json.Unmarshal(sc.Bytes(), &o); err != nil || o.ID == "" {
-			junk = append(junk, sc.Text())
-			continue
-		}
-		got[o.ID] = o
-	}
+	got, junk := readOutcomes(stdout)
 	waitErr := cmd.Wait()
 	timedOut = errors.Is(ctx.Err(), context.DeadlineExceeded)
-
 	why := "driver gave no answer"
 	switch {
 	case timedOut:
@@ -209,15 +219,34 @@ func runDriver(ctx context.Context, argv, env []string, dir string, calls []call
 	} else if len(junk) > 0 {
 		why += ": " + lastLines(strings.Join(junk, "\n"), 3)
 	}
-	outs = make([]outcome, len(calls))
-	for i, c := range calls {
-		o, ok := got[c.ID]
-		if !ok {
-			o = outcome{ID: c.ID, Missing: why}
+	for _, g := range plan {
+		for _, c := range g.Calls {
+			o, ok := got[c.ID]
+			if !ok {
+				o = outcome{ID: c.ID, Missing: why}
+			}
+			outs = append(outs, o)
 		}
-		outs[i] = o
 	}
 	return outs, timedOut, nil
+}
+
+// readOutcomes reads a driver's JSON lines until EOF: the outcomes by call
+// ID, and the lines that are not outcomes.
+func readOutcomes(r io.Reader) (map[string]outcome, []string) {
+	got := map[string]outcome{}
+	var junk []string
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 64<<20)
+	for sc.Scan() {
+		var o outcome
+		if err := json.Unmarshal(sc.Bytes(), &o); err != nil || o.ID == "" {
+			junk = append(junk, sc.Text())
+			continue
+		}
+		got[o.ID] = o
+	}
+	return got, junk
 }
 
 // lastLines returns the last n non-empty lines of s, joined by " | ", each

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -59,17 +60,19 @@ func randomHex(n int) string {
 }
 
 // shortTermKey makes a short-term Bedrock API key as the AWS token
-// generators do: a SigV4 presigned GET of
+// generators do: a SigV4 query-presigned POST of
 // https://bedrock.amazonaws.com/?Action=CallWithBearerToken (service
-// bedrock, valid 12 hours), without its scheme, with "&Version=1" appended,
-// base64-encoded after the prefix "bedrock-api-key-".
+// bedrock, the empty body's hash as payload, valid 12 hours), without its
+// scheme, with "&Version=1" appended, base64-encoded after the prefix
+// "bedrock-api-key-".
 func shortTermKey(akid, secret, region string, now time.Time) (string, error) {
-	req, err := http.NewRequest(http.MethodGet, "https://bedrock.amazonaws.com/?Action=CallWithBearerToken&X-Amz-Expires=43200", nil)
+	req, err := http.NewRequest(http.MethodPost, "https://bedrock.amazonaws.com/?Action=CallWithBearerToken&X-Amz-Expires=43200", nil)
 	if err != nil {
 		return "", err
 	}
 	creds := aws.Credentials{AccessKeyID: akid, SecretAccessKey: secret}
-	signed, _, err := v4.NewSigner().PresignHTTP(context.Background(), creds, req, "UNSIGNED-PAYLOAD", "bedrock", region, now)
+	empty := sha256.Sum256(nil)
+	signed, _, err := v4.NewSigner().PresignHTTP(context.Background(), creds, req, hex.EncodeToString(empty[:]), "bedrock", region, now)
 	if err != nil {
 		return "", err
 	}

@@ -16,10 +16,12 @@
 // It starts two emulators, one over HTTP (SigV4) and one with -tls (bearer
 // keys need HTTPS), each with -credentials FILE (a fresh key pair in the
 // AWS shared-credentials format) and -region us-east-1 when the binary has
-// those flags. Every client runs one driver process per authentication
-// group (see stages), configured only by environment variables as an
-// application would be; a driver process that does not finish within
-// -timeout is killed and its unanswered calls fail with that reason. A
+// those flags. Every client runs one driver process (all clients at once),
+// which makes the calls group by group (see groupOrder): for each group it
+// sets the group's AWS_ variables and builds a fresh client that reads
+// them, as an application's client would. A driver process that does not
+// finish within -timeout is killed and its unanswered calls fail with that
+// reason. A
 // client that is not installed is skipped with a line saying so; an
 // operation a client lacks is "n/a".
 //
@@ -228,70 +230,49 @@ type result struct {
 	reason string
 }
 
-// runClient runs one client's driver processes, a process per group and
-// the groups stage by stage, and judges the checks.
+// runClient runs one client's driver process over every group in
+// groupOrder and judges the checks.
 func runClient(ctx context.Context, c client, cfg config, nonce string, creds credentials, plain, tls target, stdout io.Writer) []result {
 	cks := checks(nonce)
+	type pos struct{ check, call int }
+	var plan []planGroup
+	var where []pos
+	for _, g := range groupOrder {
+		pg := planGroup{Name: g, Env: groupVars(g, creds, plain, tls)}
+		for i, ck := range cks {
+			for j, cl := range ck.Calls {
+				if cl.Group == g {
+					pg.Calls = append(pg.Calls, cl)
+					where = append(where, pos{i, j})
+				}
+			}
+		}
+		if len(pg.Calls) > 0 {
+			plan = append(plan, pg)
+		}
+	}
+	var extra []string
+	if c.ExtraEnv != nil {
+		extra = c.ExtraEnv(tls)
+	}
+	got, _, err := runDriver(ctx, c.Argv, baseEnv(extra...), cfg.dir, plan, cfg.timeout)
+	if err != nil {
+		got = nil
+		for _, g := range plan {
+			for _, cl := range g.Calls {
+				got = append(got, outcome{ID: cl.ID, Missing: "driver did not start: " + err.Error()})
+			}
+		}
+	}
 	outs := make([][]outcome, len(cks))
 	for i, ck := range cks {
 		outs[i] = make([]outcome, len(ck.Calls))
 	}
-	var mu sync.Mutex // guards outs and abandoned
-	abandoned := ""
-	for _, stage := range stages {
-		var wg sync.WaitGroup
-		for _, g := range stage {
-			type pos struct{ check, call int }
-			var calls []call
-			var where []pos
-			for i, ck := range cks {
-				for j, cl := range ck.Calls {
-					if cl.Group == g {
-						calls = append(calls, cl)
-						where = append(where, pos{i, j})
-					}
-				}
-			}
-			if len(calls) == 0 {
-				continue
-			}
-			skip := abandoned
-			wg.Go(func() {
-				got := make([]outcome, len(calls))
-				if skip != "" {
-					for k, cl := range calls {
-						got[k] = outcome{ID: cl.ID, Missing: skip}
-					}
-				} else {
-					env := groupEnv(g, creds, plain, tls)
-					if c.ExtraEnv != nil {
-						env = append(env, c.ExtraEnv(tls)...)
-					}
-					res, timedOut, err := runDriver(ctx, c.Argv, env, cfg.dir, calls, cfg.timeout)
-					if err != nil {
-						for k, cl := range calls {
-							got[k] = outcome{ID: cl.ID, Missing: "driver did not start: " + err.Error()}
-						}
-					} else {
-						got = res
-					}
-					if timedOut {
-						mu.Lock()
-						abandoned = fmt.Sprintf("not run: the %s driver timed out in group %s", c.Name, g)
-						mu.Unlock()
-					}
-				}
-				mu.Lock()
-				defer mu.Unlock()
-				for k, o := range got {
-					outs[where[k].check][where[k].call] = o
-					if cfg.verbose {
-						fmt.Fprintf(stdout, "  %s %s %s: %s\n", c.Name, g, o.ID, o.describe())
-					}
-				}
-			})
+	for k, o := range got {
+		outs[where[k].check][where[k].call] = o
+		if cfg.verbose {
+			fmt.Fprintf(stdout, "  %s %s: %s\n", c.Name, o.ID, o.describe())
 		}
-		wg.Wait()
 	}
 	res := make([]result, len(cks))
 	for i, ck := range cks {

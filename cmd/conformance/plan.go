@@ -18,10 +18,10 @@ const (
 // operations lists the table's operations in order.
 var operations = []string{opConverse, opConverseStream, opInvoke, opInvokeStream, opCountTokens}
 
-// A group is how a driver process authenticates and which emulator it
-// talks to; every call names its group, and a driver process makes the
-// calls of one group (the environment is the client's whole
-// configuration). Groups run in stages.
+// A group is how a client authenticates and which emulator it talks to:
+// every call names its group, and the driver makes each group's calls with
+// a client built from the group's environment variables (the client's
+// whole configuration). Groups run in groupOrder.
 type group string
 
 const (
@@ -41,13 +41,9 @@ const (
 	groupBearerForged group = "bearer-forged"
 )
 
-// stages are the groups in the order a client's driver processes run: the
-// groups of a stage run at once, each stage after the one before it
+// groupOrder is the order of the groups in a client's driver process
 // (bearer key B's isolation check reads what key A wrote first).
-var stages = [][]group{
-	{groupSigV4, groupWrongSecret, groupWrongRegion, groupBearerA, groupBearerMalformed, groupBearerForged},
-	{groupBearerB},
-}
+var groupOrder = []group{groupSigV4, groupWrongSecret, groupWrongRegion, groupBearerA, groupBearerB, groupBearerMalformed, groupBearerForged}
 
 // call is one operation a driver makes.
 type call struct {
@@ -70,7 +66,7 @@ type check struct {
 	Op string
 	// Name says what is checked, in a few words.
 	Name string
-	// Calls are made in order (within a group; a group's stage after the stages before it).
+	// Calls are made in order (groups in groupOrder).
 	Calls []call
 	// Judge returns nil when the outcomes, one per call in Calls' order,
 	// are what FACTS.md says the service answers.
