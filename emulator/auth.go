@@ -129,6 +129,11 @@ type authConfig struct {
 	secrets map[string]string
 	strict  bool
 	clock   Clock
+	// signer is the SDK's SigV4 signer, safe for concurrent use. It caches
+	// derived signing keys by access key ID, date, region and service —
+	// not by secret — so each emulator, whose secrets never change, has
+	// its own.
+	signer *v4.Signer
 }
 
 // newAuthConfig fills in the authentication defaults of opts (Region,
@@ -155,7 +160,8 @@ func newAuthConfig(opts *Options) (authConfig, error) {
 			return authConfig{}, fmt.Errorf("emulator: Options.Credentials: empty access key ID or secret (%q)", akid)
 		}
 	}
-	return authConfig{region: opts.Region, secrets: secrets, strict: opts.StrictCredentials, clock: opts.AuthClock}, nil
+	return authConfig{region: opts.Region, secrets: secrets, strict: opts.StrictCredentials, clock: opts.AuthClock,
+		signer: v4.NewSigner()}, nil
 }
 
 // LoadCredentials reads an AWS shared credentials file (the INI format of
@@ -336,7 +342,7 @@ func (e *Emulator) authenticateSigV4(r *http.Request, h string) (string, bodyChe
 		return account, nil, nil
 	}
 	return account, func(body []byte) *apiError {
-		if !s.verify(r, secret, body) {
+		if !s.verify(e.auth.signer, r, secret, body) {
 			return errInvalidSignature(msgSignatureMismatch)
 		}
 		return nil
@@ -384,7 +390,7 @@ func (s *sigV4Auth) verifiable() bool {
 // own signer — same method, path, query, the headers the client signed,
 // the payload hash (X-Amz-Content-Sha256, or the body's SHA-256) and the
 // signing time — and compares it with the one the client sent.
-func (s *sigV4Auth) verify(r *http.Request, secret string, body []byte) bool {
+func (s *sigV4Auth) verify(signer *v4.Signer, r *http.Request, secret string, body []byte) bool {
 	u := *r.URL
 	u.Scheme, u.Host = "http", r.Host
 	if r.TLS != nil {
@@ -409,7 +415,7 @@ func (s *sigV4Auth) verify(r *http.Request, secret string, body []byte) bool {
 		payload = hex.EncodeToString(sum[:])
 	}
 	creds := aws.Credentials{AccessKeyID: s.akid, SecretAccessKey: secret}
-	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, payload, s.service, s.region, s.signed); err != nil {
+	if err := signer.SignHTTP(context.Background(), creds, req, payload, s.service, s.region, s.signed); err != nil {
 		return false
 	}
 	_, got, _ := strings.Cut(req.Header.Get("Authorization"), "Signature=")
@@ -478,7 +484,7 @@ func (e *Emulator) validShortTermKey(enc string) bool {
 	if !known {
 		return !e.auth.strict
 	}
-	want, err := presignAPIKeyURL(aws.Credentials{AccessKeyID: scope[0], SecretAccessKey: secret,
+	want, err := presignAPIKeyURL(e.auth.signer, aws.Credentials{AccessKeyID: scope[0], SecretAccessKey: secret,
 		SessionToken: q.Get("X-Amz-Security-Token")}, e.auth.region, signed, time.Duration(secs)*time.Second)
 	if err != nil {
 		return false
@@ -489,14 +495,14 @@ func (e *Emulator) validShortTermKey(enc string) bool {
 
 // presignAPIKeyURL presigns the CallWithBearerToken request a short-term
 // key wraps, with the SDK's signer, as the AWS token generators do.
-func presignAPIKeyURL(creds aws.Credentials, region string, at time.Time, expires time.Duration) (string, error) {
+func presignAPIKeyURL(signer *v4.Signer, creds aws.Credentials, region string, at time.Time, expires time.Duration) (string, error) {
 	q := url.Values{"Action": {apiKeyAction}, "X-Amz-Expires": {strconv.Itoa(int(expires / time.Second))}}
 	req, err := http.NewRequest(http.MethodPost, "https://"+apiKeyHost+"/?"+q.Encode(), nil)
 	if err != nil {
 		return "", err
 	}
 	empty := sha256.Sum256(nil)
-	signed, _, err := v4.NewSigner().PresignHTTP(context.Background(), creds, req, hex.EncodeToString(empty[:]), signingService, region, at)
+	signed, _, err := signer.PresignHTTP(context.Background(), creds, req, hex.EncodeToString(empty[:]), signingService, region, at)
 	return signed, err
 }
 
@@ -508,7 +514,9 @@ func ShortTermAPIKey(creds aws.Credentials, region string, at time.Time, expires
 	if expires <= 0 || expires > maxAPIKeyLifetime || expires%time.Second != 0 {
 		return "", errors.New("emulator: a short-term API key lives a whole number of seconds, at most 12 hours")
 	}
-	signed, err := presignAPIKeyURL(creds, region, at, expires)
+	// A fresh signer: its key cache would not tell two secrets of one
+	// access key ID apart.
+	signed, err := presignAPIKeyURL(v4.NewSigner(), creds, region, at, expires)
 	if err != nil {
 		return "", err
 	}
