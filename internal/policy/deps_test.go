@@ -53,6 +53,7 @@ var allowed = map[string][]string{
 	"schedule":              {},
 	"cmd/bedrock-emulator":  {"emulator"},
 	"cmd/cachecascade":      {"forecast", "internal/env", "matrix"},
+	"cmd/conformance":       {"internal/modroot"},
 	"cmd/discover":          {"discovery", "emulator", "internal/env", "internal/safebody", "matrix"},
 	"cmd/projection":        {"report", "schedule"},
 	"cmd/mutation":          {"emulator", "internal/env", "internal/modroot", "matrix", "suites/framework"},
