@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/logging"
 )
 
 // DefaultRegion is the region an emulator serves when Options.Region is
@@ -388,8 +389,10 @@ func (s *sigV4Auth) verifiable() bool {
 
 // verify recomputes the signature of the received request with the SDK's
 // own signer — same method, path, query, the headers the client signed,
-// the payload hash (X-Amz-Content-Sha256, or the body's SHA-256) and the
-// signing time — and compares it with the one the client sent.
+// the SHA-256 of the body received and the signing time — and compares it
+// with the one the client sent. A signature over :authority (HTTP/2
+// clients) is recomputed from the signer's own canonical request without
+// host.
 func (s *sigV4Auth) verify(signer *v4.Signer, r *http.Request, secret string, body []byte) bool {
 	u := *r.URL
 	u.Scheme, u.Host = "http", r.Host
@@ -397,9 +400,16 @@ func (s *sigV4Auth) verify(signer *v4.Signer, r *http.Request, secret string, bo
 		u.Scheme = "https"
 	}
 	req := &http.Request{Method: r.Method, URL: &u, Host: r.Host, Header: http.Header{}}
+	authority := false
 	for _, name := range s.signedHeaders {
 		switch name {
 		case "host":
+		case ":authority":
+			// HTTP/2 clients (the JavaScript SDK v3) sign the
+			// :authority pseudo-header instead of host; Go hands its
+			// value over as r.Host.
+			authority = true
+			req.Header[name] = []string{r.Host}
 		case "content-length":
 			req.ContentLength = r.ContentLength
 		default:
@@ -409,17 +419,91 @@ func (s *sigV4Auth) verify(signer *v4.Signer, r *http.Request, secret string, bo
 			}
 		}
 	}
-	payload := r.Header.Get("X-Amz-Content-Sha256")
-	if payload == "" {
-		sum := sha256.Sum256(body)
-		payload = hex.EncodeToString(sum[:])
-	}
+	// The payload hash is the body's, whatever X-Amz-Content-Sha256 claims:
+	// a body changed after signing must not pass on its old header.
+	sum := sha256.Sum256(body)
+	payload := hex.EncodeToString(sum[:])
 	creds := aws.Credentials{AccessKeyID: s.akid, SecretAccessKey: secret}
-	if err := signer.SignHTTP(context.Background(), creds, req, payload, s.service, s.region, s.signed); err != nil {
+	if !authority {
+		if err := signer.SignHTTP(context.Background(), creds, req, payload, s.service, s.region, s.signed); err != nil {
+			return false
+		}
+		_, got, _ := strings.Cut(req.Header.Get("Authorization"), "Signature=")
+		return hmac.Equal([]byte(got), []byte(s.signature))
+	}
+	// The SDK's signer always signs host besides: let it build the
+	// canonical request (path escaping, query, header values, all its
+	// rules), take host out of it, and sign what is left.
+	var log canonicalLog
+	err := signer.SignHTTP(context.Background(), creds, req, payload, s.service, s.region, s.signed, func(o *v4.SignerOptions) {
+		o.LogSigning, o.Logger = true, &log
+	})
+	if err != nil || log.canonical == "" {
 		return false
 	}
-	_, got, _ := strings.Cut(req.Header.Get("Authorization"), "Signature=")
-	return hmac.Equal([]byte(got), []byte(s.signature))
+	canonical, ok := withoutHost(log.canonical)
+	if !ok {
+		return false
+	}
+	return hmac.Equal([]byte(sigV4Signature(secret, s.signed, s.region, s.service, canonical)), []byte(s.signature))
+}
+
+// canonicalLog keeps the canonical request the SDK's signer logs when
+// SignerOptions.LogSigning is set.
+type canonicalLog struct{ canonical string }
+
+// Logf takes the signer's "Request Signature" message apart.
+func (l *canonicalLog) Logf(_ logging.Classification, format string, v ...interface{}) {
+	if strings.HasPrefix(format, "Request Signature:") && len(v) > 0 {
+		l.canonical, _ = v[0].(string)
+	}
+}
+
+// withoutHost removes the host header from a canonical request: its line
+// among the canonical headers and its name in the signed-header list.
+func withoutHost(canonical string) (string, bool) {
+	lines := strings.Split(canonical, "\n")
+	// method, path, query, headers..., "", signed headers, payload hash
+	if len(lines) < 6 {
+		return "", false
+	}
+	out := make([]string, 0, len(lines))
+	found := false
+	for i, line := range lines {
+		switch {
+		case i >= 3 && i < len(lines)-3 && strings.HasPrefix(line, "host:"):
+			found = true
+			continue
+		case i == len(lines)-2:
+			names := strings.Split(line, ";")
+			kept := names[:0]
+			for _, n := range names {
+				if n != "host" {
+					kept = append(kept, n)
+				}
+			}
+			line = strings.Join(kept, ";")
+		}
+		out = append(out, line)
+	}
+	return strings.Join(out, "\n"), found
+}
+
+// sigV4Signature signs a canonical request: the string to sign of
+// AWS4-HMAC-SHA256 and the key derived from the secret for the day, region
+// and service.
+func sigV4Signature(secret string, at time.Time, region, service, canonical string) string {
+	mac := func(key []byte, data string) []byte {
+		h := hmac.New(sha256.New, key)
+		h.Write([]byte(data))
+		return h.Sum(nil)
+	}
+	day := at.UTC().Format("20060102")
+	scope := day + "/" + region + "/" + service + "/aws4_request"
+	sum := sha256.Sum256([]byte(canonical))
+	toSign := "AWS4-HMAC-SHA256\n" + at.UTC().Format(amzDateFormat) + "\n" + scope + "\n" + hex.EncodeToString(sum[:])
+	key := mac(mac(mac(mac([]byte("AWS4"+secret), day), region), service), "aws4_request")
+	return hex.EncodeToString(mac(key, toSign))
 }
 
 // authenticateAPIKey checks a Bedrock API key (a bearer token): short-term
