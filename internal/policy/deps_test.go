@@ -51,6 +51,7 @@ var allowed = map[string][]string{
 	"suites/framework":      {"emulator", "fixtures", "internal/env", "internal/modroot", "internal/preflight", "matrix", "recorder", "report", "request", "usage", "verdict"},
 	"discovery":             {"matrix", "prefix", "usage"},
 	"schedule":              {},
+	"capture":               {},
 	"cmd/bedrock-emulator":  {"emulator"},
 	"cmd/cachecascade":      {"forecast", "internal/env", "matrix"},
 	"cmd/conformance":       {"internal/modroot"},
@@ -66,7 +67,7 @@ var allowed = map[string][]string{
 // requests: none may depend on a test framework, directly or not, so that
 // importing them never drags Ginkgo or Gomega into a program.
 var frameworkFree = []string{"prefix", "usage", "fixtures", "matrix", "verdict", "invoke", "request", "wire",
-	"jsondiff", "forecast", "recorder", "report", "emulator", "sdkcheck", "discovery", "schedule"}
+	"jsondiff", "forecast", "capture", "recorder", "report", "emulator", "sdkcheck", "discovery", "schedule"}
 
 // goList runs go list in the module root and returns its lines.
 func goList(t *testing.T, args ...string) []string {
