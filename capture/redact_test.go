@@ -100,7 +100,7 @@ func TestRedactsThroughTheClient(t *testing.T) {
 	if n := strings.Count(buf.String(), account); n != 0 {
 		t.Errorf("the log holds the account ID %d times:\n%.300s", n, buf.String())
 	}
-	if n := len(regexp.MustCompile(`:` + capture.RedactedAccount + `:`).FindAllIndex(buf.Bytes(), -1)); n != 2 {
+	if n := len(regexp.MustCompile(`:`+capture.RedactedAccount+`:`).FindAllIndex(buf.Bytes(), -1)); n != 2 {
 		t.Errorf("the log holds %d redacted ARNs, want 2", n)
 	}
 	if err := log.Err(); err != nil {
