@@ -6,11 +6,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"github.com/aws/smithy-go"
@@ -284,5 +289,67 @@ func TestInstalledTwiceLogsOnce(t *testing.T) {
 	}
 	if len(lw.lines) != 2 || len(other.lines) != 1 {
 		t.Errorf("with a second Logger on the call: %d and %d lines, want 2 and 1", len(lw.lines), len(other.lines))
+	}
+}
+
+// throttleOdd is an http.RoundTripper that answers every other request
+// (the first, the third, ...) with 429 ThrottlingException, which the SDK
+// retries, and sends the others.
+type throttleOdd struct {
+	base http.RoundTripper
+	mu   sync.Mutex
+	n    int
+}
+
+// RoundTrip throttles or sends r.
+func (th *throttleOdd) RoundTrip(r *http.Request) (*http.Response, error) {
+	th.mu.Lock()
+	th.n++
+	odd := th.n%2 == 1
+	th.mu.Unlock()
+	if !odd {
+		return th.base.RoundTrip(r)
+	}
+	if r.Body != nil {
+		io.Copy(io.Discard, r.Body)
+		r.Body.Close()
+	}
+	h := http.Header{"Content-Type": {"application/json"}, "X-Amzn-Errortype": {"ThrottlingException"}}
+	return &http.Response{StatusCode: http.StatusTooManyRequests, Status: "429 Too Many Requests", Header: h, Request: r,
+		Body: io.NopCloser(strings.NewReader(`{"message":"Too many requests, please wait before trying again."}`))}, nil
+}
+
+// TestLoggedOncePerCall sends calls whose first attempt is throttled
+// through a client with the SDK's standard retryer: each call is logged
+// once, and the retry that reaches the emulator carries the logged body
+// (the body was rewound after capture read it).
+func TestLoggedOncePerCall(t *testing.T) {
+	srv := startEmulator(t)
+	lw := &lineWriter{}
+	log := capture.New(lw, capture.Config{OnError: func(err error) { t.Errorf("OnError: %v", err) }})
+	tp := &tap{}
+	retries := func(o *bedrockruntime.Options) {
+		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+			so.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+			so.RateLimiter = ratelimit.None
+		})
+		tp.base = &throttleOdd{base: tp.base} // behind the tap, which sees every attempt
+	}
+	c := newClient(srv, tp, log.Option, retries)
+	if err := callAll(context.Background(), c, "retried"); err != nil {
+		t.Fatal(err)
+	}
+	reqs, err := forecast.ParseLog(lw.log(), "retried.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := tp.requests()
+	if len(reqs) != 4 || len(sent) != 8 {
+		t.Fatalf("%d lines for %d attempts; want 4 lines for 8 attempts", len(reqs), len(sent))
+	}
+	for i, r := range reqs {
+		if !bytes.Equal(r.Body, sent[2*i].body) || !bytes.Equal(r.Body, sent[2*i+1].body) {
+			t.Errorf("%s: the attempts carried other bodies than the one logged", r.Source)
+		}
 	}
 }
