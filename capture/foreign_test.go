@@ -234,7 +234,6 @@ func predictWriteThenRead(t *testing.T, reqs []forecast.Request) {
 	}
 }
 
-
 // writerCase is one request for TestWritersAgree.
 type writerCase struct {
 	ModelID string `json:"modelId"`
