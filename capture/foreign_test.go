@@ -98,7 +98,8 @@ func foreignEnv(url string) []string {
 	}
 	return append(env, "AWS_ENDPOINT_URL_BEDROCK_RUNTIME="+url, "AWS_REGION="+emulatorRegion, "AWS_DEFAULT_REGION="+emulatorRegion,
 		"AWS_ACCESS_KEY_ID="+emulatorKey, "AWS_SECRET_ACCESS_KEY="+emulatorSecret,
-		"AWS_CONFIG_FILE="+os.DevNull, "AWS_SHARED_CREDENTIALS_FILE="+os.DevNull, "AWS_EC2_METADATA_DISABLED=true")
+		"AWS_CONFIG_FILE="+os.DevNull, "AWS_SHARED_CREDENTIALS_FILE="+os.DevNull, "AWS_EC2_METADATA_DISABLED=true",
+		"PYTHONDONTWRITEBYTECODE=1")
 }
 
 // TestBoto3Example runs examples/capture/capture_boto3.py against the
@@ -111,7 +112,7 @@ func TestBoto3Example(t *testing.T) {
 	if out, err := exec.Command(py, "-c", "import boto3").CombinedOutput(); err != nil {
 		t.Skipf("boto3 is not installed (pip install boto3): the boto3 example is not checked: %s", out)
 	}
-	runForeign(t, py, "capture_boto3.py")
+	runForeign(t, examples, py, "capture_boto3.py")
 }
 
 // TestJavaScriptExample runs examples/capture/capture.mjs, with the AWS SDK
@@ -122,10 +123,7 @@ func TestJavaScriptExample(t *testing.T) {
 	if err != nil {
 		t.Skip("node is not installed: the JavaScript example is not checked")
 	}
-	if _, err := os.Stat(filepath.Join(examples, "node_modules", "@aws-sdk", "client-bedrock-runtime")); err != nil {
-		t.Skip("the JavaScript SDK is not installed: run `npm ci --prefix examples/capture` to check the JavaScript example")
-	}
-	bt := runForeign(t, node, "--no-warnings", "capture.mjs")
+	bt := runForeign(t, jsDir(t), node, "--no-warnings", "capture.mjs")
 	for i, p := range bt.protos {
 		if p != "HTTP/2.0" {
 			t.Errorf("request %d came over %s; the JavaScript SDK's default handler speaks HTTP/2", i, p)
@@ -133,15 +131,51 @@ func TestJavaScriptExample(t *testing.T) {
 	}
 }
 
-// runForeign runs an example's demo against the emulator, checks the log
-// it writes and returns what the emulator received.
-func runForeign(t *testing.T, prog string, args ...string) *bodyTap {
+// sdkPath is where a node_modules directory holds the JavaScript SDK.
+var sdkPath = filepath.Join("@aws-sdk", "client-bedrock-runtime")
+
+// jsDir returns the directory to run capture.mjs in: examples/capture when
+// `npm ci --prefix examples/capture` installed the SDK there; else, when
+// scripts/conformance installed the same SDK in conformance/node_modules,
+// a temporary directory holding a copy of capture.mjs and a link to that
+// node_modules (ES modules resolve packages from the importing file's
+// directory; NODE_PATH does not apply).
+func jsDir(t *testing.T) string {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(examples, "node_modules", sdkPath)); err == nil {
+		return examples
+	}
+	modules, err := filepath.Abs(filepath.Join("..", "conformance", "node_modules"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(modules, sdkPath)); err != nil {
+		t.Skip("the JavaScript SDK is not installed: run `npm ci --prefix examples/capture` to check the JavaScript example")
+	}
+	src, err := os.ReadFile(filepath.Join(examples, "capture.mjs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "capture.mjs"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(modules, filepath.Join(dir, "node_modules")); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("examples/capture/node_modules is not installed: running capture.mjs with the SDK in %s", modules)
+	return dir
+}
+
+// runForeign runs an example's demo in dir against the emulator, checks
+// the log it writes and returns what the emulator received.
+func runForeign(t *testing.T, dir, prog string, args ...string) *bodyTap {
 	url, bt := serveForeign(t)
 	log := filepath.Join(t.TempDir(), "requests.jsonl")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, prog, append(args, log)...)
-	cmd.Dir = examples
+	cmd.Dir = dir
 	cmd.Env = foreignEnv(url)
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
@@ -326,6 +360,7 @@ func TestWritersAgree(t *testing.T) {
 			}
 			cmd := exec.Command(w.prog, w.args...)
 			cmd.Dir = examples
+			cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
 			cmd.Stdin = bytes.NewReader(in)
 			out, err := cmd.Output()
 			if err != nil {
