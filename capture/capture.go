@@ -34,7 +34,9 @@ var ErrClosed = errors.New("capture: logger is closed")
 
 // Logger appends the requests of the clients it is an option of to a
 // log. It is safe for concurrent use: each request is one Write of one
-// whole line.
+// whole line. A failed Write may have written part of a line, so the
+// first one stops the logging: a torn line can only be the log's last, and
+// every request after it is reported as left out.
 type Logger struct {
 	cfg    Config
 	id     string
@@ -103,7 +105,8 @@ func (l *Logger) Close() error {
 }
 
 // Err returns the first error the Logger met (a request left out of the
-// log, a failed write), or nil.
+// log, a failed write), or nil. Check it when the application is done, or
+// give Config.OnError to hear of each.
 func (l *Logger) Err() error {
 	l.errMu.Lock()
 	defer l.errMu.Unlock()

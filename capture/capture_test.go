@@ -353,3 +353,25 @@ func TestLoggedOncePerCall(t *testing.T) {
 		}
 	}
 }
+
+// TestConfig checks the account label and the clock a Config gives: the
+// log's time is the clock's, in UTC with milliseconds, and an empty label
+// leaves "account" out.
+func TestConfig(t *testing.T) {
+	srv := startEmulator(t)
+	at := time.Date(2026, 11, 25, 11, 0, 1, 250_600_000, time.FixedZone("CET", 3600))
+	for _, account := range []string{"", "eu-prod"} {
+		lw := &lineWriter{}
+		log := capture.New(lw, capture.Config{Account: account, Now: func() time.Time { return at }})
+		if _, err := newClient(srv, &tap{}, log.Option).Converse(context.Background(), converseInput("config", "Hi")); err != nil {
+			t.Fatal(err)
+		}
+		line := string(lw.log())
+		if !strings.Contains(line, `"time":"2026-11-25T10:00:01.250Z"`) {
+			t.Errorf("the line does not hold the clock's time in UTC with milliseconds: %.80s…", line[strings.Index(line, `"time"`):])
+		}
+		if got := strings.Contains(line, `"account"`); got != (account != "") {
+			t.Errorf("account %q: the line holds \"account\": %v", account, got)
+		}
+	}
+}

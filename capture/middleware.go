@@ -162,7 +162,7 @@ func Line(modelID, op string, body []byte, at time.Time, account string) ([]byte
 // strings, where JSON escapes them, one would end the line) and has no
 // space around it (which the reader trims).
 func oneLine(body []byte) bool {
-	return body[0] == '{' && body[len(body)-1] == '}' && bytes.IndexAny(body, "\r\n") < 0
+	return body[0] == '{' && body[len(body)-1] == '}' && bytes.IndexByte(body, '\n') < 0 && bytes.IndexByte(body, '\r') < 0
 }
 
 // appendString appends s, which is valid UTF-8, as a JSON string without
