@@ -105,6 +105,7 @@ func foreignEnv(url string) []string {
 // TestBoto3Example runs examples/capture/capture_boto3.py against the
 // emulator and checks its log (see checkForeignLog).
 func TestBoto3Example(t *testing.T) {
+	t.Parallel() // each runs its own emulator and programs
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("python3 is not installed: the boto3 example is not checked")
@@ -119,6 +120,7 @@ func TestBoto3Example(t *testing.T) {
 // for JavaScript v3 and its default (HTTP/2) request handler, against the
 // emulator and checks its log (see checkForeignLog).
 func TestJavaScriptExample(t *testing.T) {
+	t.Parallel() // each runs its own emulator and programs
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Skip("node is not installed: the JavaScript example is not checked")
@@ -334,6 +336,7 @@ for (const c of JSON.parse(readFileSync(0, "utf8"))) {
 // a body one refuses, all refuse. The lines' bytes may differ where JSON
 // allows (the Go encoder escapes U+2028).
 func TestWritersAgree(t *testing.T) {
+	t.Parallel() // each runs its own emulator and programs
 	in, err := json.Marshal(writerCases)
 	if err != nil {
 		t.Fatal(err)
