@@ -175,17 +175,8 @@ func (p *prompt) converseMessages(messages []byte) error {
 	earlier := false
 	for i, m := range msgs {
 		base := "messages[" + strconv.Itoa(i) + "]"
-		var role string
-		var content []byte
-		if err := eachField(m, func(k string, v []byte) error {
-			switch k {
-			case "role":
-				return json.Unmarshal(v, &role)
-			case "content":
-				content = v
-			}
-			return nil
-		}); err != nil {
+		role, content, err := roleAndContent(m)
+		if err != nil {
 			return fmt.Errorf("%s: %w", base, err)
 		}
 		list, err := elems(content)
@@ -323,17 +314,8 @@ func (p *prompt) anthropicMessages(messages []byte) error {
 	}
 	for i, m := range msgs {
 		base := "messages[" + strconv.Itoa(i) + "]"
-		var role string
-		var content []byte
-		if err := eachField(m, func(k string, v []byte) error {
-			switch k {
-			case "role":
-				return json.Unmarshal(v, &role)
-			case "content":
-				content = v
-			}
-			return nil
-		}); err != nil {
+		role, content, err := roleAndContent(m)
+		if err != nil {
 			return fmt.Errorf("%s: %w", base, err)
 		}
 		if err := p.anthropicContent(prefix.Messages, i, role, base+".content", content); err != nil {
@@ -534,4 +516,18 @@ func textChars(raw []byte) (int, error) {
 func isNull(raw []byte) bool {
 	t := bytes.TrimSpace(raw)
 	return len(t) == 0 || string(t) == "null"
+}
+
+// roleAndContent returns a message's role and its content's raw JSON.
+func roleAndContent(m []byte) (role string, content []byte, err error) {
+	err = eachField(m, func(k string, v []byte) error {
+		switch k {
+		case "role":
+			return json.Unmarshal(v, &role)
+		case "content":
+			content = v
+		}
+		return nil
+	})
+	return role, content, err
 }
