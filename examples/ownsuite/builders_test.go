@@ -109,3 +109,12 @@ func staticSystem(b matrix.Placeable, ttl matrix.TTL) (matrix.Placement, error) 
 	p.Placed = b.Checkpoints()[p.Existing:]
 	return p, nil
 }
+
+// shortBuilder returns a builder whose static instructions are a few dozen
+// words: a checkpoint after them is under every model's minimum, the
+// mistake of examples/under-minimum.jsonl.
+func shortBuilder(m matrix.Model, v builder.Variant) (*bedrockruntime.ConverseInput, error) {
+	in := supportRequest(m, v, "You are the support assistant.")
+	in.System[0] = &types.SystemContentBlockMemberText{Value: "You are the support assistant. " + prose("short"+variantSeed(v, builder.ChangeSystem), 40)}
+	return in, nil
+}

@@ -83,3 +83,14 @@ var _ = Describe("a builder with the time at the top of its system prompt", func
 			s.Conclude("repeat", caught(repeat, matrix.RuleRepeat, "expected hit at system"))
 		}, framework.Entries(areaCaught, builder.Check{}.Cells(models, checked...)))
 })
+
+var _ = Describe("a builder whose cached prefix is under the minimum", func() {
+	DescribeTable("fails the threshold check, naming the checkpoint and the minimum",
+		func(ctx context.Context, cell matrix.Cell) {
+			short := builder.Check{Name: "short", Build: shortBuilder, Strategies: strategies}
+			s := short.Open(ctx, run, areaCaught, cell)
+			f := short.ThresholdFinding(ctx, s)
+			s.Note("%s", f.Reason)
+			s.Conclude(f.Step, caught(f, matrix.RuleThreshold, "the checkpoint at system is never cached"))
+		}, framework.Entries(areaCaught, builder.Check{}.Cells(models, "STATIC_SYSTEM")))
+})

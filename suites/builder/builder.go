@@ -288,26 +288,45 @@ func step(name string, f verdict.Finding) verdict.Finding {
 func (c Check) Threshold(ctx context.Context, run *framework.Run, cell matrix.Cell) {
 	ginkgo.GinkgoHelper()
 	s := c.Open(ctx, run, framework.AreaThreshold, cell)
-	r := c.build(cell, Variant{Salt: specSalt(run)})
+	f := c.ThresholdFinding(ctx, s)
+	s.Conclude(f.Step, f)
+}
+
+// ThresholdFinding is Threshold's finding on s's cell, concluding only
+// what is not the threshold rule (the response's usage) and noting the
+// measured size: use it to assert how a builder fails. A request without a
+// checkpoint the model caches ends the spec as not applicable; a rejection
+// matrix.Validate predicts is judged as in the cascade.
+func (c Check) ThresholdFinding(ctx context.Context, s *framework.Spec) verdict.Finding {
+	ginkgo.GinkgoHelper()
+	cell := s.Cell
+	r := c.build(cell, Variant{Salt: specSalt(s.Run)})
 	if len(r.Layers()) == 0 {
 		s.NotApplicable(fmt.Sprintf("the %s request carries no checkpoint the model caches", cell.Name()))
 	}
+	if r.Rejections() != nil {
+		call := s.Send(ctx, "base request", r)
+		return step(call.Step, verdict.Judge(expectation(r), verdict.Observation{Usage: call.Usage, Err: call.Err, Checkpoints: r.Layers()}))
+	}
 	counted, ok := c.count(ctx, s, r)
 	call := s.Send(ctx, "base request", r)
-	s.Conclude(call.Step, verdict.JudgeUsage(call.Usage))
-	f := s.Conclude(call.Step, thresholdFinding(r, call, counted))
+	if call.Err == nil {
+		s.Conclude(call.Step, verdict.JudgeUsage(call.Usage))
+	}
+	f := step(call.Step, thresholdFinding(r, call, counted))
 	size := call.Usage.Write
 	if ok {
 		size = counted
 		s.Note("prefix through the last checkpoint counted at %d tokens by CountTokens; the call wrote %d", counted, call.Usage.Write)
 	}
-	if mins := cell.Model.Minimums(); f.OK() && size > 0 {
-		if hi := slices.Max(mins); size < hi {
+	if f.OK() && size > 0 {
+		if hi := slices.Max(cell.Model.Minimums()); size < hi {
 			s.Note("the prefix (%d tokens) is under %d, the minimum other sources give for %s: it may not be cached there [%s]", size, hi, cell.Model.Key, matrix.RuleThreshold)
 		} else if size < cell.Model.MinTokens*105/100 {
 			s.Note("the prefix (%d tokens) is within 5%% of the %d-token minimum: a small change may stop it being cached [%s]", size, cell.Model.MinTokens, matrix.RuleThreshold)
 		}
 	}
+	return f
 }
 
 // thresholdFinding judges the threshold rule on a call of r: the prefix
@@ -367,7 +386,7 @@ func (c Check) Determinism(ctx context.Context, run *framework.Run, cell matrix.
 	ginkgo.GinkgoHelper()
 	s := run.Offline(framework.AreaDeterminism, cell)
 	f := c.DeterminismFinding(ctx, cell, run.Salt)
-	if f.OK() && f.Reason != "" {
+	if f.OK() {
 		s.Note("%s", f.Reason)
 	}
 	s.Conclude("serialize", f)
@@ -389,8 +408,5 @@ func (c Check) DeterminismFinding(ctx context.Context, cell matrix.Cell, salt fi
 	}
 	res, err := wire.DeterminismOf(bodies)
 	framework.ExpectNoError(err)
-	if res.Deterministic() {
-		return verdict.Check(matrix.RuleDeterminism, true, "")
-	}
 	return verdict.Check(matrix.RuleDeterminism, !res.CacheAffecting(), "%s", res.Describe())
 }
