@@ -48,6 +48,8 @@ var allowed = map[string][]string{
 	"sdkcheck":              {"recorder", "wire"},
 	"emulator":              {"internal/safebody", "prefix"},
 	"suites":                {},
+	"suites/builder":        {"fixtures", "matrix", "prefix", "request", "suites/framework", "verdict", "wire"},
+	"examples/ownsuite":     {},
 	"suites/framework":      {"emulator", "fixtures", "internal/env", "internal/modroot", "internal/preflight", "matrix", "recorder", "report", "request", "usage", "verdict"},
 	"discovery":             {"matrix", "prefix", "usage"},
 	"schedule":              {},
