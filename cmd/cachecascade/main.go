@@ -17,6 +17,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -43,7 +44,7 @@ func main() {
 }
 
 // usage is the command's help.
-const usageText = `usage: cachecascade check [--json] [--allow RULE]... LOG...
+const usageText = `usage: cachecascade check [--json] [--allow RULE]... [--target emulator|aws [--max-usd X]] LOG...
 
 LOG is a JSON Lines request log (one request a line:
 {"modelId", "operation": "converse"|"converse-stream"|"invoke"|"invoke-with-response-stream",
@@ -51,9 +52,26 @@ LOG is a JSON Lines request log (one request a line:
 a go-vcr cassette (.yaml), a directory of either, or - for standard input.
 Each file is its own sequence: requests in different files never share cache entries.
 
+--target sends the requests, in order, and shows predicted vs observed usage
+side by side. Every body gets a run-unique salt ("cachecascade-salt-<10 digits> ")
+at the start of its first text (first tool description, else system text, else
+the first message's text), and nothing else changes, so no request reads an
+entry of an earlier run.
+  emulator  a fresh in-process emulator with a random key of its own; its clock
+            moves by the gaps between the log's times, so the TTL is honoured.
+  aws       the service as the AWS SDK's default configuration finds it (region,
+            credential chain, AWS_BEARER_TOKEN_BEDROCK, AWS_CA_BUNDLE, and
+            AWS_ENDPOINT_URL_BEDROCK_RUNTIME for another endpoint). Requests go
+            back to back: a real service cannot be time-travelled, so they are
+            compared with the prediction without times. These calls are paid:
+            the estimated cost is printed, and nothing is sent unless --max-usd
+            is given and the estimate is under it.
+
 Exit status: 0 no failing finding (warnings allowed), 1 a failing finding
-(predicted rejection, never-cached checkpoint, cache-affecting instability),
-2 bad usage or input.
+(predicted rejection, never-cached checkpoint, cache-affecting instability, a
+prediction the target contradicts), 2 bad usage or input, a refused cost, or a
+target that could not be used (unreachable, refused credentials, throttling
+after the SDK's retries).
 `
 
 // allowList is the repeatable --allow flag.
@@ -86,6 +104,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print the report as JSON instead of Markdown")
 	var allow allowList
 	fs.Var(&allow, "allow", "accept findings of this rule (repeatable)")
+	targetName := fs.String("target", "", "send the requests to "+targetEmulator+" or "+targetAWS+" and compare the usage with the prediction")
+	maxUSD := fs.Float64("max-usd", 0, "send paid requests (--target "+targetAWS+") only when their estimated cost is under this many US dollars")
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitUsage
 	}
@@ -93,6 +113,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usageText)
 		return exitUsage
 	}
+	if *targetName != "" && *targetName != targetEmulator && *targetName != targetAWS {
+		fmt.Fprintf(stderr, "cachecascade check: --target %q: want %s or %s\n", *targetName, targetEmulator, targetAWS)
+		return exitUsage
+	}
+	capped := false
+	fs.Visit(func(f *flag.Flag) { capped = capped || f.Name == "max-usd" })
 	reqs, files, err := readInputs(fs.Args(), stdin)
 	if err != nil {
 		fmt.Fprintf(stderr, "cachecascade check: %v\n", err)
@@ -104,13 +130,23 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	failing := rep.Failing(allow)
-	md := markdown(rep, files, allow, failing)
+	var cmp *comparison
+	if *targetName != "" {
+		if cmp, err = runTarget(context.Background(), *targetName, *maxUSD, capped, reqs, stderr); err != nil {
+			fmt.Fprintf(stderr, "cachecascade check: %v\n", err)
+			return exitUsage
+		}
+		// A prediction the target contradicts fails whatever --allow says.
+		failing = append(failing, cmp.Disagreements...)
+	}
+	md := markdown(rep, files, allow, failing, cmp)
 	if *asJSON {
 		out := struct {
 			*forecast.Report
 			Failing []forecast.Finding `json:"failing"`
 			Allowed []matrix.Rule      `json:"allowed,omitempty"`
-		}{rep, failing, allow}
+			Target  *comparison        `json:"target,omitempty"`
+		}{rep, failing, allow, cmp}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(out); err != nil {
