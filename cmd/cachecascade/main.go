@@ -1,6 +1,6 @@
 // Command cachecascade runs cachecascade's checks on a team's own requests.
 //
-//	cachecascade check [--json] [--allow RULE]... LOG...
+//	cachecascade check [--json] [--allow RULE]... [--target emulator|aws [--max-usd X]] LOG...
 //
 // check reads request logs — JSON Lines files (one request a line:
 // {"modelId", "operation", "body", "time"?, "account"?}), go-vcr cassettes,
@@ -14,6 +14,20 @@
 // finding fails the gate (a predicted rejection, a checkpoint never cached,
 // cache-affecting instability) unless --allow names its rule; 2 on bad
 // usage or input.
+//
+// With --target the requests are also sent, in order, each body exactly as
+// logged but for a run-unique salt at the start of its first text (so that
+// no request reads an entry of an earlier run), and each request's
+// predicted usage is shown beside the observed one. --target emulator
+// starts an in-process emulator with a random key of its own and moves its
+// clock by the log's time gaps; --target aws calls the service as the AWS
+// SDK's default configuration finds it (AWS_ENDPOINT_URL_BEDROCK_RUNTIME,
+// AWS_BEARER_TOKEN_BEDROCK and AWS_CA_BUNDLE included), back to back, and
+// compares with the prediction without times, and only after printing the
+// estimated cost and only when --max-usd is above it. A prediction the
+// target contradicts fails (exit 1) under the rule of the predicted
+// behaviour, whatever --allow says; a target that cannot be used (refused
+// credentials, still throttled after the SDK's standard retries) exits 2.
 package main
 
 import (
