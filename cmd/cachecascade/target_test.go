@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -292,5 +293,87 @@ func TestSaltedGivesEachSequenceItsOwnSalt(t *testing.T) {
 	}
 	if string(reqs[0].Body) != string(body) {
 		t.Errorf("the input was changed: %s", reqs[0].Body)
+	}
+}
+
+// TestTargetEmulatorMovesTheClock sends one request three times: at 10:00,
+// without a time (taken to come right after the one before), and six
+// minutes after the first. The emulator target moves its clock by the gap
+// since the last timed request, so the third call finds its 5-minute entry
+// expired, as predicted (ttl-expiry).
+func TestTargetEmulatorMovesTheClock(t *testing.T) {
+	data, err := os.ReadFile(exampleLog("timestamp-in-system"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var line map[string]json.RawMessage
+	if err := json.Unmarshal(bytes.SplitN(data, []byte("\n"), 2)[0], &line); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	for _, at := range []string{`"2026-11-25T10:00:00Z"`, "", `"2026-11-25T10:06:00Z"`} {
+		delete(line, "time")
+		if at != "" {
+			line["time"] = json.RawMessage(at)
+		}
+		b, _ := json.Marshal(line)
+		log.Write(append(b, '\n'))
+	}
+	path := filepath.Join(t.TempDir(), "expiry.jsonl")
+	if err := os.WriteFile(path, log.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, code, stderr := checkTarget(t, "--target", "emulator", path)
+	if r == nil || r.Target == nil {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if got := r.findings("ttl-expiry"); len(got) != 1 {
+		t.Fatalf("predicted %d TTL expiries, want 1 (the third request): %+v", len(got), r.Findings)
+	}
+	for _, d := range r.Target.Disagreements {
+		t.Errorf("%s: %s", d.Rule, d.Message)
+	}
+	if third := r.Target.Requests[2].Observed; third.Read != 0 || third.Written == 0 {
+		t.Errorf("the third request read %d and wrote %d: want the expired entry written again", third.Read, third.Written)
+	}
+}
+
+// TestTargetBearerToken checks that AWS_BEARER_TOKEN_BEDROCK is sent as
+// "Authorization: Bearer …" in place of a SigV4 signature.
+func TestTargetBearerToken(t *testing.T) {
+	var auth atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth.Store(r.Header.Get("Authorization"))
+		w.Header().Set("X-Amzn-ErrorType", "ValidationException")
+		w.WriteHeader(http.StatusBadRequest)
+	}))
+	defer srv.Close()
+	awsEnv(t, srv.URL)
+	t.Setenv(env.BearerToken, "ABSKexample")
+	checkTarget(t, "--target", "aws", "--max-usd", "1", exampleLog("under-minimum"))
+	if got, _ := auth.Load().(string); got != "Bearer ABSKexample" {
+		t.Errorf("Authorization %q: want the bearer token", got)
+	}
+}
+
+// TestTargetGivesUpOnThrottling checks that a target that throttles every
+// attempt is reported (exit 2, naming the request and the throttle) once
+// the SDK's retryer gives up, instead of being taken for a disagreement.
+func TestTargetGivesUpOnThrottling(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.Header().Set("X-Amzn-ErrorType", "ThrottlingException")
+		w.WriteHeader(http.StatusTooManyRequests)
+		w.Write([]byte(`{"message":"Too many requests, please wait before trying again."}`))
+	}))
+	defer srv.Close()
+	awsEnv(t, srv.URL)
+	_, code, stderr := checkTarget(t, "--target", "aws", "--max-usd", "1", exampleLog("under-minimum"))
+	if code != exitUsage || !strings.Contains(stderr, "under-minimum.jsonl:1: still throttled after 3 attempts") {
+		t.Errorf("exit %d, stderr %q: want exit %d naming the throttled request", code, stderr, exitUsage)
+	}
+	if got := n.Load(); got != 3 {
+		t.Errorf("%d attempts: want the standard retryer's 3", got)
 	}
 }
