@@ -14,7 +14,7 @@ import (
 const maxRows = 200
 
 // markdown renders the report for a terminal or a CI step summary.
-func markdown(rep *forecast.Report, files []string, allow []matrix.Rule, failing []forecast.Finding) string {
+func markdown(rep *forecast.Report, files []string, allow []matrix.Rule, failing []forecast.Finding, cmp *comparison) string {
 	var b strings.Builder
 	errs, warns := 0, 0
 	for _, f := range rep.Findings {
@@ -43,6 +43,9 @@ func markdown(rep *forecast.Report, files []string, allow []matrix.Rule, failing
 	b.WriteString("\n\n")
 	findingsTable(&b, rep.Findings, allow)
 	requestsTable(&b, rep.Requests)
+	if cmp != nil {
+		targetTable(&b, cmp)
+	}
 	var est []string
 	for _, e := range rep.Estimates {
 		est = append(est, fmt.Sprintf("%s %.1f chars/token ±%.0f%%", e.Family, e.CharsPerToken, 100*e.Error))
@@ -170,6 +173,48 @@ func requestsTable(b *strings.Builder, reqs []forecast.RequestResult) {
 			rw = "rejected: `" + string(r.Rejections[0].Rule) + "`"
 		}
 		fmt.Fprintf(b, "| %s | %s via %s | %s | %s | %s |\n", cell(r.Source), model, r.Operation, strings.Join(cps, "<br>"), budget, rw)
+	}
+	b.WriteString("\n")
+}
+
+// targetTable writes each request's predicted and observed usage side by
+// side, then every disagreement under its rule.
+func targetTable(b *strings.Builder, c *comparison) {
+	fmt.Fprintf(b, "### Predicted vs observed: %s\n\n%s\n\n", c.Target, c.Note)
+	b.WriteString("| request | predicted read / written of prompt | observed read / written / input | status | |\n|---|---|---|---|---|\n")
+	for i, r := range c.Requests {
+		if i == maxRows {
+			fmt.Fprintf(b, "\n… %d more requests (`--json` lists every one).\n", len(c.Requests)-maxRows)
+			break
+		}
+		pred := fmt.Sprintf("%s / %s of %s", thousands(r.Predicted.Read), thousands(r.Predicted.Written), thousands(r.Predicted.PromptTokens))
+		if r.Predicted.Rejection != "" {
+			pred = "rejected: `" + string(r.Predicted.Rejection) + "`"
+		}
+		o := r.Observed
+		obs := fmt.Sprintf("%s / %s / %s", thousands(o.Read), thousands(o.Written), thousands(o.Input))
+		status := strconv.Itoa(o.Status)
+		if o.ErrorType != "" {
+			status += " " + o.ErrorType
+			obs = ""
+		}
+		if o.Attempts > 1 {
+			status += fmt.Sprintf(" (%d attempts)", o.Attempts)
+		}
+		verdict := "agrees"
+		if r.Disagreement != "" {
+			verdict = "**disagrees**"
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", cell(r.Source), pred, obs, cell(status), verdict)
+	}
+	b.WriteString("\n")
+	if len(c.Disagreements) == 0 {
+		b.WriteString("The target agreed with every prediction.\n\n")
+		return
+	}
+	fmt.Fprintf(b, "%d disagreement(s), each failing under the rule of the predicted behaviour:\n\n", len(c.Disagreements))
+	for _, d := range c.Disagreements {
+		fmt.Fprintf(b, "- `%s`: %s\n", d.Rule, cell(d.Message))
 	}
 	b.WriteString("\n")
 }

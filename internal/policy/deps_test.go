@@ -55,7 +55,7 @@ var allowed = map[string][]string{
 	"schedule":              {},
 	"capture":               {},
 	"cmd/bedrock-emulator":  {"emulator"},
-	"cmd/cachecascade":      {"forecast", "internal/env", "matrix"},
+	"cmd/cachecascade":      {"emulator", "forecast", "internal/env", "jsondiff", "matrix", "request"},
 	"cmd/conformance":       {"internal/modroot"},
 	"cmd/discover":          {"discovery", "emulator", "internal/env", "internal/safebody", "matrix"},
 	"cmd/projection":        {"report", "schedule"},
