@@ -102,10 +102,16 @@ const (
 	PhaseLive     = "live"
 	PhaseRerecord = "re-record"
 	PhaseVerify   = "replay re-recorded"
+	// PhaseConfirm runs the specs that differ live a second time: a
+	// change is the service's only when it reproduces.
+	PhaseConfirm = "second live"
 )
 
 // phaseDirs names each phase's report directory under reports/nightly/.
-var phaseDirs = map[string]string{PhaseReplay: "replay", PhaseLive: "live", PhaseRerecord: "rerecord", PhaseVerify: "verify"}
+var phaseDirs = map[string]string{PhaseReplay: "replay", PhaseLive: "live", PhaseConfirm: "confirm", PhaseRerecord: "rerecord", PhaseVerify: "verify"}
+
+// phaseModes is each phase's recorder mode.
+var phaseModes = map[string]string{PhaseReplay: "replay", PhaseLive: "live", PhaseConfirm: "live", PhaseRerecord: "record", PhaseVerify: "replay"}
 
 // main runs the program until it ends or Ctrl-C or SIGTERM interrupts it.
 func main() {
@@ -122,6 +128,13 @@ type options struct {
 	// procs is the number of Ginkgo processes of the live and re-record
 	// phases.
 	procs int
+	// budgetUSD and budgetTokens are the night's one budget, over all
+	// phases and processes; zero is no cap.
+	budgetUSD    float64
+	budgetTokens int
+	// allowDirty lets the night run on a cassette directory with changes
+	// git does not have.
+	allowDirty bool
 }
 
 // nightly is one run.
@@ -306,31 +319,105 @@ func (n *nightly) night(ctx context.Context) int {
 	return code
 }
 
-// do runs the phases and returns the exit status: replay and live, then,
-// for the specs that differ, re-record and the replay of what was
-// re-recorded, each difference classified and the cassettes that must not
-// stay put back.
+// do runs the phases and returns the exit status: replay and live; for
+// the specs that differ, a second live run; for the changes it reproduces
+// that pass, re-record and the replay of what was re-recorded. Each
+// difference is classified and the cassettes that must not stay are put
+// back (all of them when the night ends 13, 14 or 15).
 func (n *nightly) do(ctx context.Context) int {
 	replay, live, code, stop := n.replayAndLive(ctx)
 	if stop {
 		return code
 	}
 	changes := n.compare(replay, live)
+	n.sum.NightDrift = NightDrift(replay.Rows, live.Rows, specsOf(changes))
 	if len(changes) == 0 {
-		n.sum.Phases = append(n.sum.Phases, Phase{Name: PhaseRerecord, Mode: "record"}, Phase{Name: PhaseVerify, Mode: "replay"})
-		return ExitSame
+		n.notRun(PhaseConfirm, PhaseRerecord, PhaseVerify)
+		return ExitCode(nil, false, n.sum.NightDrift)
 	}
-	focus := FocusArgs(suiteDescription(filepath.Join(replay.Dir, "ginkgo.json")), specsOf(changes))
+	suite := suiteDescription(filepath.Join(replay.Dir, "ginkgo.json"))
+	toRecord, code, stop := n.confirm(ctx, suite, changes)
+	if stop {
+		return code
+	}
+	if len(toRecord) == 0 {
+		n.notRun(PhaseRerecord, PhaseVerify)
+		return ExitCode(n.sum.Results, false, n.sum.NightDrift)
+	}
+	focus := FocusArgs(suite, specsOf(toRecord))
+	if code, stop := n.refuseOverBudget(PhaseRerecord, toRecord); stop {
+		n.notRun(PhaseRerecord, PhaseVerify)
+		return code
+	}
 	rec, rw, code, stop := n.rerecord(ctx, focus)
 	if stop {
+		return code
+	}
+	if code, stop := n.stopped(rec); stop {
 		return code
 	}
 	verify := n.phase(ctx, PhaseVerify, "replay", focus)
 	if ctx.Err() != nil {
 		return n.interrupted()
 	}
-	restore := n.classify(changes, rec, verify, rw)
+	if code, stop := n.stopped(verify); stop {
+		return code
+	}
+	restore := n.classify(toRecord, rec, verify, rw)
 	return n.settle(restore, rw, rec.Crashed || verify.Crashed)
+}
+
+// notRun adds the named phases to the summary as not run.
+func (n *nightly) notRun(names ...string) {
+	for _, name := range names {
+		n.sum.Phases = append(n.sum.Phases, Phase{Name: name, Mode: phaseModes[name]})
+	}
+}
+
+// confirm runs the changed specs live a second time (once each, within
+// the night's budget) and files a result for every change the second run
+// does not reproduce (non-deterministic) or that reproduces a spec now
+// failing (a rule broken: the recorder saves passing specs only, so it is
+// not re-recorded). It returns the reproduced changes that pass, to
+// re-record, or says to stop with the returned status.
+func (n *nightly) confirm(ctx context.Context, suite string, changes []Change) (toRecord []Change, code int, stop bool) {
+	if code, stop := n.refuseOverBudget(PhaseConfirm, changes); stop {
+		n.notRun(PhaseConfirm, PhaseRerecord, PhaseVerify)
+		return nil, code, true
+	}
+	second := n.phase(ctx, PhaseConfirm, "live", FocusArgs(suite, specsOf(changes)))
+	if code, stop := n.guard(ctx, second); stop {
+		return nil, code, true
+	}
+	by := index(second.Rows)
+	for _, c := range changes {
+		r, ok := by[c.Spec]
+		if !ok {
+			n.problem(fmt.Sprintf("the second live run filed no result for %q", c.Spec))
+			return nil, ExitBroke, true
+		}
+		res := Confirm(c, r)
+		if res == nil {
+			toRecord = append(toRecord, c)
+			continue
+		}
+		n.sum.Results = append(n.sum.Results, *res)
+	}
+	return toRecord, 0, false
+}
+
+// stopped checks a phase that may have been cut short: a timeout or a
+// budget stop ends the night with its own status, every cassette put back.
+func (n *nightly) stopped(p Phase) (int, bool) {
+	switch {
+	case p.TimedOut:
+		n.restoreBackup()
+		return ExitTimeout, true
+	case p.BudgetStop:
+		n.restoreBackup()
+		return ExitBudget, true
+	}
+	return 0, false
 }
 
 // replayAndLive runs the selected specs from the cassettes and then live,
@@ -352,6 +439,10 @@ func (n *nightly) replayAndLive(ctx context.Context) (replay, live Phase, code i
 	}
 	if f := (report.Matrix{Rows: replay.Rows}).Summary(); f.Fail+f.Inconclusive > 0 {
 		n.problem(fmt.Sprintf("%d specs fail in replay, from the cassettes as they are (scripts/verify fails too); they are compared like the rest", f.Fail+f.Inconclusive))
+	}
+	if code, stop := n.refuseOverBudget(PhaseLive, rowsAsChanges(replay.Rows)); stop {
+		n.notRun(PhaseLive, PhaseConfirm, PhaseRerecord, PhaseVerify)
+		return replay, live, code, true
 	}
 	live = n.phase(ctx, PhaseLive, "live", sel)
 	if code, stop := n.guard(ctx, live); stop {
@@ -443,7 +534,9 @@ func (n *nightly) classify(changes []Change, rec, verify Phase, rw map[string][]
 
 // settle puts back the cassettes of the specs to restore, records in the
 // summary what was restored and what stays re-recorded, and returns the
-// exit status. If restoring fails, it restores the whole backup.
+// exit status. A night that ends 13 keeps every old cassette and the
+// manifest exactly: a human must look before any re-recording is taken.
+// If restoring fails, it restores the whole backup.
 func (n *nightly) settle(restore []string, rw map[string][]string, crashed bool) int {
 	restored, err := restoreSpecs(n.backup, n.cassettes, restore, rw)
 	if err != nil {
@@ -453,13 +546,29 @@ func (n *nightly) settle(restore []string, rw map[string][]string, crashed bool)
 	for _, p := range restored {
 		n.sum.Restored = append(n.sum.Restored, "cassettes/"+p)
 	}
+	code := ExitCode(n.sum.Results, crashed, n.sum.NightDrift)
+	if code == ExitRuleBroken {
+		kept := 0
+		for i, r := range n.sum.Results {
+			if r.Class == ServiceChanged && !r.Restored && len(rw[r.Spec]) > 0 {
+				n.sum.Results[i].Restored = true
+				n.sum.Results[i].Note += "; not kept: the night ends 13, so every old cassette stays until a human looks"
+				kept++
+			}
+		}
+		n.restoreBackup()
+		if kept > 0 {
+			n.problem(fmt.Sprintf("%d re-recorded service changes were put back: on exit 13 every old cassette and the manifest stay as they were", kept))
+		}
+		return code
+	}
 	n.sum.Rewritten = map[string][]string{}
 	for _, r := range n.sum.Results {
 		if r.Class == ServiceChanged && !r.Restored && len(rw[r.Spec]) > 0 {
 			n.sum.Rewritten[r.Spec] = rw[r.Spec]
 		}
 	}
-	return ExitCode(n.sum.Results, crashed)
+	return code
 }
 
 // guard checks a phase that must not change the cassettes: on an
@@ -477,6 +586,9 @@ func (n *nightly) guard(ctx context.Context, p Phase) (int, bool) {
 	if ch := changedFiles(n.before, now); len(ch) > 0 {
 		n.problem(fmt.Sprintf("the %s phase changed cassettes it must not change (%s)", p.Name, strings.Join(ch, ", ")))
 		return n.restoreAll(), true
+	}
+	if code, stop := n.stopped(p); stop {
+		return code, true
 	}
 	if p.Crashed {
 		return ExitBroke, true
@@ -556,6 +668,9 @@ func (n *nightly) phase(ctx context.Context, name, mode string, args []string) P
 	defer cancel()
 	cmd := n.suiteCommand(pctx, mode, p.Dir, args)
 	cmd.Env = n.env(mode, p.Dir)
+	if mode != "replay" {
+		cmd.Env = append(cmd.Env, n.budgetEnv()...)
+	}
 	cmd.Stdout, cmd.Stderr = log, log
 	if n.verbose {
 		w := io.MultiWriter(log, n.stderr)
@@ -572,7 +687,7 @@ func (n *nightly) phase(ctx context.Context, name, mode string, args []string) P
 	case ctx.Err() != nil:
 		p.Crashed, p.Err = true, "interrupted"
 	case pctx.Err() != nil:
-		p.Crashed, p.Err = true, "timed out after "+n.timeout.String()
+		p.TimedOut, p.Err = true, "timed out after "+n.timeout.String()
 	case p.Exit != 0 && p.Exit != 1:
 		p.Crashed, p.Err = true, fmt.Sprintf("the suites exited with status %d (%v)", p.Exit, err)
 	}
@@ -584,17 +699,26 @@ func (n *nightly) phase(ctx context.Context, name, mode string, args []string) P
 		}
 		p.Rows = m.Rows
 	}
-	if rerr != nil && !p.Crashed {
+	if suiteTimedOut(specialFailures(filepath.Join(p.Dir, "ginkgo.json"))) {
+		p.TimedOut, p.Err = true, "timed out after "+n.timeout.String()+" (Ginkgo: Suite Timeout Elapsed)"
+	}
+	if mode != "replay" {
+		n.charge(&p, log.Name())
+	}
+	if rerr != nil && !p.Crashed && !p.TimedOut && !p.BudgetStop {
 		p.Crashed, p.Err = true, "no report: "+rerr.Error()
 	}
 	sum := report.Matrix{Rows: p.Rows}.Summary()
-	if !p.Crashed && p.Exit == 1 && sum.Fail+sum.Inconclusive == 0 {
+	if !p.Crashed && !p.TimedOut && !p.BudgetStop && p.Exit == 1 && sum.Fail+sum.Inconclusive == 0 {
 		// Ginkgo failed, but the report holds no failure: it does not
 		// account for what went wrong.
 		p.Crashed, p.Err = true, fmt.Sprintf("the suites failed (exit 1) but no spec filed a failure (%d specs reported): a spec failed before filing its result, or the run stopped before its first spec", sum.Specs)
 	}
 	n.logf("%s: %d specs, %d passed, %d failed, exit %d, %s (log: %s)", name, sum.Specs, sum.Pass+sum.ExpectedError, sum.Fail+sum.Inconclusive, p.Exit, time.Since(start).Round(100*time.Millisecond), filepath.Join(p.Dir, "log"))
-	if p.Crashed {
+	switch {
+	case p.TimedOut:
+		n.problem(fmt.Sprintf("the %s phase timed out: %s, %d specs filed a result; nothing of it is classified; see %s", name, p.Err, sum.Specs, filepath.Join(p.Dir, "log")))
+	case p.Crashed:
 		n.problem(fmt.Sprintf("the %s phase crashed: %s; see %s", name, p.Err, filepath.Join(p.Dir, "log")))
 	}
 	return p
@@ -624,7 +748,7 @@ func describeArgs(args []string) string {
 // writes its own). The emulator's models file is passed on as an absolute
 // path, the one the drift check's emulator reads.
 func (n *nightly) env(mode, reports string) []string {
-	drop := map[string]bool{env.Mode: true, env.Target: true, env.EmulatorProfiles: true, env.EmulatorModels: true, env.Cassettes: true, env.ReportDir: true, env.Quiet: true, env.GitHubStepSummary: true}
+	drop := map[string]bool{env.BudgetUSD: true, env.BudgetTokens: true, env.Mode: true, env.Target: true, env.EmulatorProfiles: true, env.EmulatorModels: true, env.Cassettes: true, env.ReportDir: true, env.Quiet: true, env.GitHubStepSummary: true}
 	if mode == "replay" {
 		drop[env.BearerToken] = true // replay never uses credentials
 	}
@@ -682,6 +806,21 @@ func (n *nightly) finish(stdout io.Writer) int {
 	}
 	n.logf("exit %d: %s (summary: %s)", n.sum.Exit, ExitMeaning(n.sum.Exit), filepath.Join(n.reports, "summary.md"))
 	return n.sum.Exit
+}
+
+// specialFailures reads the suite's special failure reasons ("Suite
+// Timeout Elapsed", "Interrupted by User") from a Ginkgo JSON report.
+func specialFailures(path string) []string {
+	var reps []struct{ SpecialSuiteFailureReasons []string }
+	b, err := os.ReadFile(path)
+	if err != nil || json.Unmarshal(b, &reps) != nil {
+		return nil
+	}
+	var out []string
+	for _, r := range reps {
+		out = append(out, r.SpecialSuiteFailureReasons...)
+	}
+	return out
 }
 
 // suiteDescription reads the suite's description from a Ginkgo JSON

@@ -31,6 +31,13 @@ type Phase struct {
 	Duration time.Duration
 	// Dir is its report directory.
 	Dir string
+	// TimedOut says the phase ran out of its time (-timeout): Ginkgo's
+	// report says "Suite Timeout Elapsed", or the program stopped it.
+	TimedOut bool
+	// BudgetStop says the night's budget stopped the phase.
+	BudgetStop bool
+	// Spend is what the phase spent against the target (its spend.json).
+	Spend Spend
 }
 
 // Summary is everything the Markdown summary shows.
@@ -65,6 +72,13 @@ type Summary struct {
 	Drift Drift
 	// Exit is the exit status.
 	Exit int
+	// NightDrift says how the night's totals moved beyond their
+	// tolerances over the specs that agree one by one (see NightDrift).
+	NightDrift []string
+	// Spent is what all phases spent against the target; Budget names the
+	// night's budget ("no budget" when there is none).
+	Spent  Spend
+	Budget string
 }
 
 // Costs returns the estimated and the actual cost of the run's calls to

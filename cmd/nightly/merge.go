@@ -175,9 +175,9 @@ func (m *merger) problem(name, what string, code int) {
 }
 
 // rank orders the exit statuses a merge keeps, worst highest: nothing
-// differs, service changed, non-deterministic, a rule broken, something
-// broke. Any other status (bad flags, interrupted) is -1: the merge counts
-// it as ExitBroke.
+// differs, service changed, non-deterministic, a rule broken, a budget
+// stop, a timeout, something broke. Any other status (bad flags,
+// interrupted) is -1: the merge counts it as ExitBroke.
 func rank(code int) int {
 	switch code {
 	case ExitSame:
@@ -188,14 +188,18 @@ func rank(code int) int {
 		return 2
 	case ExitRuleBroken:
 		return 3
-	case ExitBroke:
+	case ExitBudget:
 		return 4
+	case ExitTimeout:
+		return 5
+	case ExitBroke:
+		return 6
 	}
 	return -1
 }
 
 // worse returns the worse of two exit statuses, as ExitCode ranks them (12,
-// 13, 11, 10, 0); a status rank does not know counts as ExitBroke.
+// 14, 15, 13, 11, 10, 0); a status rank does not know counts as ExitBroke.
 func worse(a, b int) int {
 	if rank(a) < 0 {
 		a = ExitBroke

@@ -181,7 +181,7 @@ func TestWorse(t *testing.T) {
 func TestShardExportsItsRerecordedCassettes(t *testing.T) {
 	old, changedRow := row("spec a", report.Pass, 2, 100, 100), row("spec a", report.Pass, 2, 0, 200)
 	code, n, _ := runDo(t, doScenario{
-		rows:    map[string][]report.Row{"replay": {old}, "live": {changedRow}, "rerecord": {changedRow}, "verify": {changedRow}},
+		rows:    map[string][]report.Row{"replay": {old}, "live": {changedRow}, "confirm": {changedRow}, "rerecord": {changedRow}, "verify": {changedRow}},
 		touches: map[string]bool{"rerecord": true},
 	})
 	if code != ExitServiceChanged {

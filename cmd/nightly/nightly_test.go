@@ -35,7 +35,7 @@ func TestDifferencesToleratesOneTokenPerCall(t *testing.T) {
 		{"three tokens over two calls", row("s", report.Pass, 2, 1712, 1948), row("s", report.Pass, 2, 1715, 1948), 1},
 		{"outcome", row("s", report.Pass, 5, 10, 10), row("s", report.Fail, 5, 10, 10), 1},
 		{"expected error is not pass", row("s", report.Pass, 1, 0, 0), row("s", report.ExpectedError, 1, 0, 0), 1},
-		{"calls, read and write", row("s", report.Pass, 5, 5776, 8664), row("s", report.Fail, 4, 8664, 5776), 4},
+		{"calls, read, write and cost", row("s", report.Pass, 5, 5776, 8664), row("s", report.Fail, 4, 8664, 5776), 5},
 	}
 	for _, c := range cases {
 		if got := Differences(c.a, c.b); len(got) != c.want {
@@ -43,7 +43,7 @@ func TestDifferencesToleratesOneTokenPerCall(t *testing.T) {
 		}
 	}
 	got := Differences(row("s", report.Pass, 5, 5776, 8664), row("s", report.Fail, 4, 8664, 5776))
-	want := []string{"outcome pass → fail", "calls 5 → 4", "read 5776 → 8664 (+2888)", "write 8664 → 5776 (-2888)"}
+	want := []string{"outcome pass → fail", "calls 5 → 4", "read 5776 → 8664 (+2888)", "write 8664 → 5776 (-2888)", "cost $0.0500 → $0.0400 (-20.0%)"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("reasons = %q, want %q", got, want)
 	}
@@ -151,11 +151,11 @@ func TestExitCode(t *testing.T) {
 		{[]Result{sc}, true, 12},
 	}
 	for _, c := range cases {
-		if got := ExitCode(c.results, c.crashed); got != c.want {
+		if got := ExitCode(c.results, c.crashed, nil); got != c.want {
 			t.Errorf("ExitCode(%v, crashed %v) = %d, want %d", c.results, c.crashed, got, c.want)
 		}
 	}
-	for _, code := range []int{0, 2, 10, 11, 12, 13, 130} {
+	for _, code := range ExitStatuses {
 		if m := ExitMeaning(code); m == "" || strings.HasPrefix(m, "exit status") {
 			t.Errorf("exit status %d has no meaning", code)
 		}
@@ -183,7 +183,7 @@ func TestMarkdown(t *testing.T) {
 		},
 		Compared: 2, Results: []Result{sc, nd}, Restored: []string{"cassettes/limits/nova-lite/x.yaml"},
 	}
-	s.Exit = ExitCode(s.Results, false)
+	s.Exit = ExitCode(s.Results, false, nil)
 	md := s.Markdown()
 	for _, want := range []string{
 		"# cachecascade nightly: 2 of 2 specs differ: 1 service changed, 1 non-deterministic",

@@ -1,0 +1,200 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cachecascade/cachecascade/recorder"
+	"github.com/cachecascade/cachecascade/report"
+)
+
+// withTokens returns r with its uncached input and output tokens and its
+// cost set.
+func withTokens(r report.Row, input, output int, cost float64) report.Row {
+	r.InputTokens, r.OutputTokens, r.CostUSD = input, output, cost
+	return r
+}
+
+// TestDifferencesSeeInputOutputAndCost: drift is not only cache reads and
+// writes (issue 13: +40 input tokens per call, or another reply text, gave
+// exit 0 while the cost moved). Each measure has its stated tolerance.
+func TestDifferencesSeeInputOutputAndCost(t *testing.T) {
+	base := withTokens(row("s", report.Pass, 5, 5776, 8664), 15, 40, 0.0500)
+	cases := []struct {
+		name string
+		b    report.Row
+		want string // the reason's start, or "" for no difference
+	}{
+		{"identical", base, ""},
+		{"+40 input tokens per call", withTokens(base, 15+200, 40, 0.0500), "input 15 → 215 (+200)"},
+		{"input within 2 tokens per call", withTokens(base, 25, 40, 0.0500), ""},
+		{"input 3 tokens per call", withTokens(base, 30, 40, 0.0500), "input 15 → 30"},
+		{"output varies with the salt: compared over the night", withTokens(base, 15, 80, 0.0500), ""},
+		{"cost within 5%", withTokens(base, 15, 40, 0.0524), ""},
+		{"cost moved 8% (a TTL mix the token totals hide)", withTokens(base, 15, 40, 0.0540), "cost $0.0500 → $0.0540 (+8.0%)"},
+	}
+	for _, c := range cases {
+		got := Differences(base, c.b)
+		if c.want == "" && len(got) != 0 || c.want != "" && (len(got) != 1 || !strings.HasPrefix(got[0], c.want)) {
+			t.Errorf("%s: Differences = %q, want %q", c.name, got, c.want)
+		}
+	}
+	// A tiny cost moves by more than 5% with one token: not a difference
+	// under $0.0001.
+	tiny := withTokens(row("t", report.Pass, 1, 0, 0), 3, 5, 0.00002)
+	if got := Differences(tiny, withTokens(tiny, 4, 5, 0.000021)); len(got) != 0 {
+		t.Errorf("a sub-cent cost moved by one token: %q", got)
+	}
+}
+
+// TestDiffLeavesLiveSkipsUncompared: a spec the live run skips with a
+// reason (an end-of-life model: the service answers 404) is not a service
+// change; issue 13's threshold-ignored night called eight such specs "now
+// fails".
+func TestDiffLeavesLiveSkipsUncompared(t *testing.T) {
+	replay := []report.Row{row("eol", report.Pass, 5, 0, 100), row("a", report.Pass, 2, 100, 100)}
+	skipped := row("eol", report.Skipped, 0, 0, 0)
+	skipped.Message = "lifecycle: end-of-life since 2026-06-19"
+	live := []report.Row{skipped, row("a", report.Pass, 2, 100, 100)}
+	changes, onlyReplay, onlyLive := Diff(replay, live)
+	if len(changes) != 0 || len(onlyLive) != 0 || len(onlyReplay) != 1 || !strings.Contains(onlyReplay[0], "eol (skipped live: lifecycle: end-of-life since 2026-06-19)") {
+		t.Errorf("changes %+v, onlyReplay %q, onlyLive %q", changes, onlyReplay, onlyLive)
+	}
+}
+
+// cassettesUnchanged fails the test when the cassette directory runDo
+// prepared is not byte for byte what it was: the cassette and the manifest.
+func cassettesUnchanged(t *testing.T, cassettes string) {
+	t.Helper()
+	if readFile(t, filepath.Join(cassettes, "cascade/m/a.yaml")) != "a1" || readFile(t, filepath.Join(cassettes, recorder.ManifestFile)) != testManifest {
+		t.Error("a cassette or the manifest changed")
+	}
+}
+
+// TestHonestClasses: "service changed" only when the change reproduces in
+// a second live run; exit 13 keeps every old cassette and the manifest
+// exactly; a phase timeout and a budget stop are classes of their own
+// (issue 13).
+func TestHonestClasses(t *testing.T) {
+	const spec, specB = "spec a", "spec b"
+	old, changed := row(spec, report.Pass, 2, 100, 100), row(spec, report.Pass, 2, 0, 200)
+	oldB, failsB := row(specB, report.Pass, 2, 100, 100), row(specB, report.Fail, 2, 0, 200)
+	evicted := row(spec, report.Fail, 2, 0, 200)
+
+	t.Run("flaky: the second live run agrees with the cassette", func(t *testing.T) {
+		code, n, cassettes := runDo(t, doScenario{rows: map[string][]report.Row{"replay": {old}, "live": {evicted}, "confirm": {old}}})
+		if code != ExitNonDeterministic || len(n.sum.Results) != 1 || n.sum.Results[0].Class != NonDeterministic || n.sum.Results[0].RuleBroken {
+			t.Fatalf("exit %d, results %+v, problems %q", code, n.sum.Results, n.sum.Problems)
+		}
+		if got := phaseNames(n.sum.Phases); got != "replay, live, second live, re-record (not run), replay re-recorded (not run)" {
+			t.Errorf("phases %s", got)
+		}
+		cassettesUnchanged(t, cassettes)
+	})
+	t.Run("flaky: the second live run agrees with neither", func(t *testing.T) {
+		other := row(spec, report.Fail, 1, 0, 100)
+		code, n, _ := runDo(t, doScenario{rows: map[string][]report.Row{"replay": {old}, "live": {evicted}, "confirm": {other}}})
+		if code != ExitNonDeterministic || n.sum.Results[0].Class != NonDeterministic {
+			t.Fatalf("exit %d, results %+v", code, n.sum.Results)
+		}
+	})
+	t.Run("now fails, reproduced: 13, not re-recorded", func(t *testing.T) {
+		code, n, cassettes := runDo(t, doScenario{rows: map[string][]report.Row{"replay": {old}, "live": {evicted}, "confirm": {evicted}}})
+		if code != ExitRuleBroken || !n.sum.Results[0].RuleBroken || n.sum.Results[0].Class != ServiceChanged {
+			t.Fatalf("exit %d, results %+v, problems %q", code, n.sum.Results, n.sum.Problems)
+		}
+		if got := phaseNames(n.sum.Phases); !strings.HasPrefix(got, "replay, live, second live, re-record (not run)") {
+			t.Errorf("phases %s", got)
+		}
+		cassettesUnchanged(t, cassettes)
+	})
+	// Issue 13: threshold-ignored left 28 re-recorded cassettes and a
+	// changed manifest on exit 13.
+	t.Run("13 keeps every old cassette and the manifest", func(t *testing.T) {
+		code, n, cassettes := runDo(t, doScenario{
+			rows:    map[string][]report.Row{"replay": {old, oldB}, "live": {changed, failsB}, "confirm": {changed, failsB}, "rerecord": {changed}, "verify": {changed}},
+			touches: map[string]bool{"rerecord": true},
+		})
+		if code != ExitRuleBroken || len(n.sum.Rewritten) != 0 {
+			t.Fatalf("exit %d, rewritten %q, results %+v, problems %q", code, n.sum.Rewritten, n.sum.Results, n.sum.Problems)
+		}
+		for _, r := range n.sum.Results {
+			if r.Spec == spec && (r.Class != ServiceChanged || !r.Restored) {
+				t.Errorf("the re-recorded service change is not marked restored: %+v", r)
+			}
+		}
+		cassettesUnchanged(t, cassettes)
+		if _, err := os.Stat(filepath.Join(n.reports, ExportDir)); !os.IsNotExist(err) {
+			t.Errorf("cassettes exported for a merge on exit 13: %v", err)
+		}
+	})
+	t.Run("the second live run files no row", func(t *testing.T) {
+		code, n, cassettes := runDo(t, doScenario{rows: map[string][]report.Row{"replay": {old}, "live": {changed}, "confirm": nil}})
+		if code != ExitBroke {
+			t.Fatalf("exit %d, results %+v, problems %q", code, n.sum.Results, n.sum.Problems)
+		}
+		cassettesUnchanged(t, cassettes)
+	})
+
+	timedOut := `[{"SuiteDescription": "cachecascade", "SpecialSuiteFailureReasons": ["Suite Timeout Elapsed"]}]`
+	// Issue 13: --timeout 2s gave exit 11 with 83 specs silently skipped.
+	t.Run("live times out", func(t *testing.T) {
+		code, n, cassettes := runDo(t, doScenario{
+			rows:   map[string][]report.Row{"replay": {old, oldB}, "live": {changed}, "confirm": {changed}},
+			exits:  map[string]int{"live": 1},
+			ginkgo: map[string]string{"live": timedOut},
+		})
+		if code != ExitTimeout || !strings.Contains(strings.Join(n.sum.Problems, "\n"), "timed out") || len(n.sum.Results) != 0 {
+			t.Fatalf("exit %d, results %+v, problems %q", code, n.sum.Results, n.sum.Problems)
+		}
+		cassettesUnchanged(t, cassettes)
+	})
+	t.Run("re-record times out", func(t *testing.T) {
+		code, n, cassettes := runDo(t, doScenario{
+			rows:    map[string][]report.Row{"replay": {old}, "live": {changed}, "confirm": {changed}, "rerecord": {changed}, "verify": {changed}},
+			touches: map[string]bool{"rerecord": true},
+			ginkgo:  map[string]string{"rerecord": timedOut},
+		})
+		if code != ExitTimeout || len(n.sum.Rewritten) != 0 {
+			t.Fatalf("exit %d, rewritten %q, problems %q", code, n.sum.Rewritten, n.sum.Problems)
+		}
+		cassettesUnchanged(t, cassettes)
+	})
+
+	// The cassettes price the live run at 0.02 a call (row): 0.04 here.
+	t.Run("budget refuses the live run before it starts", func(t *testing.T) {
+		code, n, cassettes := runDo(t, doScenario{rows: map[string][]report.Row{"replay": {old, oldB}, "live": {old, oldB}}, budget: 0.03})
+		if code != ExitBudget || !strings.HasPrefix(phaseNames(n.sum.Phases), "replay, live (not run)") || !strings.Contains(strings.Join(n.sum.Problems, "\n"), "over the night's budget") {
+			t.Fatalf("exit %d, phases %s, problems %q", code, phaseNames(n.sum.Phases), n.sum.Problems)
+		}
+		cassettesUnchanged(t, cassettes)
+	})
+	t.Run("budget spent during the live run", func(t *testing.T) {
+		code, n, cassettes := runDo(t, doScenario{
+			rows:  map[string][]report.Row{"replay": {old, oldB}, "live": {old}},
+			spend: map[string]string{"live": `{"run":"x","usd":0.05,"tokens":9,"calls":3}`},
+			exits: map[string]int{"live": 1}, budget: 0.05,
+		})
+		if code != ExitBudget || !strings.Contains(strings.Join(n.sum.Problems, "\n"), "budget") {
+			t.Fatalf("exit %d, problems %q", code, n.sum.Problems)
+		}
+		cassettesUnchanged(t, cassettes)
+	})
+	// One budget for the whole night: the second live run gets what the
+	// first left, and is refused when its estimate is over it.
+	t.Run("one budget over the phases", func(t *testing.T) {
+		code, n, _ := runDo(t, doScenario{
+			rows:  map[string][]report.Row{"replay": {old, oldB}, "live": {changed, oldB}},
+			spend: map[string]string{"live": `{"run":"x","usd":0.045,"tokens":9,"calls":4}`},
+			budget: 0.06,
+		})
+		if code != ExitBudget || !strings.Contains(strings.Join(n.sum.Problems, "\n"), "second live") {
+			t.Fatalf("exit %d, phases %s, problems %q", code, phaseNames(n.sum.Phases), n.sum.Problems)
+		}
+		if got := readFile(t, filepath.Join(n.reports, "live", "budget")); got != "budget USD=0.060000\n" {
+			t.Errorf("the live phase's budget: %q", got)
+		}
+	})
+}
