@@ -135,6 +135,9 @@ type options struct {
 	// allowDirty lets the night run on a cassette directory with changes
 	// git does not have.
 	allowDirty bool
+	// parseBudget reads -budget (or env.BudgetUSD) and env.BudgetTokens
+	// into budgetUSD and budgetTokens once the flags are parsed.
+	parseBudget func() error
 }
 
 // nightly is one run.
@@ -177,7 +180,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer n.removeTemp(tmp)
 	n.bin, n.backup = filepath.Join(tmp, "suites.test"), filepath.Join(tmp, "cassettes")
-	n.sum = Summary{Target: n.describeTarget(), LabelFilter: n.labelFilter, Procs: n.procs, Started: time.Now()}
+	n.sum = Summary{Target: n.describeTarget(), LabelFilter: n.labelFilter, Procs: n.procs, Started: time.Now(), Budget: n.describeBudget()}
 	if err := n.preflight(ctx); err != nil {
 		n.problem(err.Error())
 		n.sum.Exit, n.sum.Wall = ExitBroke, time.Since(n.sum.Started)
@@ -221,6 +224,9 @@ func parseOptions(args []string, stderr io.Writer) (o options, code int, ok bool
 	case procsError(o.procs) != "":
 		return o, usageError(stderr, "%s", procsError(o.procs)), false
 	}
+	if err := o.parseBudget(); err != nil {
+		return o, usageError(stderr, "%v", err), false
+	}
 	return o, 0, true
 }
 
@@ -229,6 +235,20 @@ func parseOptions(args []string, stderr io.Writer) (o options, code int, ok bool
 func flagSet(o *options, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("nightly", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	budget := os.Getenv(env.BudgetUSD)
+	fs.Func("budget", "the night's one budget in US dollars, over all phases and processes (default $"+env.BudgetUSD+"; none when unset)", func(v string) error {
+		budget = v
+		return nil
+	})
+	fs.BoolVar(&o.allowDirty, "allow-dirty", false, "run although the cassette directory has changes git does not have (they are backed up and restored as they are)")
+	o.parseBudget = func() error {
+		var err error
+		if o.budgetUSD, err = parseBudgetUSD(budget); err != nil {
+			return err
+		}
+		o.budgetTokens, err = parseBudgetTokens(os.Getenv(env.BudgetTokens))
+		return err
+	}
 	fs.StringVar(&o.target, "target", os.Getenv(env.Target), "where live and record calls go: aws or emulator (default $"+env.Target+"; required)")
 	fs.StringVar(&o.labelFilter, "label-filter", "", "Ginkgo label filter selecting the specs, such as '!slow'")
 	fs.StringVar(&o.profile, "profile", "", "emulator profile(s), comma-separated, to simulate a changed service (emulator only)")
@@ -237,13 +257,14 @@ func flagSet(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (test binary and cassette backup)")
 	fs.BoolVar(&o.verbose, "v", false, "stream the suites' output to standard error (it is always in reports/nightly/<phase>/log)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: nightly -target aws|emulator [-label-filter EXPR] [-profile FAULT] [-procs N] [-timeout D] [-keep] [-v]")
+		fmt.Fprintln(stderr, "usage: nightly -target aws|emulator [-label-filter EXPR] [-profile FAULT] [-budget USD] [-procs N] [-timeout D] [-allow-dirty] [-keep] [-v]")
 		fmt.Fprintln(stderr, "       nightly merge [-cassettes DIR] [-reports DIR] SHARD_REPORT_DIR...")
 		fs.PrintDefaults()
 		fmt.Fprintln(stderr, "\nexit statuses:")
-		for _, c := range []int{ExitSame, ExitServiceChanged, ExitNonDeterministic, ExitBroke, ExitRuleBroken, ExitUsage, ExitInterrupted} {
+		for _, c := range ExitStatuses {
 			fmt.Fprintf(stderr, "  %3d  %s\n", c, ExitMeaning(c))
 		}
+		fmt.Fprintln(stderr, "When several apply the worst wins: 12, 14, 15, 13, 11, 10.")
 	}
 	return fs
 }

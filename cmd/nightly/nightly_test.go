@@ -35,7 +35,7 @@ func TestDifferencesToleratesOneTokenPerCall(t *testing.T) {
 		{"three tokens over two calls", row("s", report.Pass, 2, 1712, 1948), row("s", report.Pass, 2, 1715, 1948), 1},
 		{"outcome", row("s", report.Pass, 5, 10, 10), row("s", report.Fail, 5, 10, 10), 1},
 		{"expected error is not pass", row("s", report.Pass, 1, 0, 0), row("s", report.ExpectedError, 1, 0, 0), 1},
-		{"calls, read, write and cost", row("s", report.Pass, 5, 5776, 8664), row("s", report.Fail, 4, 8664, 5776), 5},
+		{"calls, read and write", row("s", report.Pass, 5, 5776, 8664), row("s", report.Fail, 4, 8664, 5776), 4},
 	}
 	for _, c := range cases {
 		if got := Differences(c.a, c.b); len(got) != c.want {
@@ -43,7 +43,7 @@ func TestDifferencesToleratesOneTokenPerCall(t *testing.T) {
 		}
 	}
 	got := Differences(row("s", report.Pass, 5, 5776, 8664), row("s", report.Fail, 4, 8664, 5776))
-	want := []string{"outcome pass → fail", "calls 5 → 4", "read 5776 → 8664 (+2888)", "write 8664 → 5776 (-2888)", "cost $0.0500 → $0.0400 (-20.0%)"}
+	want := []string{"outcome pass → fail", "calls 5 → 4", "read 5776 → 8664 (+2888)", "write 8664 → 5776 (-2888)"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("reasons = %q, want %q", got, want)
 	}
@@ -188,11 +188,11 @@ func TestMarkdown(t *testing.T) {
 	for _, want := range []string{
 		"# cachecascade nightly: 2 of 2 specs differ: 1 service changed, 1 non-deterministic",
 		"emulator (in-process) with profile no-cascade", "`area:cascade`",
-		"| " + cascadeSpec + " | ✅ pass R 5776 / W 8664, 5 calls | ❌ fail R 8664 / W 5776, 5 calls | ❌ fail R 8664 / W 5776, 5 calls | ✅ pass R 5776 / W 8664, 5 calls | outcome pass → fail; read 5776 → 8664 (+2888); write 8664 → 5776 (-2888) | **service changed**, now fails:",
+		"| " + cascadeSpec + " | ✅ pass R 5776 / W 8664, 5 calls | ❌ fail R 8664 / W 5776, 5 calls | — | ❌ fail R 8664 / W 5776, 5 calls | ✅ pass R 5776 / W 8664, 5 calls | outcome pass → fail; read 5776 → 8664 (+2888); write 8664 → 5776 (-2888) | **service changed**, now fails:",
 		`a \| in the text<br>and a newline`, "**non-deterministic**, old cassette restored",
 		"## Exit status 13", "cassettes/limits/nova-lite/x.yaml",
-		"| estimated: the live run as the cassettes price it, plus re-recording the differing specs | $0.1200 |",
-		"| actual: live run and re-recording, 13 calls | $0.1300 |",
+		"| estimated: the live run as the cassettes price it, plus a second live run and a re-recording of the differing specs | $0.1800 |",
+		"| actual: live, second live and re-record runs, 13 calls | $0.1300 |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("Markdown lacks %q:\n%s", want, md)
@@ -200,8 +200,8 @@ func TestMarkdown(t *testing.T) {
 	}
 	for _, line := range strings.Split(md, "\n") {
 		if strings.HasPrefix(line, "| "+cascadeSpec) || strings.HasPrefix(line, "| limits") {
-			if n := strings.Count(strings.ReplaceAll(line, `\|`, ""), "|"); n != 8 {
-				t.Errorf("table row has %d cell separators, want 8: %s", n, line)
+			if n := strings.Count(strings.ReplaceAll(line, `\|`, ""), "|"); n != 9 {
+				t.Errorf("table row has %d cell separators, want 9: %s", n, line)
 			}
 		}
 	}
