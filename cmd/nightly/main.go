@@ -165,10 +165,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	o, code, ok := parseOptions(args, stderr)
 	if !ok {
+		if code == ExitUsage {
+			removeStaleSummary()
+		}
 		return code
 	}
 	n, err := newNightly(o, stderr)
 	if err != nil {
+		removeStaleSummary()
+		return usageError(stderr, "%v", err)
+	}
+	if err := n.checkClean(ctx); err != nil {
 		return usageError(stderr, "%v", err)
 	}
 	tmp, err := os.MkdirTemp("", "cachecascade-nightly-")
@@ -180,18 +187,37 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer n.removeTemp(tmp)
 	n.bin, n.backup = filepath.Join(tmp, "suites.test"), filepath.Join(tmp, "cassettes")
-	n.sum = Summary{Target: n.describeTarget(), LabelFilter: n.labelFilter, Procs: n.procs, Started: time.Now(), Budget: n.describeBudget()}
-	if err := n.preflight(ctx); err != nil {
+	n.sum = Summary{Target: n.describeTarget(), LabelFilter: n.labelFilter, Procs: n.procs, Started: time.Now(), Budget: n.describeBudget(), Problems: n.sum.Problems}
+	if err := n.preflight(ctx); err != nil && ctx.Err() == nil {
 		n.problem(err.Error())
 		n.sum.Exit, n.sum.Wall = ExitBroke, time.Since(n.sum.Started)
 		return n.finish(stdout)
 	}
-	if err := n.prepare(ctx); err != nil {
+	if err := n.prepare(ctx); err != nil || ctx.Err() != nil {
+		if ctx.Err() != nil { // Ctrl-C while building or backing up: nothing ran
+			n.problem("interrupted before the first phase")
+			n.sum.Exit, n.sum.Wall = ExitInterrupted, time.Since(n.sum.Started)
+			return n.finish(stdout)
+		}
 		return usageError(stderr, "%v", err)
 	}
 	n.sum.Exit = n.night(ctx)
 	n.sum.Wall = time.Since(n.sum.Started)
 	return n.finish(stdout)
+}
+
+// removeStaleSummary removes a previous night's summary from the report
+// directory when this run cannot start, so that no reader (a workflow, a
+// person) takes it for tonight's.
+func removeStaleSummary() {
+	root, err := modroot.Find()
+	if err != nil {
+		return
+	}
+	dir := filepath.Join(absPath(envOr(env.ReportDir, filepath.Join(root, "reports"))), "nightly")
+	for _, f := range []string{"summary.md", "summary.json", "summary-full.md"} {
+		os.Remove(filepath.Join(dir, f))
+	}
 }
 
 // usageError says on stderr why the program cannot run and returns
@@ -221,6 +247,10 @@ func parseOptions(args []string, stderr io.Writer) (o options, code int, ok bool
 		return o, usageError(stderr, "-target %q: want aws or emulator", o.target), false
 	case o.profile != "" && o.target != "emulator":
 		return o, usageError(stderr, "-profile simulates a changed service with the emulator; it needs -target emulator"), false
+	case profileError(o.profile) != "":
+		return o, usageError(stderr, "%s", profileError(o.profile)), false
+	case labelFilterError(o.labelFilter) != "":
+		return o, usageError(stderr, "%s", labelFilterError(o.labelFilter)), false
 	case procsError(o.procs) != "":
 		return o, usageError(stderr, "%s", procsError(o.procs)), false
 	}
@@ -813,6 +843,9 @@ func (n *nightly) finish(stdout io.Writer) int {
 	fmt.Fprint(stdout, "\n"+md)
 	if err := os.WriteFile(filepath.Join(n.reports, "summary.md"), []byte(md), 0o644); err != nil {
 		n.logf("writing summary.md: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(n.reports, "summary-full.md"), []byte(n.sum.FullMarkdown()), 0o644); err != nil {
+		n.logf("writing summary-full.md: %v", err)
 	}
 	if b, err := json.MarshalIndent(summaryJSON(n.sum), "", "  "); err == nil {
 		_ = os.WriteFile(filepath.Join(n.reports, "summary.json"), append(b, '\n'), 0o644)

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/cachecascade/cachecascade/internal/env"
 	"github.com/cachecascade/cachecascade/recorder"
 	"github.com/cachecascade/cachecascade/report"
 )
@@ -215,8 +219,8 @@ func TestHonestClasses(t *testing.T) {
 	// first left, and is refused when its estimate is over it.
 	t.Run("one budget over the phases", func(t *testing.T) {
 		code, n, _ := runDo(t, doScenario{
-			rows:  map[string][]report.Row{"replay": {old, oldB}, "live": {changed, oldB}},
-			spend: map[string]string{"live": `{"run":"x","usd":0.045,"tokens":9,"calls":4}`},
+			rows:   map[string][]report.Row{"replay": {old, oldB}, "live": {changed, oldB}},
+			spend:  map[string]string{"live": `{"run":"x","usd":0.045,"tokens":9,"calls":4}`},
 			budget: 0.06,
 		})
 		if code != ExitBudget || !strings.Contains(strings.Join(n.sum.Problems, "\n"), "second live") {
@@ -278,5 +282,106 @@ func TestSummaryOnCallCanActOn(t *testing.T) {
 	}
 	if strings.Count(full, "| cascade invalidates") != 740 || len(full) <= len(md) {
 		t.Errorf("the full report does not hold every difference: %d rows, %d characters", strings.Count(full, "| cascade invalidates"), len(full))
+	}
+}
+
+// TestUsageErrors: bad input is a usage error (exit 2) that says why and
+// leaves no stale summary behind (issue 13: --profile nonexistent and a
+// bad --label-filter exited 12, CACHECASCADE_BUDGET_USD=NaN disabled the
+// budget, a stale summary.md survived a usage error).
+func TestUsageErrors(t *testing.T) {
+	reports := t.TempDir()
+	t.Setenv(env.ReportDir, reports)
+	t.Setenv(env.Target, "")
+	t.Setenv(env.BudgetUSD, "")
+	t.Setenv(env.BudgetTokens, "")
+	cases := []struct {
+		args []string
+		vars map[string]string
+		want string
+	}{
+		{[]string{"-target", "emulator", "-profile", "nonexistent"}, nil, `-profile "nonexistent": no such emulator profile`},
+		{[]string{"-target", "emulator", "-profile", "no-cascade,nope"}, nil, `no such emulator profile`},
+		{[]string{"-target", "emulator", "-label-filter", "area:cascade && ("}, nil, "-label-filter"},
+		{[]string{"-target", "emulator", "-budget", "NaN"}, nil, "want a positive number of US dollars"},
+		{[]string{"-target", "emulator", "-budget", "-5"}, nil, "want a positive number of US dollars"},
+		{[]string{"-target", "emulator", "-budget", "Inf"}, nil, "want a positive number of US dollars"},
+		{[]string{"-target", "emulator", "-budget", "twelve"}, nil, "want a positive number of US dollars"},
+		{[]string{"-target", "emulator"}, map[string]string{env.BudgetUSD: "NaN"}, "want a positive number of US dollars"},
+		{[]string{"-target", "emulator"}, map[string]string{env.BudgetTokens: "-1"}, "want a positive number of tokens"},
+	}
+	for _, c := range cases {
+		for k, v := range c.vars {
+			t.Setenv(k, v)
+		}
+		stale := filepath.Join(reports, "nightly", "summary.md")
+		writeFile(t, stale, "# cachecascade nightly: nothing differs\n")
+		writeFile(t, filepath.Join(reports, "nightly", "summary.json"), "{}")
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), c.args, &stdout, &stderr); code != ExitUsage || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("run(%q, %v) = %d, stderr %q; want %d and %q", c.args, c.vars, code, stderr.String(), ExitUsage, c.want)
+		}
+		for _, f := range []string{"summary.md", "summary.json"} {
+			if _, err := os.Stat(filepath.Join(reports, "nightly", f)); !os.IsNotExist(err) {
+				t.Errorf("run(%q): a stale %s survives the usage error", c.args, f)
+			}
+		}
+		for k := range c.vars {
+			t.Setenv(k, "")
+		}
+	}
+}
+
+// TestDirtyCassettesFlaggedBeforeTheRun: a cassette directory with changes
+// git does not have (a killed re-record's leftovers) stops the night before
+// anything is built, unless -allow-dirty says to go on (issue 13: SIGKILL
+// during re-record left 74 dirty cassettes the next run did not notice).
+func TestDirtyCassettesFlaggedBeforeTheRun(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	repo := t.TempDir()
+	cassettes := filepath.Join(repo, "cassettes")
+	writeFile(t, filepath.Join(cassettes, "cascade/m/a.yaml"), "a1")
+	writeFile(t, filepath.Join(cassettes, recorder.ManifestFile), testManifest)
+	for _, args := range [][]string{{"init", "-q"}, {"add", "."}, {"-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base"}} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = repo
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	if got, err := dirtyCassettes(context.Background(), cassettes); err != nil || len(got) != 0 {
+		t.Fatalf("a clean directory: %q, %v", got, err)
+	}
+	writeFile(t, filepath.Join(cassettes, "cascade/m/a.yaml"), "half a re-recording")
+	writeFile(t, filepath.Join(cassettes, "cascade/m/new.yaml"), "x")
+	got, err := dirtyCassettes(context.Background(), cassettes)
+	if err != nil || strings.Join(got, ",") != "cascade/m/a.yaml,cascade/m/new.yaml" {
+		t.Fatalf("dirtyCassettes = %q, %v", got, err)
+	}
+	t.Setenv(env.Cassettes, cassettes)
+	t.Setenv(env.ReportDir, t.TempDir())
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"-target", "emulator", "-procs", "1"}, &stdout, &stderr)
+	if code != ExitUsage || !strings.Contains(stderr.String(), "2 files in the cassette directory differ from git") || strings.Contains(stderr.String(), "building the suites") {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr.String())
+	}
+}
+
+// TestInterruptBeforeThePhases: Ctrl-C while the suites build or the test
+// binary starts ends the night as interrupted (130), not as a build
+// failure (2) or a crash (issue 13: SIGINT while the test binary starts was
+// ignored).
+func TestInterruptBeforeThePhases(t *testing.T) {
+	cassettes := filepath.Join(t.TempDir(), "cassettes")
+	writeFile(t, filepath.Join(cassettes, recorder.ManifestFile), testManifest)
+	t.Setenv(env.Cassettes, cassettes)
+	t.Setenv(env.ReportDir, t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	if code := run(ctx, []string{"-target", "emulator", "-procs", "1"}, &stdout, &stderr); code != ExitInterrupted {
+		t.Errorf("exit %d, want %d:\n%s", code, ExitInterrupted, stderr.String())
 	}
 }
