@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/cachecascade/cachecascade/internal/env"
+	"github.com/cachecascade/cachecascade/internal/modroot"
 	"github.com/cachecascade/cachecascade/recorder"
 	"github.com/cachecascade/cachecascade/report"
 )
@@ -383,5 +384,62 @@ func TestInterruptBeforeThePhases(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if code := run(ctx, []string{"-target", "emulator", "-procs", "1"}, &stdout, &stderr); code != ExitInterrupted {
 		t.Errorf("exit %d, want %d:\n%s", code, ExitInterrupted, stderr.String())
+	}
+}
+
+// TestFaultProfilesKeepEveryCassette runs the nightly against the emulator
+// under fault profiles: each night is "service changed, now fails" (13),
+// and the cassette directory, manifest included, is byte for byte what it
+// was (issue 13: threshold-ignored left 28 re-recorded cassettes and a
+// changed manifest, listed "to commit").
+func TestFaultProfilesKeepEveryCassette(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the suites and runs them against the emulator")
+	}
+	root, err := modroot.Find()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ profile, filter string }{
+		// Sonnet 4.5's four-checkpoint specs pass under the fault with
+		// other write tokens (a service change, re-recorded), its
+		// threshold specs fail (a rule broken).
+		{"threshold-ignored", "model:claude-sonnet-4-5 && (area:limits || area:threshold)"},
+		{"no-cascade", "model:nova-lite && area:cascade"},
+	} {
+		t.Run(tc.profile, func(t *testing.T) {
+			cassettes, reports := filepath.Join(t.TempDir(), "cassettes"), t.TempDir()
+			if err := os.CopyFS(cassettes, os.DirFS(filepath.Join(root, "cassettes"))); err != nil {
+				t.Fatal(err)
+			}
+			before, err := hashTree(cassettes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv(env.Cassettes, cassettes)
+			t.Setenv(env.ReportDir, reports)
+			for _, k := range []string{env.Endpoint, env.BearerToken, env.GitHubStepSummary, env.BudgetUSD, env.BudgetTokens} {
+				t.Setenv(k, "")
+			}
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), []string{"-target", "emulator", "-procs", "2", "-profile", tc.profile, "-label-filter", tc.filter}, &stdout, &stderr)
+			if code != ExitRuleBroken {
+				t.Fatalf("exit %d, want %d:\n%s\n%s", code, ExitRuleBroken, stderr.String(), stdout.String())
+			}
+			after, err := hashTree(cassettes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ch := changedFiles(before, after); len(ch) > 0 {
+				t.Errorf("exit 13 left %d cassettes changed: %q", len(ch), ch)
+			}
+			md := readFile(t, filepath.Join(reports, "nightly", "summary.md"))
+			if strings.Contains(md, "to commit") || !strings.Contains(md, "service changed, now fails") {
+				t.Errorf("the summary:\n%s", md)
+			}
+			if _, err := os.Stat(filepath.Join(reports, "nightly", ExportDir)); !os.IsNotExist(err) {
+				t.Errorf("cassettes exported for a merge on exit 13: %v", err)
+			}
+		})
 	}
 }
