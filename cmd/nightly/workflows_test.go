@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -327,6 +329,36 @@ func TestSDKUpgradeWorkflow(t *testing.T) {
 	if !ok || c.With["path"] != "reports/sdk-upgrade.md" {
 		t.Errorf("sdk-upgrade.yml: the summary must be posted as a sticky comment: %+v", c)
 	}
+	// Issue 13: a version that could not be evaluated (v9.9.9) was
+	// reported as "the upgrade changes what is sent".
+	fail, ok := w.runs("::error title=sdk-upgrade")
+	if !ok {
+		t.Fatal("sdk-upgrade.yml: no step fails the job on a non-zero exit")
+	}
+	for code, want := range map[string]string{"1": "cache-affecting", "2": "could not be evaluated"} {
+		out := runStep(t, fail, map[string]string{"CODE": code})
+		if !strings.Contains(out, want) || code == "2" && strings.Contains(out, "changes what is sent") {
+			t.Errorf("sdk-upgrade.yml: on exit %s the job says %q; want %q", code, out, want)
+		}
+	}
+}
+
+// runStep runs a step's script with bash and the given environment and
+// returns its standard output (a step that exits 1 on purpose is not an
+// error).
+func runStep(t *testing.T, s step, vars map[string]string) string {
+	t.Helper()
+	cmd := exec.Command("bash", "-c", s.Run)
+	cmd.Env = os.Environ()
+	for k, v := range vars {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out, err := cmd.Output()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatal(err)
+	}
+	return string(out)
 }
 
 func TestDependabot(t *testing.T) {
