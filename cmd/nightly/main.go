@@ -4,15 +4,22 @@
 //
 // Usage (from anywhere in the module):
 //
-//	go run ./cmd/nightly -target aws|emulator [-label-filter EXPR] [-profile FAULT] [-timeout 4h] [-keep] [-v]
+//	go run ./cmd/nightly -target aws|emulator [-label-filter EXPR] [-profile FAULT] [-budget USD] [-timeout 4h] [-allow-dirty] [-keep] [-v]
 //
 // The target comes from -target or CACHECASCADE_TARGET; there is no
-// default, so a run never goes to AWS by accident. -profile names an
-// emulator profile (a fault or benign profile, see `go run
+// default, so a run never goes to AWS by accident. -profile names emulator
+// profiles (fault or benign, comma-separated, see `go run
 // ./cmd/bedrock-emulator -list`) and simulates a changed service; it is
-// only for the emulator. The cassettes are CACHECASCADE_CASSETTES or
-// cassettes/; the reports go under CACHECASCADE_REPORT_DIR or reports/, in
-// nightly/.
+// only for the emulator. An unknown profile, a label filter Ginkgo cannot
+// parse, or a budget that is not a finite positive number (NaN, negative,
+// unparsable) is a usage error (2), and a previous night's summary is
+// removed so that no one reads it as tonight's. The cassettes are
+// CACHECASCADE_CASSETTES or cassettes/; the reports go under
+// CACHECASCADE_REPORT_DIR or reports/, in nightly/.
+//
+// A cassette directory with changes git does not have (a re-record killed
+// before it could restore) stops the night before anything runs (2), unless
+// -allow-dirty says to go on.
 //
 // The suites' test binary is built once (go test -c) and run in phases,
 // each with its own report directory under reports/nightly/:
@@ -22,25 +29,41 @@
 //     (reports/nightly/replay/matrix.json);
 //  3. live: the same specs against the target, writing nothing;
 //  4. the specs whose live result differs from the replay are found: a
-//     different outcome, a different number of calls, or cache read or
-//     write tokens that moved by more than one token per call (the noise
-//     the real service shows between days);
-//  5. re-record: only those specs, in record mode, each focused by its
-//     exact text; then "replay re-recorded": the same specs from the
-//     cassettes again;
-//  6. each difference is classified: service changed (the re-recording
-//     reproduces the live result and its cassette replays the same),
-//     non-deterministic (the re-recording agrees with the old cassette, or
-//     with neither: the service disagreed with itself; the old cassette is
-//     put back), or recording broke (the record run crashed or filed no
-//     result, or the new cassette does not replay as recorded; the old
-//     cassette is put back). A service change the spec now fails cannot be
-//     recorded (the recorder saves passing specs only): it stays on the old
-//     cassette and is marked "now fails".
+//     different outcome or number of calls, cache read or write tokens that
+//     moved by more than one token per call, uncached input tokens by more
+//     than two per call, or a prompt cost (without the output tokens) by
+//     more than 2% and $0.0001 (see Measures and CostTolerance). A spec
+//     skipped live with a reason (an end-of-life model) is not compared.
+//     Over the specs that agree one by one, the night's totals of input
+//     tokens, output tokens (which vary with each night's salt, so no spec
+//     compares them) and cost are compared too (NightMeasures: 2%, 15%, 1%,
+//     over at least 200 calls);
+//  5. second live: the differing specs once more against the target. A
+//     difference the second run does not reproduce is non-deterministic
+//     (old cassette kept); one it reproduces for a spec that now fails is a
+//     rule broken ("service changed, now fails": the recorder saves passing
+//     specs only, so it is not re-recorded);
+//  6. re-record: the reproduced changes that pass, in record mode, each
+//     focused by its exact text; then "replay re-recorded": the same specs
+//     from the cassettes again;
+//  7. each re-recording is classified: service changed (it reproduces the
+//     live result and its cassette replays the same), non-deterministic
+//     (it agrees with the old cassette, or with neither run; the old
+//     cassette is put back), or recording broke (the record run crashed or
+//     filed no result, or the new cassette does not replay as recorded;
+//     the old cassette is put back).
 //
-// If the replay or live phase crashes, or cassettes change during a phase
-// that must not change them, or the run is interrupted (Ctrl-C, SIGTERM),
-// the whole cassette directory is restored from the backup.
+// A night that ends 13 keeps every old cassette and the manifest exactly:
+// re-recordings of that night are put back too, since a human must look
+// first. If the replay, live or second live phase crashes, or cassettes
+// change during a phase that must not change them, or a phase times out,
+// or the budget stops the night, or the run is interrupted (Ctrl-C,
+// SIGTERM), the whole cassette directory is restored from the backup.
+//
+// The night has one budget, -budget or CACHECASCADE_BUDGET_USD (and
+// CACHECASCADE_BUDGET_TOKENS), over all phases and processes: each phase
+// against the target gets what the earlier ones left (their spend.json
+// tallies), and a phase the cassettes price over what is left is not run.
 //
 // Against AWS it first checks the target once (package preflight: region,
 // credentials, an endpoint that answers), before building anything; a
@@ -58,21 +81,27 @@
 // command that adds it, or why the listing failed. Drift is information:
 // it never changes the exit status.
 //
-// It writes a Markdown summary to reports/nightly/summary.md, standard
-// output and $GITHUB_STEP_SUMMARY when that is set (the suite runs
-// themselves do not append to it), and reports/nightly/summary.json.
+// It writes a Markdown summary to reports/nightly/summary.md (capped at
+// SummaryCap characters, under GitHub's 65,536-character pull request
+// body: the exit's meaning first, the differences rolled up by rule and by
+// model with a failure message each, the first few one by one, the cost
+// and the budget), the uncapped summary-full.md, standard output and
+// $GITHUB_STEP_SUMMARY when that is set (the suite runs themselves do not
+// append to it), and reports/nightly/summary.json.
 //
 // Exit statuses:
 //
 //	 0  nothing differs
-//	10  only service changes, all re-recorded and replaying green: commit cassettes/ (open a pull request)
+//	10  only service changes, reproduced, re-recorded and replaying green: commit cassettes/ (open a pull request)
 //	11  non-deterministic results (their old cassettes kept; service changes, if any, re-recorded)
-//	12  a recording broke (its old cassette restored), a phase crashed (all cassettes restored), or the pre-flight failed
-//	13  the service changed and a spec now fails against it (old cassette kept): a human must look
-//	 2  bad flags, or the suites do not build
+//	12  a recording broke (its old cassette restored), a phase crashed or a spec filed no result (all cassettes restored), or the pre-flight failed
+//	13  the service changed and a spec now fails against it (reproduced), or the night's usage drifted: every old cassette and the manifest kept; a human must look
+//	14  a phase timed out (-timeout): the night is incomplete; all cassettes restored
+//	15  the night's budget stopped it (refused before a phase, or spent during one); all cassettes restored
+//	 2  bad flags or environment, a dirty cassette directory, or the suites do not build
 //	130 interrupted (cassettes restored)
 //
-// When several apply the worst wins, in the order 12, 13, 11, 10.
+// When several apply the worst wins, in the order 12, 14, 15, 13, 11, 10.
 package main
 
 import (
