@@ -49,7 +49,8 @@ func (n *nightly) exportRewritten() {
 type shard struct {
 	name, dir string
 	doc       SummaryDoc
-	md        string
+	// md and full are the shard's summary.md and summary-full.md.
+	md, full string
 }
 
 // merger merges the reports of a nightly's shards: each ran
@@ -134,6 +135,9 @@ func (m *merger) load(dir string) {
 	}
 	if md, err := os.ReadFile(filepath.Join(dir, "summary.md")); err == nil {
 		s.md = string(md)
+	}
+	if md, err := os.ReadFile(filepath.Join(dir, "summary-full.md")); err == nil {
+		s.full = string(md)
 	}
 	m.shards = append(m.shards, s)
 	m.fold(s)
