@@ -319,7 +319,9 @@ func checkMergeJob(t *testing.T, j job, shards []string) {
 	if j.Outputs["code"] != "${{ steps."+merge.ID+".outputs.code }}" || !strings.Contains(j.Outputs["verified"], "steps."+verify.ID+".outcome == 'success'") {
 		t.Errorf("nightly.yml: the merge job must output its code and whether the replay passed: %v", j.Outputs)
 	}
-	cas, ok := j.find(func(s step) bool { return strings.HasPrefix(s.Uses, "actions/upload-artifact@") && s.With["name"] == "nightly-cassettes" })
+	cas, ok := j.find(func(s step) bool {
+		return strings.HasPrefix(s.Uses, "actions/upload-artifact@") && s.With["name"] == "nightly-cassettes"
+	})
 	if !ok || cas.With["path"] != "cassettes/" || cas.If != code+" && steps."+verify.ID+".outcome == 'success'" {
 		t.Errorf("nightly.yml: the merged cassettes must be uploaded on 10 after the replay: %+v", cas)
 	}
