@@ -164,6 +164,9 @@ type options struct {
 	// allowDirty lets the night run on a cassette directory with changes
 	// git does not have.
 	allowDirty bool
+	// history is the history file (-history): read for the trend, written
+	// back with tonight added.
+	history string
 	// parseBudget reads -budget (or env.BudgetUSD) and env.BudgetTokens
 	// into budgetUSD and budgetTokens once the flags are parsed.
 	parseBudget func() error
@@ -299,6 +302,7 @@ func flagSet(o *options, stderr io.Writer) *flag.FlagSet {
 		budget = v
 		return nil
 	})
+	fs.StringVar(&o.history, "history", "", "the nights' history (JSON): read for the trend in the summary, written back with tonight added (a copy goes to reports/nightly/"+HistoryFile+")")
 	fs.BoolVar(&o.allowDirty, "allow-dirty", false, "run although the cassette directory has changes git does not have (they are backed up and restored as they are)")
 	o.parseBudget = func() error {
 		var err error
@@ -316,7 +320,7 @@ func flagSet(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (test binary and cassette backup)")
 	fs.BoolVar(&o.verbose, "v", false, "stream the suites' output to standard error (it is always in reports/nightly/<phase>/log)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: nightly -target aws|emulator [-label-filter EXPR] [-profile FAULT] [-budget USD] [-procs N] [-timeout D] [-allow-dirty] [-keep] [-v]")
+		fmt.Fprintln(stderr, "usage: nightly -target aws|emulator [-label-filter EXPR] [-profile FAULT] [-budget USD] [-history FILE] [-procs N] [-timeout D] [-allow-dirty] [-keep] [-v]")
 		fmt.Fprintln(stderr, "       nightly merge [-cassettes DIR] [-reports DIR] SHARD_REPORT_DIR...")
 		fs.PrintDefaults()
 		fmt.Fprintln(stderr, "\nexit statuses:")
@@ -866,8 +870,10 @@ func (n *nightly) describeTarget() string {
 	return "aws " + region
 }
 
-// finish writes the summary and returns the exit status.
+// finish adds tonight to the history (with -history), writes the summary
+// and returns the exit status.
 func (n *nightly) finish(stdout io.Writer) int {
+	n.keepHistory()
 	md := n.sum.Markdown()
 	fmt.Fprint(stdout, "\n"+md)
 	if err := os.WriteFile(filepath.Join(n.reports, "summary.md"), []byte(md), 0o644); err != nil {
@@ -889,6 +895,26 @@ func (n *nightly) finish(stdout io.Writer) int {
 	}
 	n.logf("exit %d: %s (summary: %s)", n.sum.Exit, ExitMeaning(n.sum.Exit), filepath.Join(n.reports, "summary.md"))
 	return n.sum.Exit
+}
+
+// keepHistory reads the history (-history), adds tonight, renders the
+// trend into the summary and writes the history back, with a copy in the
+// report directory. A history that cannot be read starts over, said in
+// the summary; one that cannot be written is a problem of the night, not a
+// change of its exit status.
+func (n *nightly) keepHistory() {
+	if n.history == "" {
+		return
+	}
+	prev, err := ReadHistory(n.history)
+	if err != nil {
+		n.problem("history: " + err.Error())
+	}
+	h := prev.With(nightOf(summaryJSON(n.sum), n.sum.Started))
+	n.sum.Trend = Trend(h)
+	if err := h.write(n.history, filepath.Join(n.reports, HistoryFile)); err != nil {
+		n.problem("history: writing it: " + err.Error())
+	}
 }
 
 // specialFailures reads the suite's special failure reasons ("Suite

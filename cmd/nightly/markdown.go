@@ -79,6 +79,9 @@ type Summary struct {
 	// night's budget ("no budget" when there is none).
 	Spent  Spend
 	Budget string
+	// Trend is the rendered trend over the history's nights (see Trend);
+	// empty without -history.
+	Trend string
 }
 
 // Costs returns the estimated and the actual cost of the run's calls to
@@ -174,6 +177,7 @@ func (s Summary) render(limit, capChars int) string {
 	s.writeNotCompared(&b, limit)
 	s.writeDrift(&b)
 	s.writeCost(&b)
+	b.WriteString(s.Trend)
 	s.writeExit(&b)
 	return capMarkdown(b.String(), capChars)
 }

@@ -59,7 +59,9 @@ type shard struct {
 // exportRewritten).
 type merger struct {
 	cassettes, reports string
-	shards             []shard
+	// history is the history file (-history); trend the rendered trend.
+	history, trend string
+	shards         []shard
 	doc                SummaryDoc
 	stderr             io.Writer
 }
@@ -103,9 +105,10 @@ func parseMerge(args []string, stderr io.Writer) (m *merger, dirs []string, code
 	fs := flag.NewFlagSet("nightly merge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&m.cassettes, "cassettes", envOr(env.Cassettes, filepath.Join(root, "cassettes")), "the cassette directory to merge the shards' re-recorded cassettes into")
+	fs.StringVar(&m.history, "history", "", "the nights' history (JSON): read for the trend, written back with tonight's merged night added")
 	fs.StringVar(&m.reports, "reports", filepath.Join(envOr(env.ReportDir, filepath.Join(root, "reports")), "nightly"), "where to write the merged summary")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: nightly merge [-cassettes DIR] [-reports DIR] SHARD_REPORT_DIR...")
+		fmt.Fprintln(stderr, "usage: nightly merge [-cassettes DIR] [-reports DIR] [-history FILE] SHARD_REPORT_DIR...")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -160,6 +163,7 @@ func (m *merger) fold(s shard) {
 	d.EstimatedUSD += s.doc.EstimatedUSD
 	d.ActualUSD += s.doc.ActualUSD
 	d.LiveCalls += s.doc.LiveCalls
+	d.Cells = append(d.Cells, s.doc.Cells...)
 	if !d.CatalogDrift.Checked && (s.doc.CatalogDrift.Checked || d.CatalogDrift.Line == "") {
 		d.CatalogDrift = s.doc.CatalogDrift // every shard lists the same profiles; one listing that worked is enough
 	}

@@ -106,6 +106,7 @@ func (m *merger) applyShard(s shard, paths []string, base *recorder.Manifest) er
 func (m *merger) write(stdout io.Writer) {
 	m.doc.Meaning = ExitMeaning(m.doc.Exit)
 	sort.Strings(m.doc.Applied)
+	m.keepHistory()
 	md := m.markdown(false)
 	fmt.Fprint(stdout, "\n"+md)
 	if err := os.WriteFile(filepath.Join(m.reports, "summary.md"), []byte(md), 0o644); err != nil {
@@ -180,6 +181,7 @@ func (m *merger) markdown(full bool) string {
 	}
 	fmt.Fprintf(&b, "## Catalog drift\n\n%s\n\n", d.CatalogDrift.Line)
 	fmt.Fprintf(&b, "## Cost\n\nEstimated %s; actual %s over %d live, second live and re-recording calls, all shards.\n\n", usd(d.EstimatedUSD), usd(d.ActualUSD), d.LiveCalls)
+	b.WriteString(m.trend)
 	fmt.Fprintf(&b, "## Exit status %d\n\n%s.\n\n", d.Exit, d.Meaning)
 	share := 0
 	if !full && len(m.shards) > 0 {
@@ -199,6 +201,24 @@ func (m *merger) markdown(full bool) string {
 		return b.String()
 	}
 	return capMarkdown(b.String(), SummaryCap)
+}
+
+// keepHistory adds the merged night to the history (-history), renders
+// the trend and writes the history back, with a copy in the report
+// directory.
+func (m *merger) keepHistory() {
+	if m.history == "" {
+		return
+	}
+	prev, err := ReadHistory(m.history)
+	if err != nil {
+		m.doc.Problems = append(m.doc.Problems, "history: "+err.Error())
+	}
+	h := prev.With(nightOf(m.doc, time.Now()))
+	m.trend = Trend(h)
+	if err := h.write(m.history, filepath.Join(m.reports, HistoryFile)); err != nil {
+		m.doc.Problems = append(m.doc.Problems, "history: writing it: "+err.Error())
+	}
 }
 
 // demote makes every Markdown heading of a shard's summary two levels

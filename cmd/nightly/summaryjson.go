@@ -30,6 +30,9 @@ type SummaryDoc struct {
 	// cassettes the merge took from them, to commit.
 	Shards  []ShardDoc `json:"shards,omitempty"`
 	Applied []string   `json:"applied,omitempty"`
+	// Cells are the specs the live run filed, for the history (see
+	// History); of merged shards, all of them.
+	Cells []CellDoc `json:"cells,omitempty"`
 }
 
 // ResultDoc is one differing spec in summary.json; Cassettes are those it
@@ -86,7 +89,7 @@ func summaryJSON(s Summary) SummaryDoc {
 	est, act, calls := s.Costs()
 	out := SummaryDoc{Exit: s.Exit, Meaning: ExitMeaning(s.Exit), Target: s.Target, LabelFilter: s.LabelFilter, Procs: s.Procs,
 		WallSeconds: s.Wall.Round(time.Millisecond).Seconds(), Compared: s.Compared, Results: []ResultDoc{}, Problems: s.Problems,
-		EstimatedUSD: est, ActualUSD: act, LiveCalls: calls, CatalogDrift: driftJSON(s.Drift)}
+		EstimatedUSD: est, ActualUSD: act, LiveCalls: calls, CatalogDrift: driftJSON(s.Drift), Cells: cellsOf(s)}
 	for _, r := range s.Results {
 		out.Results = append(out.Results, ResultDoc{Spec: r.Spec, Class: r.Class, RuleBroken: r.RuleBroken, Restored: r.Restored, Reasons: r.Reasons, Note: r.Note, Cassettes: s.Rewritten[r.Spec],
 			Rule: ruleOf(r), Model: modelOf(r), Message: firstMessage(r)})

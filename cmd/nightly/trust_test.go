@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cachecascade/cachecascade/internal/env"
 	"github.com/cachecascade/cachecascade/internal/modroot"
@@ -441,5 +442,88 @@ func TestFaultProfilesKeepEveryCassette(t *testing.T) {
 				t.Errorf("cassettes exported for a merge on exit 13: %v", err)
 			}
 		})
+	}
+}
+
+// TestHistoryTrend: the history read the next night shows the trend: the
+// last nights, the cells non-deterministic on several nights, and costs
+// against the previous nights' median; it keeps HistoryNights nights.
+func TestHistoryTrend(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2026, 11, d, 4, 23, 0, 0, time.UTC) }
+	night := func(d int, flaky bool, cost float64) Night {
+		n := Night{Started: day(d), Exit: ExitSame, Compared: 2, LiveCalls: 8, ActualUSD: 2 * cost, Cells: map[string]Cell{
+			"cascade nova-lite/none": {CostUSD: cost}, "limits claude-opus-4-7": {CostUSD: 0.01}}}
+		if flaky {
+			n.Exit, n.Differ = ExitNonDeterministic, 1
+			n.Cells["limits claude-opus-4-7"] = Cell{Class: NonDeterministic, CostUSD: 0.01}
+		}
+		return n
+	}
+	var h History
+	if got := Trend(h.With(night(1, false, 1))); !strings.Contains(got, "The first night of the history") {
+		t.Errorf("first night:\n%s", got)
+	}
+	for d := 1; d <= 4; d++ {
+		h = h.With(night(d, d%2 == 0, 1))
+	}
+	got := Trend(h.With(night(5, true, 1.5)))
+	for _, want := range []string{
+		"| 2026-11-05 04:23 | 11 | 2 | 1 | 1 | 8 | $3.0000 |",
+		"Flaky cells: 1 were non-deterministic on 2 or more of the 5 nights:\n\n- limits claude-opus-4-7: 3 nights",
+		"Cost tonight $3.0000 against a median of $2.0000 over the 4 nights before (+50.0%)",
+		"- cascade nova-lite/none: $1.0000 → $1.5000 (+50.0%)",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the trend lacks %q:\n%s", want, got)
+		}
+	}
+	for d := 0; d < 40; d++ {
+		h = h.With(night(1, false, 1))
+	}
+	if len(h.Nights) != HistoryNights {
+		t.Errorf("the history keeps %d nights, want %d", len(h.Nights), HistoryNights)
+	}
+	path := filepath.Join(t.TempDir(), "h", HistoryFile)
+	if err := h.write(path); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadHistory(path)
+	if err != nil || len(back.Nights) != HistoryNights || back.Nights[0].Cells["cascade nova-lite/none"].CostUSD != 1 {
+		t.Errorf("read back: %d nights, %v", len(back.Nights), err)
+	}
+	writeFile(t, path, "{not json")
+	if _, err := ReadHistory(path); err == nil || !strings.Contains(err.Error(), "starts over") {
+		t.Errorf("a corrupt history: %v", err)
+	}
+	if h, err := ReadHistory(filepath.Join(t.TempDir(), "none.json")); err != nil || len(h.Nights) != 0 {
+		t.Errorf("no history yet: %+v, %v", h, err)
+	}
+}
+
+// TestNightKeepsItsHistory: a night run with -history reads the previous
+// nights, shows the trend in its summary and writes the history back with
+// tonight added (and a copy in its report directory, for the artifact).
+func TestNightKeepsItsHistory(t *testing.T) {
+	const spec = "spec a"
+	old := row(spec, report.Pass, 2, 100, 100)
+	hist := filepath.Join(t.TempDir(), HistoryFile)
+	prev := History{}.With(Night{Started: time.Date(2026, 11, 1, 4, 23, 0, 0, time.UTC), LiveCalls: 2, ActualUSD: 0.01,
+		Cells: map[string]Cell{spec: {CostUSD: 0.01}}})
+	if err := prev.write(hist); err != nil {
+		t.Fatal(err)
+	}
+	_, n, _ := runDo(t, doScenario{rows: map[string][]report.Row{"replay": {old}, "live": {old}}})
+	n.history = hist
+	var stdout bytes.Buffer
+	n.finish(&stdout)
+	md := readFile(t, filepath.Join(n.reports, "summary.md"))
+	if !strings.Contains(md, "## Trend") || !strings.Contains(md, "Cost tonight $0.0200 against a median of $0.0100 over the 1 nights before (+100.0%)") {
+		t.Errorf("the summary shows no trend:\n%s", md)
+	}
+	for _, p := range []string{hist, filepath.Join(n.reports, HistoryFile)} {
+		h, err := ReadHistory(p)
+		if err != nil || len(h.Nights) != 2 || h.Nights[1].Cells[spec].CostUSD != 0.02 {
+			t.Errorf("%s: %+v, %v", p, h, err)
+		}
 	}
 }

@@ -311,6 +311,12 @@ func checkMergeJob(t *testing.T, j job, shards []string) {
 			t.Errorf("nightly.yml: the merge does not name shard %s, so it could not tell that shard missing", name)
 		}
 	}
+	restore, okR := j.uses("actions/cache/restore")
+	save, okS := j.uses("actions/cache/save")
+	if !okR || !okS || restore.With["path"] != "history/" || save.With["path"] != "history/" || restore.With["restore-keys"] != "nightly-history-" ||
+		save.With["key"] != "nightly-history-${{ github.run_id }}" || !strings.Contains(save.If, "always()") || !strings.Contains(merge.Run, "-history history/nightly-history.json") {
+		t.Errorf("nightly.yml: the merge must read the last night's history and keep tonight's: restore %+v, save %+v", restore, save)
+	}
 	code := "steps." + merge.ID + ".outputs.code == '10'"
 	verify, ok := j.runs("scripts/verify")
 	if !ok || verify.ID == "" || verify.If != code {
