@@ -62,8 +62,8 @@ type merger struct {
 	// history is the history file (-history); trend the rendered trend.
 	history, trend string
 	shards         []shard
-	doc                SummaryDoc
-	stderr             io.Writer
+	doc            SummaryDoc
+	stderr         io.Writer
 }
 
 // runMerge is `nightly merge [-cassettes DIR] [-reports DIR] SHARD...`:
