@@ -536,15 +536,70 @@ func (n *nightly) replayAndLive(ctx context.Context) (replay, live Phase, code i
 		n.problem(fmt.Sprintf("the live phase made no call against the target (the replay made %d): its specs failed before calling, so nothing was compared; see %s", r.Calls, filepath.Join(live.Dir, "log")))
 		return replay, live, ExitBroke, true
 	}
+	if missing := unaccounted(replay.Rows, live.Rows, skippedSpecs(filepath.Join(live.Dir, "ginkgo.json"))); len(missing) > 0 {
+		shown, more := limited(missing, 5)
+		what := strings.Join(shown, "; ")
+		if more > 0 {
+			what += fmt.Sprintf("; and %d more", more)
+		}
+		n.problem(fmt.Sprintf("%d specs the replay ran did not report in the live phase, neither a result nor a skip with its reason: %s; see %s", len(missing), what, filepath.Join(live.Dir, "log")))
+		return replay, live, ExitBroke, true
+	}
 	return replay, live, 0, false
+}
+
+// unaccounted lists the specs the replay filed that the live run neither
+// filed nor skipped (skipped maps the specs Ginkgo skipped to the reason).
+func unaccounted(replay, live []report.Row, skipped map[string]string) []string {
+	liveBy := index(live)
+	var out []string
+	for _, r := range replay {
+		if _, ok := liveBy[r.Spec]; !ok {
+			if _, ok := skipped[r.Spec]; !ok {
+				out = append(out, r.Spec)
+			}
+		}
+	}
+	return out
+}
+
+// skippedSpecs maps each spec a Ginkgo JSON report lists as skipped (by
+// its full text) to the reason it gives.
+func skippedSpecs(path string) map[string]string {
+	var reps []struct {
+		SpecReports []struct {
+			ContainerHierarchyTexts []string
+			LeafNodeText, State     string
+			Failure                 struct{ Message string }
+		}
+	}
+	out := map[string]string{}
+	b, err := os.ReadFile(path)
+	if err != nil || json.Unmarshal(b, &reps) != nil {
+		return out
+	}
+	for _, r := range reps {
+		for _, s := range r.SpecReports {
+			if s.State == "skipped" {
+				out[strings.Join(append(append([]string(nil), s.ContainerHierarchyTexts...), s.LeafNodeText), " ")] = s.Failure.Message
+			}
+		}
+	}
+	return out
 }
 
 // compare finds the specs whose live result differs from their replay, and
 // notes in the summary how many were compared and which specs only one of
-// the two runs filed.
+// the two runs filed (a spec Ginkgo skipped live, with its reason).
 func (n *nightly) compare(replay, live Phase) []Change {
 	changes, onlyReplay, onlyLive := Diff(replay.Rows, live.Rows)
 	n.sum.Compared = len(replay.Rows) - len(onlyReplay)
+	skipped := skippedSpecs(filepath.Join(live.Dir, "ginkgo.json"))
+	for i, spec := range onlyReplay {
+		if why, ok := skipped[spec]; ok {
+			onlyReplay[i] = fmt.Sprintf("%s (skipped live: %s)", spec, firstLine(why))
+		}
+	}
 	n.sum.NotCompared = append(onlyReplay, onlyLive...)
 	n.logf("%d of %d specs differ between replay and live", len(changes), n.sum.Compared)
 	return changes

@@ -527,3 +527,20 @@ func TestNightKeepsItsHistory(t *testing.T) {
 		}
 	}
 }
+
+// TestEverySpecAccountedFor: a spec the replay ran that the live run
+// neither filed nor skipped (Ginkgo's report says why a spec was skipped)
+// makes the night a crash, never "nothing differs" on fewer specs (issue
+// 13: "Reports count what ran, not what filed a row").
+func TestEverySpecAccountedFor(t *testing.T) {
+	a, z := row("spec a", report.Pass, 2, 100, 100), row("hygiene the manifest names the source of every cassette", report.Pass, 0, 0, 0)
+	code, n, _ := runDo(t, doScenario{rows: map[string][]report.Row{"replay": {a, z}, "live": {a}}})
+	if code != ExitBroke || !strings.Contains(strings.Join(n.sum.Problems, "\n"), "1 specs the replay ran did not report in the live phase") {
+		t.Errorf("exit %d, problems %q", code, n.sum.Problems)
+	}
+	skipped := `[{"SuiteDescription": "cachecascade", "SpecReports": [{"ContainerHierarchyTexts": ["hygiene"], "LeafNodeText": "the manifest names the source of every cassette", "LeafNodeType": "It", "State": "skipped", "Failure": {"Message": "checked in replay"}}]}]`
+	code, n, _ = runDo(t, doScenario{rows: map[string][]report.Row{"replay": {a, z}, "live": {a}}, ginkgo: map[string]string{"live": skipped}})
+	if code != ExitSame || len(n.sum.NotCompared) != 1 || !strings.Contains(n.sum.NotCompared[0], "(skipped live: checked in replay)") {
+		t.Errorf("exit %d, not compared %q, problems %q", code, n.sum.NotCompared, n.sum.Problems)
+	}
+}
