@@ -125,20 +125,40 @@ func (s Summary) Headline() string {
 	if len(s.Problems) > 0 && s.Exit == ExitBroke && len(s.Results) == 0 {
 		return "a phase crashed"
 	}
-	if len(s.Results) == 0 {
-		if s.Exit == ExitInterrupted {
-			return "interrupted"
-		}
+	switch {
+	case s.Exit == ExitTimeout:
+		return "a phase timed out, the night is incomplete"
+	case s.Exit == ExitBudget:
+		return "the budget stopped the night"
+	case s.Exit == ExitInterrupted:
+		return "interrupted"
+	case len(s.Results) == 0 && len(s.NightDrift) > 0:
+		return "no spec differs, but the night's usage drifted"
+	case len(s.Results) == 0:
 		return "nothing differs"
 	}
+	nowFail := 0
 	c := Counts(s.Results)
+	for _, r := range s.Results {
+		if r.RuleBroken {
+			nowFail++
+			c[r.Class]--
+		}
+	}
 	var parts []string
+	if nowFail > 0 {
+		parts = append(parts, fmt.Sprintf("%d now fail (service changed, reproduced)", nowFail))
+	}
 	for _, k := range []Class{ServiceChanged, NonDeterministic, RecordingBroke} {
 		if c[k] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", c[k], k))
 		}
 	}
-	return fmt.Sprintf("%d of %d specs differ: %s", len(s.Results), s.Compared, strings.Join(parts, ", "))
+	h := fmt.Sprintf("%d of %d specs differ: %s", len(s.Results), s.Compared, strings.Join(parts, ", "))
+	if len(s.NightDrift) > 0 {
+		h += "; the night's usage drifted"
+	}
+	return h
 }
 
 // SummaryCap is the most characters summary.md holds: well under

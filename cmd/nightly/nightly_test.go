@@ -186,7 +186,7 @@ func TestMarkdown(t *testing.T) {
 	s.Exit = ExitCode(s.Results, false, nil)
 	md := s.Markdown()
 	for _, want := range []string{
-		"# cachecascade nightly: 2 of 2 specs differ: 1 service changed, 1 non-deterministic",
+		"# cachecascade nightly: 2 of 2 specs differ: 1 now fail (service changed, reproduced), 1 non-deterministic",
 		"emulator (in-process) with profile no-cascade", "`area:cascade`",
 		"| " + cascadeSpec + " | ✅ pass R 5776 / W 8664, 5 calls | ❌ fail R 8664 / W 5776, 5 calls | — | ❌ fail R 8664 / W 5776, 5 calls | ✅ pass R 5776 / W 8664, 5 calls | outcome pass → fail; read 5776 → 8664 (+2888); write 8664 → 5776 (-2888) | **service changed**, now fails:",
 		`a \| in the text<br>and a newline`, "**non-deterministic**, old cassette restored",

@@ -544,3 +544,25 @@ func TestEverySpecAccountedFor(t *testing.T) {
 		t.Errorf("exit %d, not compared %q, problems %q", code, n.sum.NotCompared, n.sum.Problems)
 	}
 }
+
+// TestHeadline: the summary's first line says what happened: a rule now
+// broken, a timeout, a budget stop, a drift of the night's usage.
+func TestHeadline(t *testing.T) {
+	broken := brokenCascade(3)
+	nd := Result{Change: Change{Spec: "x"}, Class: NonDeterministic}
+	for _, c := range []struct {
+		s    Summary
+		want string
+	}{
+		{broken, "3 of 3 specs differ: 3 now fail (service changed, reproduced)"},
+		{Summary{Compared: 4, Results: append(broken.Results, nd), Exit: ExitRuleBroken}, "4 of 4 specs differ: 3 now fail (service changed, reproduced), 1 non-deterministic"},
+		{Summary{Exit: ExitTimeout, Problems: []string{"the live phase timed out"}}, "a phase timed out, the night is incomplete"},
+		{Summary{Exit: ExitBudget, Problems: []string{"budget: …"}}, "the budget stopped the night"},
+		{Summary{Exit: ExitRuleBroken, NightDrift: []string{"output tokens …"}}, "no spec differs, but the night's usage drifted"},
+		{Summary{Exit: ExitSame}, "nothing differs"},
+	} {
+		if got := c.s.Headline(); got != c.want {
+			t.Errorf("Headline = %q, want %q", got, c.want)
+		}
+	}
+}
