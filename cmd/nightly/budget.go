@@ -99,8 +99,15 @@ func (n *nightly) refuseOverBudget(phase string, changes []Change) (int, bool) {
 	if !over {
 		return 0, false
 	}
-	n.problem(fmt.Sprintf("budget: the %s phase (%d specs, %d calls) is estimated from the cassettes at $%.4f and %d tokens, over the night's budget: $%.4f and %d tokens left of %s after $%.4f spent; not run",
-		phase, len(changes), est.Calls, est.USD, est.Tokens, usd, tokens, n.describeBudget(), n.sum.Spent.USD))
+	var left []string
+	if n.budgetUSD > 0 {
+		left = append(left, fmt.Sprintf("$%.4f", usd))
+	}
+	if n.budgetTokens > 0 {
+		left = append(left, fmt.Sprintf("%d tokens", tokens))
+	}
+	n.problem(fmt.Sprintf("budget: the %s phase (%d specs, %d calls) is estimated from the cassettes at $%.4f and %d tokens, over the night's budget: %s left of %s after $%.4f spent; not run",
+		phase, len(changes), est.Calls, est.USD, est.Tokens, strings.Join(left, " and "), n.describeBudget(), n.sum.Spent.USD))
 	return ExitBudget, true
 }
 
