@@ -487,6 +487,7 @@ func (n *nightly) confirm(ctx context.Context, suite string, changes []Change) (
 		}
 		n.sum.Results = append(n.sum.Results, *res)
 	}
+	DemoteFlakyRules(n.sum.Results)
 	return toRecord, 0, false
 }
 
