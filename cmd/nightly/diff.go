@@ -2,9 +2,13 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
+	"strings"
 
+	"github.com/cachecascade/cachecascade/internal/env"
+	"github.com/cachecascade/cachecascade/matrix"
 	"github.com/cachecascade/cachecascade/report"
 	"github.com/cachecascade/cachecascade/verdict"
 )
@@ -20,9 +24,8 @@ type Change struct {
 }
 
 // Differences returns how two rows of the same spec differ, or nothing
-// when they agree: the outcome, the number of calls, or the cache read or
-// write totals beyond the noise the suites allow between runs
-// (verdict.BetweenRuns) on each call, of the larger call count.
+// when they agree: the outcome, the number of calls, and each measure of
+// Measures beyond its stated tolerance, for the larger call count.
 func Differences(a, b report.Row) []string {
 	var out []string
 	if a.Outcome != b.Outcome {
@@ -31,23 +34,90 @@ func Differences(a, b report.Row) []string {
 	if a.Calls != b.Calls {
 		out = append(out, fmt.Sprintf("calls %d → %d", a.Calls, b.Calls))
 	}
-	tol := betweenRuns(max(a.Calls, b.Calls))
-	if !tol.Same(a.CacheReadTokens, b.CacheReadTokens) {
-		out = append(out, fmt.Sprintf("read %d → %d (%+d)", a.CacheReadTokens, b.CacheReadTokens, b.CacheReadTokens-a.CacheReadTokens))
+	calls := max(a.Calls, b.Calls)
+	for _, m := range Measures {
+		x, y := m.Get(a), m.Get(b)
+		if !m.PerCall(calls).Same(x, y) {
+			out = append(out, fmt.Sprintf("%s %d → %d (%+d)", m.Name, x, y, y-x))
+		}
 	}
-	if !tol.Same(a.CacheWriteTokens, b.CacheWriteTokens) {
-		out = append(out, fmt.Sprintf("write %d → %d (%+d)", a.CacheWriteTokens, b.CacheWriteTokens, b.CacheWriteTokens-a.CacheWriteTokens))
+	if ca, cb, ok := promptCosts(a, b); ok && !sameCost(ca, cb) {
+		out = append(out, costReason(ca, cb))
 	}
 	return out
 }
 
-// betweenRuns is verdict.BetweenRuns for a total over calls calls: each
+// Measure is one token count the nightly compares between the cassette
+// and the live run, with the tolerance it allows per call.
+type Measure struct {
+	// Name names it in a reason ("read 100 → 0 (-100)").
+	Name string
+	// Get reads it off a row (a total over the spec's calls).
+	Get func(report.Row) int
+	// Tolerance is what one call may move it by between runs.
+	Tolerance verdict.Tolerance
+	// Why says where the tolerance comes from.
+	Why string
+}
+
+// PerCall is the measure's tolerance for a total over calls calls: each
 // call may move by the absolute allowance, and the relative one applies to
-// the total as it does to each call's share. The real service once moved a
-// caching boundary by one token between days (write 1503, then read 1504),
-// tokenizer noise rather than a change.
-func betweenRuns(calls int) verdict.Tolerance {
-	return verdict.Tolerance{Absolute: calls * verdict.BetweenRuns.Absolute, Relative: verdict.BetweenRuns.Relative}
+// the total as it does to each call's share.
+func (m Measure) PerCall(calls int) verdict.Tolerance {
+	return verdict.Tolerance{Absolute: calls * m.Tolerance.Absolute, Relative: m.Tolerance.Relative}
+}
+
+// Measures are the token counts compared spec by spec, with their stated
+// tolerances. Output tokens are not among them: every live run sends a new
+// salt, so every reply is to another prompt and its length varies from
+// call to call; they are compared over the night instead (see NightDrift).
+// The prompt cost is compared apart (see CostTolerance).
+var Measures = []Measure{
+	{"read", func(r report.Row) int { return r.CacheReadTokens }, verdict.BetweenRuns,
+		"the real service moved a caching boundary by one token between days (write 1503, then read 1504)"},
+	{"write", func(r report.Row) int { return r.CacheWriteTokens }, verdict.BetweenRuns,
+		"as read"},
+	{"input", func(r report.Row) int { return r.InputTokens }, verdict.Tolerance{Absolute: 2},
+		"a boundary moving by one token moves it between the cache and the uncached input, plus one of tokenizer noise; 40 more a call is drift"},
+}
+
+// CostTolerance bounds how far a spec's prompt cost (its cost without the
+// output tokens, see promptCosts) may move between the cassette and the
+// live run: Relative of the larger cost, and never less than Absolute
+// dollars. It follows the tokens compared above, but not only: a change in
+// the TTL mix of the writes (cacheDetails), or in what the service bills,
+// moves it with the same token totals.
+var CostTolerance = struct {
+	Relative, Absolute float64
+}{Relative: 0.02, Absolute: 0.0001}
+
+// promptCosts returns the prompt cost of two rows of a spec: the cost
+// without the output tokens, priced as the catalog prices the model's
+// invoked profile, since the output varies with each night's salt (a
+// one-call spec with nothing cached moved its cost by 12% with its reply's
+// length on the emulator). ok is false when the catalog does not know the
+// model.
+func promptCosts(a, b report.Row) (ca, cb float64, ok bool) {
+	m, ok := matrix.Default().Lookup(a.Model)
+	if !ok {
+		return 0, 0, false
+	}
+	out := 1e-6 * m.InvokedPrices().Output
+	return a.CostUSD - out*float64(a.OutputTokens), b.CostUSD - out*float64(b.OutputTokens), true
+}
+
+// costReason says how a cost moved.
+func costReason(a, b float64) string {
+	if a == 0 {
+		return fmt.Sprintf("cost $%.4f → $%.4f", a, b)
+	}
+	return fmt.Sprintf("cost $%.4f → $%.4f (%+.1f%%)", a, b, 100*(b-a)/a)
+}
+
+// sameCost reports whether two costs are within CostTolerance.
+func sameCost(a, b float64) bool {
+	d := math.Abs(a - b)
+	return d <= CostTolerance.Absolute || d <= CostTolerance.Relative*math.Max(math.Abs(a), math.Abs(b))
 }
 
 // Same reports whether two rows of a spec agree (see Differences).
@@ -62,8 +132,14 @@ func Diff(replay, live []report.Row) (changes []Change, onlyReplay, onlyLive []s
 	replayBy := index(replay)
 	for _, r := range replay {
 		l, ok := liveBy[r.Spec]
-		if !ok {
+		switch {
+		case !ok:
 			onlyReplay = append(onlyReplay, r.Spec)
+			continue
+		case l.Outcome == report.Skipped && r.Outcome != report.Skipped:
+			// Skipped live with a reason, such as an end-of-life model
+			// the service answers 404 for: nothing to compare.
+			onlyReplay = append(onlyReplay, fmt.Sprintf("%s (skipped live: %s)", r.Spec, firstLine(l.Message)))
 			continue
 		}
 		if d := Differences(r, l); len(d) > 0 {
@@ -76,6 +152,16 @@ func Diff(replay, live []report.Row) (changes []Change, onlyReplay, onlyLive []s
 		}
 	}
 	return changes, onlyReplay, onlyLive
+}
+
+// firstLine returns the first line of s, or "no reason given" when s is
+// empty.
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	if s == "" {
+		return "no reason given"
+	}
+	return s
 }
 
 // index maps rows by spec text; a spec filed twice keeps its last row.
@@ -122,6 +208,9 @@ const (
 // Evidence is what the re-record and the replay after it found for one
 // changed spec.
 type Evidence struct {
+	// Confirm is the spec's row from the second live run; nil if it did
+	// not run.
+	Confirm *report.Row
 	// Rerecord is the spec's row from the record run; nil if it filed
 	// none (the run crashed before, or did not run the spec).
 	Rerecord *report.Row
@@ -251,19 +340,30 @@ const (
 	// ExitRuleBroken: the service changed and a spec now fails against it;
 	// its old cassette is kept; a human must look.
 	ExitRuleBroken = 13
+	// ExitTimeout: a phase ran out of its time (-timeout); the night is
+	// incomplete and every cassette was restored.
+	ExitTimeout = 14
+	// ExitBudget: the night's one budget stopped it, before a phase
+	// (estimated over what was left) or during one (spent); every cassette
+	// was restored.
+	ExitBudget = 15
 	// ExitInterrupted: interrupted (Ctrl-C, SIGTERM); cassettes restored.
 	ExitInterrupted = 130
 )
 
 // ExitCode is the program's exit status for a set of results: the worst
 // of recording broke or a crashed phase (12), a service change that breaks
-// a rule (13), non-deterministic (11), service changed (10), nothing (0).
-func ExitCode(results []Result, crashed bool) int {
+// a rule or a drift of the night's usage (13), non-deterministic (11),
+// service changed (10), nothing (0). Timeouts and budget stops end the
+// night before results are settled (see nightly.stopped).
+func ExitCode(results []Result, crashed bool, nightDrift []string) int {
 	if crashed {
 		return ExitBroke
 	}
 	code := ExitSame
-	rank := map[int]int{ExitSame: 0, ExitServiceChanged: 1, ExitNonDeterministic: 2, ExitRuleBroken: 3, ExitBroke: 4}
+	if len(nightDrift) > 0 {
+		code = ExitRuleBroken
+	}
 	for _, r := range results {
 		c := ExitServiceChanged
 		switch {
@@ -274,12 +374,14 @@ func ExitCode(results []Result, crashed bool) int {
 		case r.RuleBroken:
 			c = ExitRuleBroken
 		}
-		if rank[c] > rank[code] {
-			code = c
-		}
+		code = worse(code, c)
 	}
 	return code
 }
+
+// ExitStatuses lists the exit statuses in the order the usage message and
+// the summary explain them.
+var ExitStatuses = []int{ExitSame, ExitServiceChanged, ExitNonDeterministic, ExitBroke, ExitRuleBroken, ExitTimeout, ExitBudget, ExitUsage, ExitInterrupted}
 
 // ExitMeaning says what an exit status means, for the summary.
 func ExitMeaning(code int) string {
@@ -287,17 +389,21 @@ func ExitMeaning(code int) string {
 	case ExitSame:
 		return "nothing differs: the service answers as the cassettes say"
 	case ExitServiceChanged:
-		return "the service changed: the differing specs were re-recorded and replay green; commit cassettes/ (open a pull request)"
+		return "the service changed: the differing specs reproduced in a second live run, were re-recorded and replay green; commit cassettes/ (open a pull request)"
 	case ExitNonDeterministic:
-		return "non-deterministic: a live result disagreed with itself; those specs' old cassettes were kept"
+		return "non-deterministic: a live result did not reproduce in a second live run (or its re-recording); those specs' old cassettes were kept"
 	case ExitBroke:
-		return "a recording broke or a phase crashed: the affected cassettes were restored from the backup"
+		return "a recording broke, a phase crashed or a spec filed no result, or the target failed its pre-flight: the affected cassettes were restored from the backup"
 	case ExitRuleBroken:
-		return "the service changed and a spec now fails against it: its old cassette was kept; a rule, an expectation or the service is wrong"
+		return "the service changed in a way the nightly cannot re-record: a spec now fails against it (reproduced in a second live run), or the night's usage drifted; every old cassette and the manifest kept; a rule, an expectation or the service is wrong: a human must look"
+	case ExitTimeout:
+		return "a phase timed out (-timeout): the night is incomplete and nothing was classified from the cut phase; every cassette restored"
+	case ExitBudget:
+		return "the night's budget stopped it (-budget, " + env.BudgetUSD + "): refused before a phase estimated over what was left, or spent during one; every cassette restored"
 	case ExitInterrupted:
 		return "interrupted: the cassettes were restored from the backup"
 	case ExitUsage:
-		return "the program could not run"
+		return "the program could not run: bad flags or environment, a dirty cassette directory, or the suites do not build"
 	}
 	return fmt.Sprintf("exit status %d", code)
 }

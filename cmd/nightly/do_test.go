@@ -22,6 +22,9 @@ import (
 const fakeSuites = `#!/bin/sh
 phase=$(basename "$CACHECASCADE_REPORT_DIR")
 cp "$FAKE_DIR/$phase.json" "$CACHECASCADE_REPORT_DIR/matrix.json" || exit 3
+[ -f "$FAKE_DIR/$phase.ginkgo" ] && cp "$FAKE_DIR/$phase.ginkgo" "$CACHECASCADE_REPORT_DIR/ginkgo.json"
+[ -f "$FAKE_DIR/$phase.spend" ] && cp "$FAKE_DIR/$phase.spend" "$CACHECASCADE_REPORT_DIR/spend.json"
+echo "budget USD=$CACHECASCADE_BUDGET_USD" > "$CACHECASCADE_REPORT_DIR/budget"
 if [ -f "$FAKE_DIR/$phase.touch" ]; then
 	cp "$FAKE_DIR/$phase.touch" "$CACHECASCADE_CASSETTES/cascade/m/a.yaml"
 	cp "$FAKE_DIR/$phase.manifest" "$CACHECASCADE_CASSETTES/manifest.json"
@@ -31,10 +34,13 @@ exit $(cat "$FAKE_DIR/$phase.exit" 2>/dev/null || echo 0)
 
 // doScenario is one run of the phases against fakeSuites.
 type doScenario struct {
-	rows    map[string][]report.Row // per phase directory: replay, live, rerecord, verify
+	rows    map[string][]report.Row // per phase directory: replay, live, confirm, rerecord, verify
 	touches map[string]bool         // phases that rewrite cascade/m/a.yaml and its manifest entry
 	exits   map[string]int          // phases that exit with a status other than 0
 	lister  profileLister           // the drift check's listing; nil lists no profile
+	ginkgo  map[string]string       // per phase, the ginkgo.json it writes
+	spend   map[string]string       // per phase, the spend.json it writes
+	budget  float64                 // the night's budget in dollars; 0 is none
 }
 
 // runDo prepares a cassette directory holding cascade/m/a.yaml and its
@@ -58,6 +64,12 @@ func runDo(t *testing.T, sc doScenario) (int, *nightly, string) {
 			writeFile(t, filepath.Join(fake, phase+".manifest"), strings.Replace(testManifest, "2026-01-01T00:00:00Z", "2026-03-03T00:00:00Z", 1))
 		}
 	}
+	for phase, js := range sc.ginkgo {
+		writeFile(t, filepath.Join(fake, phase+".ginkgo"), js)
+	}
+	for phase, js := range sc.spend {
+		writeFile(t, filepath.Join(fake, phase+".spend"), js)
+	}
 	for phase, code := range sc.exits {
 		writeFile(t, filepath.Join(fake, phase+".exit"), fmt.Sprint(code))
 	}
@@ -67,7 +79,7 @@ func runDo(t *testing.T, sc doScenario) (int, *nightly, string) {
 		t.Fatal(err)
 	}
 	t.Setenv("FAKE_DIR", fake)
-	n := &nightly{options: options{target: "emulator", timeout: time.Minute}, suites: dir, cassettes: cassettes,
+	n := &nightly{options: options{target: "emulator", timeout: time.Minute, budgetUSD: sc.budget}, suites: dir, cassettes: cassettes,
 		reports: filepath.Join(dir, "reports"), backup: filepath.Join(dir, "backup"), bin: bin, stderr: &bytes.Buffer{}, lister: sc.lister}
 	if n.lister == nil {
 		n.lister = func(context.Context) ([]types.InferenceProfileSummary, error) { return nil, nil }
@@ -105,7 +117,7 @@ func TestDoPhases(t *testing.T) {
 
 	t.Run("nothing differs", func(t *testing.T) {
 		code, n, cassettes := runDo(t, doScenario{rows: map[string][]report.Row{"replay": {old, other}, "live": {old, other}}})
-		if code != ExitSame || phaseNames(n.sum.Phases) != "replay, live, re-record (not run), replay re-recorded (not run)" || n.sum.Compared != 2 {
+		if code != ExitSame || phaseNames(n.sum.Phases) != "replay, live, second live (not run), re-record (not run), replay re-recorded (not run)" || n.sum.Compared != 2 {
 			t.Errorf("exit %d, phases %s, compared %d; problems %q", code, phaseNames(n.sum.Phases), n.sum.Compared, n.sum.Problems)
 		}
 		if readFile(t, filepath.Join(cassettes, "cascade/m/a.yaml")) != "a1" {
@@ -115,7 +127,7 @@ func TestDoPhases(t *testing.T) {
 
 	t.Run("service changed", func(t *testing.T) {
 		code, n, cassettes := runDo(t, doScenario{
-			rows:    map[string][]report.Row{"replay": {old, other}, "live": {changed, other}, "rerecord": {changed}, "verify": {changed}},
+			rows:    map[string][]report.Row{"replay": {old, other}, "live": {changed, other}, "confirm": {changed}, "rerecord": {changed}, "verify": {changed}},
 			touches: map[string]bool{"rerecord": true},
 		})
 		if code != ExitServiceChanged || len(n.sum.Results) != 1 || n.sum.Results[0].Class != ServiceChanged || n.sum.Results[0].Restored {
@@ -131,7 +143,7 @@ func TestDoPhases(t *testing.T) {
 
 	t.Run("non-deterministic", func(t *testing.T) {
 		code, n, cassettes := runDo(t, doScenario{
-			rows:    map[string][]report.Row{"replay": {old}, "live": {changed}, "rerecord": {old}, "verify": {old}},
+			rows:    map[string][]report.Row{"replay": {old}, "live": {changed}, "confirm": {changed}, "rerecord": {old}, "verify": {old}},
 			touches: map[string]bool{"rerecord": true},
 		})
 		if code != ExitNonDeterministic || len(n.sum.Results) != 1 || n.sum.Results[0].Class != NonDeterministic || !n.sum.Results[0].Restored {

@@ -331,7 +331,7 @@ func TestDriftNeverChangesTheExitStatus(t *testing.T) {
 		exit int
 	}{
 		{"nothing differs", doScenario{rows: map[string][]report.Row{"replay": {old}, "live": {old}}}, ExitSame},
-		{"service changed", doScenario{rows: map[string][]report.Row{"replay": {old}, "live": {changed}, "rerecord": {changed}, "verify": {changed}},
+		{"service changed", doScenario{rows: map[string][]report.Row{"replay": {old}, "live": {changed}, "confirm": {changed}, "rerecord": {changed}, "verify": {changed}},
 			touches: map[string]bool{"rerecord": true}}, ExitServiceChanged},
 	}
 	listers := []struct {

@@ -4,15 +4,22 @@
 //
 // Usage (from anywhere in the module):
 //
-//	go run ./cmd/nightly -target aws|emulator [-label-filter EXPR] [-profile FAULT] [-timeout 4h] [-keep] [-v]
+//	go run ./cmd/nightly -target aws|emulator [-label-filter EXPR] [-profile FAULT] [-budget USD] [-timeout 4h] [-allow-dirty] [-keep] [-v]
 //
 // The target comes from -target or CACHECASCADE_TARGET; there is no
-// default, so a run never goes to AWS by accident. -profile names an
-// emulator profile (a fault or benign profile, see `go run
+// default, so a run never goes to AWS by accident. -profile names emulator
+// profiles (fault or benign, comma-separated, see `go run
 // ./cmd/bedrock-emulator -list`) and simulates a changed service; it is
-// only for the emulator. The cassettes are CACHECASCADE_CASSETTES or
-// cassettes/; the reports go under CACHECASCADE_REPORT_DIR or reports/, in
-// nightly/.
+// only for the emulator. An unknown profile, a label filter Ginkgo cannot
+// parse, or a budget that is not a finite positive number (NaN, negative,
+// unparsable) is a usage error (2), and a previous night's summary is
+// removed so that no one reads it as tonight's. The cassettes are
+// CACHECASCADE_CASSETTES or cassettes/; the reports go under
+// CACHECASCADE_REPORT_DIR or reports/, in nightly/.
+//
+// A cassette directory with changes git does not have (a re-record killed
+// before it could restore) stops the night before anything runs (2), unless
+// -allow-dirty says to go on.
 //
 // The suites' test binary is built once (go test -c) and run in phases,
 // each with its own report directory under reports/nightly/:
@@ -22,25 +29,41 @@
 //     (reports/nightly/replay/matrix.json);
 //  3. live: the same specs against the target, writing nothing;
 //  4. the specs whose live result differs from the replay are found: a
-//     different outcome, a different number of calls, or cache read or
-//     write tokens that moved by more than one token per call (the noise
-//     the real service shows between days);
-//  5. re-record: only those specs, in record mode, each focused by its
-//     exact text; then "replay re-recorded": the same specs from the
-//     cassettes again;
-//  6. each difference is classified: service changed (the re-recording
-//     reproduces the live result and its cassette replays the same),
-//     non-deterministic (the re-recording agrees with the old cassette, or
-//     with neither: the service disagreed with itself; the old cassette is
-//     put back), or recording broke (the record run crashed or filed no
-//     result, or the new cassette does not replay as recorded; the old
-//     cassette is put back). A service change the spec now fails cannot be
-//     recorded (the recorder saves passing specs only): it stays on the old
-//     cassette and is marked "now fails".
+//     different outcome or number of calls, cache read or write tokens that
+//     moved by more than one token per call, uncached input tokens by more
+//     than two per call, or a prompt cost (without the output tokens) by
+//     more than 2% and $0.0001 (see Measures and CostTolerance). A spec
+//     skipped live with a reason (an end-of-life model) is not compared.
+//     Over the specs that agree one by one, the night's totals of input
+//     tokens, output tokens (which vary with each night's salt, so no spec
+//     compares them) and cost are compared too (NightMeasures: 2%, 15%, 1%,
+//     over at least 200 calls);
+//  5. second live: the differing specs once more against the target. A
+//     difference the second run does not reproduce is non-deterministic
+//     (old cassette kept); one it reproduces for a spec that now fails is a
+//     rule broken ("service changed, now fails": the recorder saves passing
+//     specs only, so it is not re-recorded);
+//  6. re-record: the reproduced changes that pass, in record mode, each
+//     focused by its exact text; then "replay re-recorded": the same specs
+//     from the cassettes again;
+//  7. each re-recording is classified: service changed (it reproduces the
+//     live result and its cassette replays the same), non-deterministic
+//     (it agrees with the old cassette, or with neither run; the old
+//     cassette is put back), or recording broke (the record run crashed or
+//     filed no result, or the new cassette does not replay as recorded;
+//     the old cassette is put back).
 //
-// If the replay or live phase crashes, or cassettes change during a phase
-// that must not change them, or the run is interrupted (Ctrl-C, SIGTERM),
-// the whole cassette directory is restored from the backup.
+// A night that ends 13 keeps every old cassette and the manifest exactly:
+// re-recordings of that night are put back too, since a human must look
+// first. If the replay, live or second live phase crashes, or cassettes
+// change during a phase that must not change them, or a phase times out,
+// or the budget stops the night, or the run is interrupted (Ctrl-C,
+// SIGTERM), the whole cassette directory is restored from the backup.
+//
+// The night has one budget, -budget or CACHECASCADE_BUDGET_USD (and
+// CACHECASCADE_BUDGET_TOKENS), over all phases and processes: each phase
+// against the target gets what the earlier ones left (their spend.json
+// tallies), and a phase the cassettes price over what is left is not run.
 //
 // Against AWS it first checks the target once (package preflight: region,
 // credentials, an endpoint that answers), before building anything; a
@@ -58,21 +81,27 @@
 // command that adds it, or why the listing failed. Drift is information:
 // it never changes the exit status.
 //
-// It writes a Markdown summary to reports/nightly/summary.md, standard
-// output and $GITHUB_STEP_SUMMARY when that is set (the suite runs
-// themselves do not append to it), and reports/nightly/summary.json.
+// It writes a Markdown summary to reports/nightly/summary.md (capped at
+// SummaryCap characters, under GitHub's 65,536-character pull request
+// body: the exit's meaning first, the differences rolled up by rule and by
+// model with a failure message each, the first few one by one, the cost
+// and the budget), the uncapped summary-full.md, standard output and
+// $GITHUB_STEP_SUMMARY when that is set (the suite runs themselves do not
+// append to it), and reports/nightly/summary.json.
 //
 // Exit statuses:
 //
 //	 0  nothing differs
-//	10  only service changes, all re-recorded and replaying green: commit cassettes/ (open a pull request)
+//	10  only service changes, reproduced, re-recorded and replaying green: commit cassettes/ (open a pull request)
 //	11  non-deterministic results (their old cassettes kept; service changes, if any, re-recorded)
-//	12  a recording broke (its old cassette restored), a phase crashed (all cassettes restored), or the pre-flight failed
-//	13  the service changed and a spec now fails against it (old cassette kept): a human must look
-//	 2  bad flags, or the suites do not build
+//	12  a recording broke (its old cassette restored), a phase crashed or a spec filed no result (all cassettes restored), or the pre-flight failed
+//	13  the service changed and a spec now fails against it (reproduced), or the night's usage drifted: every old cassette and the manifest kept; a human must look
+//	14  a phase timed out (-timeout): the night is incomplete; all cassettes restored
+//	15  the night's budget stopped it (refused before a phase, or spent during one); all cassettes restored
+//	 2  bad flags or environment, a dirty cassette directory, or the suites do not build
 //	130 interrupted (cassettes restored)
 //
-// When several apply the worst wins, in the order 12, 13, 11, 10.
+// When several apply the worst wins, in the order 12, 14, 15, 13, 11, 10.
 package main
 
 import (
@@ -102,10 +131,16 @@ const (
 	PhaseLive     = "live"
 	PhaseRerecord = "re-record"
 	PhaseVerify   = "replay re-recorded"
+	// PhaseConfirm runs the specs that differ live a second time: a
+	// change is the service's only when it reproduces.
+	PhaseConfirm = "second live"
 )
 
 // phaseDirs names each phase's report directory under reports/nightly/.
-var phaseDirs = map[string]string{PhaseReplay: "replay", PhaseLive: "live", PhaseRerecord: "rerecord", PhaseVerify: "verify"}
+var phaseDirs = map[string]string{PhaseReplay: "replay", PhaseLive: "live", PhaseConfirm: "confirm", PhaseRerecord: "rerecord", PhaseVerify: "verify"}
+
+// phaseModes is each phase's recorder mode.
+var phaseModes = map[string]string{PhaseReplay: "replay", PhaseLive: "live", PhaseConfirm: "live", PhaseRerecord: "record", PhaseVerify: "replay"}
 
 // main runs the program until it ends or Ctrl-C or SIGTERM interrupts it.
 func main() {
@@ -122,6 +157,19 @@ type options struct {
 	// procs is the number of Ginkgo processes of the live and re-record
 	// phases.
 	procs int
+	// budgetUSD and budgetTokens are the night's one budget, over all
+	// phases and processes; zero is no cap.
+	budgetUSD    float64
+	budgetTokens int
+	// allowDirty lets the night run on a cassette directory with changes
+	// git does not have.
+	allowDirty bool
+	// history is the history file (-history): read for the trend, written
+	// back with tonight added.
+	history string
+	// parseBudget reads -budget (or env.BudgetUSD) and env.BudgetTokens
+	// into budgetUSD and budgetTokens once the flags are parsed.
+	parseBudget func() error
 }
 
 // nightly is one run.
@@ -149,10 +197,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	o, code, ok := parseOptions(args, stderr)
 	if !ok {
+		if code == ExitUsage {
+			removeStaleSummary()
+		}
 		return code
 	}
 	n, err := newNightly(o, stderr)
 	if err != nil {
+		removeStaleSummary()
+		return usageError(stderr, "%v", err)
+	}
+	if err := n.checkClean(ctx); err != nil {
 		return usageError(stderr, "%v", err)
 	}
 	tmp, err := os.MkdirTemp("", "cachecascade-nightly-")
@@ -164,18 +219,37 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer n.removeTemp(tmp)
 	n.bin, n.backup = filepath.Join(tmp, "suites.test"), filepath.Join(tmp, "cassettes")
-	n.sum = Summary{Target: n.describeTarget(), LabelFilter: n.labelFilter, Procs: n.procs, Started: time.Now()}
-	if err := n.preflight(ctx); err != nil {
+	n.sum = Summary{Target: n.describeTarget(), LabelFilter: n.labelFilter, Procs: n.procs, Started: time.Now(), Budget: n.describeBudget(), Problems: n.sum.Problems}
+	if err := n.preflight(ctx); err != nil && ctx.Err() == nil {
 		n.problem(err.Error())
 		n.sum.Exit, n.sum.Wall = ExitBroke, time.Since(n.sum.Started)
 		return n.finish(stdout)
 	}
-	if err := n.prepare(ctx); err != nil {
+	if err := n.prepare(ctx); err != nil || ctx.Err() != nil {
+		if ctx.Err() != nil { // Ctrl-C while building or backing up: nothing ran
+			n.problem("interrupted before the first phase")
+			n.sum.Exit, n.sum.Wall = ExitInterrupted, time.Since(n.sum.Started)
+			return n.finish(stdout)
+		}
 		return usageError(stderr, "%v", err)
 	}
 	n.sum.Exit = n.night(ctx)
 	n.sum.Wall = time.Since(n.sum.Started)
 	return n.finish(stdout)
+}
+
+// removeStaleSummary removes a previous night's summary from the report
+// directory when this run cannot start, so that no reader (a workflow, a
+// person) takes it for tonight's.
+func removeStaleSummary() {
+	root, err := modroot.Find()
+	if err != nil {
+		return
+	}
+	dir := filepath.Join(absPath(envOr(env.ReportDir, filepath.Join(root, "reports"))), "nightly")
+	for _, f := range []string{"summary.md", "summary.json", "summary-full.md"} {
+		os.Remove(filepath.Join(dir, f))
+	}
 }
 
 // usageError says on stderr why the program cannot run and returns
@@ -205,8 +279,15 @@ func parseOptions(args []string, stderr io.Writer) (o options, code int, ok bool
 		return o, usageError(stderr, "-target %q: want aws or emulator", o.target), false
 	case o.profile != "" && o.target != "emulator":
 		return o, usageError(stderr, "-profile simulates a changed service with the emulator; it needs -target emulator"), false
+	case profileError(o.profile) != "":
+		return o, usageError(stderr, "%s", profileError(o.profile)), false
+	case labelFilterError(o.labelFilter) != "":
+		return o, usageError(stderr, "%s", labelFilterError(o.labelFilter)), false
 	case procsError(o.procs) != "":
 		return o, usageError(stderr, "%s", procsError(o.procs)), false
+	}
+	if err := o.parseBudget(); err != nil {
+		return o, usageError(stderr, "%v", err), false
 	}
 	return o, 0, true
 }
@@ -216,6 +297,21 @@ func parseOptions(args []string, stderr io.Writer) (o options, code int, ok bool
 func flagSet(o *options, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("nightly", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	budget := os.Getenv(env.BudgetUSD)
+	fs.Func("budget", "the night's one budget in US dollars, over all phases and processes (default $"+env.BudgetUSD+"; none when unset)", func(v string) error {
+		budget = v
+		return nil
+	})
+	fs.StringVar(&o.history, "history", "", "the nights' history (JSON): read for the trend in the summary, written back with tonight added (a copy goes to reports/nightly/"+HistoryFile+")")
+	fs.BoolVar(&o.allowDirty, "allow-dirty", false, "run although the cassette directory has changes git does not have (they are backed up and restored as they are)")
+	o.parseBudget = func() error {
+		var err error
+		if o.budgetUSD, err = parseBudgetUSD(budget); err != nil {
+			return err
+		}
+		o.budgetTokens, err = parseBudgetTokens(os.Getenv(env.BudgetTokens))
+		return err
+	}
 	fs.StringVar(&o.target, "target", os.Getenv(env.Target), "where live and record calls go: aws or emulator (default $"+env.Target+"; required)")
 	fs.StringVar(&o.labelFilter, "label-filter", "", "Ginkgo label filter selecting the specs, such as '!slow'")
 	fs.StringVar(&o.profile, "profile", "", "emulator profile(s), comma-separated, to simulate a changed service (emulator only)")
@@ -224,13 +320,14 @@ func flagSet(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (test binary and cassette backup)")
 	fs.BoolVar(&o.verbose, "v", false, "stream the suites' output to standard error (it is always in reports/nightly/<phase>/log)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: nightly -target aws|emulator [-label-filter EXPR] [-profile FAULT] [-procs N] [-timeout D] [-keep] [-v]")
+		fmt.Fprintln(stderr, "usage: nightly -target aws|emulator [-label-filter EXPR] [-profile FAULT] [-budget USD] [-history FILE] [-procs N] [-timeout D] [-allow-dirty] [-keep] [-v]")
 		fmt.Fprintln(stderr, "       nightly merge [-cassettes DIR] [-reports DIR] SHARD_REPORT_DIR...")
 		fs.PrintDefaults()
 		fmt.Fprintln(stderr, "\nexit statuses:")
-		for _, c := range []int{ExitSame, ExitServiceChanged, ExitNonDeterministic, ExitBroke, ExitRuleBroken, ExitUsage, ExitInterrupted} {
+		for _, c := range ExitStatuses {
 			fmt.Fprintf(stderr, "  %3d  %s\n", c, ExitMeaning(c))
 		}
+		fmt.Fprintln(stderr, "When several apply the worst wins: 12, 14, 15, 13, 11, 10.")
 	}
 	return fs
 }
@@ -306,31 +403,106 @@ func (n *nightly) night(ctx context.Context) int {
 	return code
 }
 
-// do runs the phases and returns the exit status: replay and live, then,
-// for the specs that differ, re-record and the replay of what was
-// re-recorded, each difference classified and the cassettes that must not
-// stay put back.
+// do runs the phases and returns the exit status: replay and live; for
+// the specs that differ, a second live run; for the changes it reproduces
+// that pass, re-record and the replay of what was re-recorded. Each
+// difference is classified and the cassettes that must not stay are put
+// back (all of them when the night ends 13, 14 or 15).
 func (n *nightly) do(ctx context.Context) int {
 	replay, live, code, stop := n.replayAndLive(ctx)
 	if stop {
 		return code
 	}
 	changes := n.compare(replay, live)
+	n.sum.NightDrift = NightDrift(replay.Rows, live.Rows, specsOf(changes))
 	if len(changes) == 0 {
-		n.sum.Phases = append(n.sum.Phases, Phase{Name: PhaseRerecord, Mode: "record"}, Phase{Name: PhaseVerify, Mode: "replay"})
-		return ExitSame
+		n.notRun(PhaseConfirm, PhaseRerecord, PhaseVerify)
+		return ExitCode(nil, false, n.sum.NightDrift)
 	}
-	focus := FocusArgs(suiteDescription(filepath.Join(replay.Dir, "ginkgo.json")), specsOf(changes))
+	suite := suiteDescription(filepath.Join(replay.Dir, "ginkgo.json"))
+	toRecord, code, stop := n.confirm(ctx, suite, changes)
+	if stop {
+		return code
+	}
+	if len(toRecord) == 0 {
+		n.notRun(PhaseRerecord, PhaseVerify)
+		return ExitCode(n.sum.Results, false, n.sum.NightDrift)
+	}
+	focus := FocusArgs(suite, specsOf(toRecord))
+	if code, stop := n.refuseOverBudget(PhaseRerecord, toRecord); stop {
+		n.notRun(PhaseRerecord, PhaseVerify)
+		return code
+	}
 	rec, rw, code, stop := n.rerecord(ctx, focus)
 	if stop {
+		return code
+	}
+	if code, stop := n.stopped(rec); stop {
 		return code
 	}
 	verify := n.phase(ctx, PhaseVerify, "replay", focus)
 	if ctx.Err() != nil {
 		return n.interrupted()
 	}
-	restore := n.classify(changes, rec, verify, rw)
+	if code, stop := n.stopped(verify); stop {
+		return code
+	}
+	restore := n.classify(toRecord, rec, verify, rw)
 	return n.settle(restore, rw, rec.Crashed || verify.Crashed)
+}
+
+// notRun adds the named phases to the summary as not run.
+func (n *nightly) notRun(names ...string) {
+	for _, name := range names {
+		n.sum.Phases = append(n.sum.Phases, Phase{Name: name, Mode: phaseModes[name]})
+	}
+}
+
+// confirm runs the changed specs live a second time (once each, within
+// the night's budget) and files a result for every change the second run
+// does not reproduce (non-deterministic) or that reproduces a spec now
+// failing (a rule broken: the recorder saves passing specs only, so it is
+// not re-recorded). It returns the reproduced changes that pass, to
+// re-record, or says to stop with the returned status.
+func (n *nightly) confirm(ctx context.Context, suite string, changes []Change) (toRecord []Change, code int, stop bool) {
+	if code, stop := n.refuseOverBudget(PhaseConfirm, changes); stop {
+		n.notRun(PhaseConfirm, PhaseRerecord, PhaseVerify)
+		return nil, code, true
+	}
+	second := n.phase(ctx, PhaseConfirm, "live", FocusArgs(suite, specsOf(changes)))
+	if code, stop := n.guard(ctx, second); stop {
+		return nil, code, true
+	}
+	by := index(second.Rows)
+	for _, c := range changes {
+		r, ok := by[c.Spec]
+		if !ok {
+			n.problem(fmt.Sprintf("the second live run filed no result for %q", c.Spec))
+			return nil, ExitBroke, true
+		}
+		res := Confirm(c, r)
+		if res == nil {
+			toRecord = append(toRecord, c)
+			continue
+		}
+		n.sum.Results = append(n.sum.Results, *res)
+	}
+	DemoteFlakyRules(n.sum.Results)
+	return toRecord, 0, false
+}
+
+// stopped checks a phase that may have been cut short: a timeout or a
+// budget stop ends the night with its own status, every cassette put back.
+func (n *nightly) stopped(p Phase) (int, bool) {
+	switch {
+	case p.TimedOut:
+		n.restoreBackup()
+		return ExitTimeout, true
+	case p.BudgetStop:
+		n.restoreBackup()
+		return ExitBudget, true
+	}
+	return 0, false
 }
 
 // replayAndLive runs the selected specs from the cassettes and then live,
@@ -353,6 +525,10 @@ func (n *nightly) replayAndLive(ctx context.Context) (replay, live Phase, code i
 	if f := (report.Matrix{Rows: replay.Rows}).Summary(); f.Fail+f.Inconclusive > 0 {
 		n.problem(fmt.Sprintf("%d specs fail in replay, from the cassettes as they are (scripts/verify fails too); they are compared like the rest", f.Fail+f.Inconclusive))
 	}
+	if code, stop := n.refuseOverBudget(PhaseLive, rowsAsChanges(replay.Rows)); stop {
+		n.notRun(PhaseLive, PhaseConfirm, PhaseRerecord, PhaseVerify)
+		return replay, live, code, true
+	}
 	live = n.phase(ctx, PhaseLive, "live", sel)
 	if code, stop := n.guard(ctx, live); stop {
 		return replay, live, code, true
@@ -361,15 +537,70 @@ func (n *nightly) replayAndLive(ctx context.Context) (replay, live Phase, code i
 		n.problem(fmt.Sprintf("the live phase made no call against the target (the replay made %d): its specs failed before calling, so nothing was compared; see %s", r.Calls, filepath.Join(live.Dir, "log")))
 		return replay, live, ExitBroke, true
 	}
+	if missing := unaccounted(replay.Rows, live.Rows, skippedSpecs(filepath.Join(live.Dir, "ginkgo.json"))); len(missing) > 0 {
+		shown, more := limited(missing, 5)
+		what := strings.Join(shown, "; ")
+		if more > 0 {
+			what += fmt.Sprintf("; and %d more", more)
+		}
+		n.problem(fmt.Sprintf("%d specs the replay ran did not report in the live phase, neither a result nor a skip with its reason: %s; see %s", len(missing), what, filepath.Join(live.Dir, "log")))
+		return replay, live, ExitBroke, true
+	}
 	return replay, live, 0, false
+}
+
+// unaccounted lists the specs the replay filed that the live run neither
+// filed nor skipped (skipped maps the specs Ginkgo skipped to the reason).
+func unaccounted(replay, live []report.Row, skipped map[string]string) []string {
+	liveBy := index(live)
+	var out []string
+	for _, r := range replay {
+		if _, ok := liveBy[r.Spec]; !ok {
+			if _, ok := skipped[r.Spec]; !ok {
+				out = append(out, r.Spec)
+			}
+		}
+	}
+	return out
+}
+
+// skippedSpecs maps each spec a Ginkgo JSON report lists as skipped (by
+// its full text) to the reason it gives.
+func skippedSpecs(path string) map[string]string {
+	var reps []struct {
+		SpecReports []struct {
+			ContainerHierarchyTexts []string
+			LeafNodeText, State     string
+			Failure                 struct{ Message string }
+		}
+	}
+	out := map[string]string{}
+	b, err := os.ReadFile(path)
+	if err != nil || json.Unmarshal(b, &reps) != nil {
+		return out
+	}
+	for _, r := range reps {
+		for _, s := range r.SpecReports {
+			if s.State == "skipped" {
+				out[strings.Join(append(append([]string(nil), s.ContainerHierarchyTexts...), s.LeafNodeText), " ")] = s.Failure.Message
+			}
+		}
+	}
+	return out
 }
 
 // compare finds the specs whose live result differs from their replay, and
 // notes in the summary how many were compared and which specs only one of
-// the two runs filed.
+// the two runs filed (a spec Ginkgo skipped live, with its reason).
 func (n *nightly) compare(replay, live Phase) []Change {
 	changes, onlyReplay, onlyLive := Diff(replay.Rows, live.Rows)
 	n.sum.Compared = len(replay.Rows) - len(onlyReplay)
+	skipped := skippedSpecs(filepath.Join(live.Dir, "ginkgo.json"))
+	for i, spec := range onlyReplay {
+		if why, ok := skipped[spec]; ok {
+			onlyReplay[i] = fmt.Sprintf("%s (skipped live: %s)", spec, firstLine(why))
+		}
+	}
 	n.sum.NotCompared = append(onlyReplay, onlyLive...)
 	n.logf("%d of %d specs differ between replay and live", len(changes), n.sum.Compared)
 	return changes
@@ -443,7 +674,9 @@ func (n *nightly) classify(changes []Change, rec, verify Phase, rw map[string][]
 
 // settle puts back the cassettes of the specs to restore, records in the
 // summary what was restored and what stays re-recorded, and returns the
-// exit status. If restoring fails, it restores the whole backup.
+// exit status. A night that ends 13 keeps every old cassette and the
+// manifest exactly: a human must look before any re-recording is taken.
+// If restoring fails, it restores the whole backup.
 func (n *nightly) settle(restore []string, rw map[string][]string, crashed bool) int {
 	restored, err := restoreSpecs(n.backup, n.cassettes, restore, rw)
 	if err != nil {
@@ -453,13 +686,29 @@ func (n *nightly) settle(restore []string, rw map[string][]string, crashed bool)
 	for _, p := range restored {
 		n.sum.Restored = append(n.sum.Restored, "cassettes/"+p)
 	}
+	code := ExitCode(n.sum.Results, crashed, n.sum.NightDrift)
+	if code == ExitRuleBroken {
+		kept := 0
+		for i, r := range n.sum.Results {
+			if r.Class == ServiceChanged && !r.Restored && len(rw[r.Spec]) > 0 {
+				n.sum.Results[i].Restored = true
+				n.sum.Results[i].Note += "; not kept: the night ends 13, so every old cassette stays until a human looks"
+				kept++
+			}
+		}
+		n.restoreBackup()
+		if kept > 0 {
+			n.problem(fmt.Sprintf("%d re-recorded service changes were put back: on exit 13 every old cassette and the manifest stay as they were", kept))
+		}
+		return code
+	}
 	n.sum.Rewritten = map[string][]string{}
 	for _, r := range n.sum.Results {
 		if r.Class == ServiceChanged && !r.Restored && len(rw[r.Spec]) > 0 {
 			n.sum.Rewritten[r.Spec] = rw[r.Spec]
 		}
 	}
-	return ExitCode(n.sum.Results, crashed)
+	return code
 }
 
 // guard checks a phase that must not change the cassettes: on an
@@ -477,6 +726,9 @@ func (n *nightly) guard(ctx context.Context, p Phase) (int, bool) {
 	if ch := changedFiles(n.before, now); len(ch) > 0 {
 		n.problem(fmt.Sprintf("the %s phase changed cassettes it must not change (%s)", p.Name, strings.Join(ch, ", ")))
 		return n.restoreAll(), true
+	}
+	if code, stop := n.stopped(p); stop {
+		return code, true
 	}
 	if p.Crashed {
 		return ExitBroke, true
@@ -556,6 +808,9 @@ func (n *nightly) phase(ctx context.Context, name, mode string, args []string) P
 	defer cancel()
 	cmd := n.suiteCommand(pctx, mode, p.Dir, args)
 	cmd.Env = n.env(mode, p.Dir)
+	if mode != "replay" {
+		cmd.Env = append(cmd.Env, n.budgetEnv()...)
+	}
 	cmd.Stdout, cmd.Stderr = log, log
 	if n.verbose {
 		w := io.MultiWriter(log, n.stderr)
@@ -572,7 +827,7 @@ func (n *nightly) phase(ctx context.Context, name, mode string, args []string) P
 	case ctx.Err() != nil:
 		p.Crashed, p.Err = true, "interrupted"
 	case pctx.Err() != nil:
-		p.Crashed, p.Err = true, "timed out after "+n.timeout.String()
+		p.TimedOut, p.Err = true, "timed out after "+n.timeout.String()
 	case p.Exit != 0 && p.Exit != 1:
 		p.Crashed, p.Err = true, fmt.Sprintf("the suites exited with status %d (%v)", p.Exit, err)
 	}
@@ -584,17 +839,26 @@ func (n *nightly) phase(ctx context.Context, name, mode string, args []string) P
 		}
 		p.Rows = m.Rows
 	}
-	if rerr != nil && !p.Crashed {
+	if suiteTimedOut(specialFailures(filepath.Join(p.Dir, "ginkgo.json"))) {
+		p.TimedOut, p.Err = true, "timed out after "+n.timeout.String()+" (Ginkgo: Suite Timeout Elapsed)"
+	}
+	if mode != "replay" {
+		n.charge(&p, log.Name())
+	}
+	if rerr != nil && !p.Crashed && !p.TimedOut && !p.BudgetStop {
 		p.Crashed, p.Err = true, "no report: "+rerr.Error()
 	}
 	sum := report.Matrix{Rows: p.Rows}.Summary()
-	if !p.Crashed && p.Exit == 1 && sum.Fail+sum.Inconclusive == 0 {
+	if !p.Crashed && !p.TimedOut && !p.BudgetStop && p.Exit == 1 && sum.Fail+sum.Inconclusive == 0 {
 		// Ginkgo failed, but the report holds no failure: it does not
 		// account for what went wrong.
 		p.Crashed, p.Err = true, fmt.Sprintf("the suites failed (exit 1) but no spec filed a failure (%d specs reported): a spec failed before filing its result, or the run stopped before its first spec", sum.Specs)
 	}
 	n.logf("%s: %d specs, %d passed, %d failed, exit %d, %s (log: %s)", name, sum.Specs, sum.Pass+sum.ExpectedError, sum.Fail+sum.Inconclusive, p.Exit, time.Since(start).Round(100*time.Millisecond), filepath.Join(p.Dir, "log"))
-	if p.Crashed {
+	switch {
+	case p.TimedOut:
+		n.problem(fmt.Sprintf("the %s phase timed out: %s, %d specs filed a result; nothing of it is classified; see %s", name, p.Err, sum.Specs, filepath.Join(p.Dir, "log")))
+	case p.Crashed:
 		n.problem(fmt.Sprintf("the %s phase crashed: %s; see %s", name, p.Err, filepath.Join(p.Dir, "log")))
 	}
 	return p
@@ -624,7 +888,7 @@ func describeArgs(args []string) string {
 // writes its own). The emulator's models file is passed on as an absolute
 // path, the one the drift check's emulator reads.
 func (n *nightly) env(mode, reports string) []string {
-	drop := map[string]bool{env.Mode: true, env.Target: true, env.EmulatorProfiles: true, env.EmulatorModels: true, env.Cassettes: true, env.ReportDir: true, env.Quiet: true, env.GitHubStepSummary: true}
+	drop := map[string]bool{env.BudgetUSD: true, env.BudgetTokens: true, env.Mode: true, env.Target: true, env.EmulatorProfiles: true, env.EmulatorModels: true, env.Cassettes: true, env.ReportDir: true, env.Quiet: true, env.GitHubStepSummary: true}
 	if mode == "replay" {
 		drop[env.BearerToken] = true // replay never uses credentials
 	}
@@ -662,12 +926,17 @@ func (n *nightly) describeTarget() string {
 	return "aws " + region
 }
 
-// finish writes the summary and returns the exit status.
+// finish adds tonight to the history (with -history), writes the summary
+// and returns the exit status.
 func (n *nightly) finish(stdout io.Writer) int {
+	n.keepHistory()
 	md := n.sum.Markdown()
 	fmt.Fprint(stdout, "\n"+md)
 	if err := os.WriteFile(filepath.Join(n.reports, "summary.md"), []byte(md), 0o644); err != nil {
 		n.logf("writing summary.md: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(n.reports, "summary-full.md"), []byte(n.sum.FullMarkdown()), 0o644); err != nil {
+		n.logf("writing summary-full.md: %v", err)
 	}
 	if b, err := json.MarshalIndent(summaryJSON(n.sum), "", "  "); err == nil {
 		_ = os.WriteFile(filepath.Join(n.reports, "summary.json"), append(b, '\n'), 0o644)
@@ -682,6 +951,41 @@ func (n *nightly) finish(stdout io.Writer) int {
 	}
 	n.logf("exit %d: %s (summary: %s)", n.sum.Exit, ExitMeaning(n.sum.Exit), filepath.Join(n.reports, "summary.md"))
 	return n.sum.Exit
+}
+
+// keepHistory reads the history (-history), adds tonight, renders the
+// trend into the summary and writes the history back, with a copy in the
+// report directory. A history that cannot be read starts over, said in
+// the summary; one that cannot be written is a problem of the night, not a
+// change of its exit status.
+func (n *nightly) keepHistory() {
+	if n.history == "" {
+		return
+	}
+	prev, err := ReadHistory(n.history)
+	if err != nil {
+		n.problem("history: " + err.Error())
+	}
+	h := prev.With(nightOf(summaryJSON(n.sum), n.sum.Started))
+	n.sum.Trend = Trend(h)
+	if err := h.write(n.history, filepath.Join(n.reports, HistoryFile)); err != nil {
+		n.problem("history: writing it: " + err.Error())
+	}
+}
+
+// specialFailures reads the suite's special failure reasons ("Suite
+// Timeout Elapsed", "Interrupted by User") from a Ginkgo JSON report.
+func specialFailures(path string) []string {
+	var reps []struct{ SpecialSuiteFailureReasons []string }
+	b, err := os.ReadFile(path)
+	if err != nil || json.Unmarshal(b, &reps) != nil {
+		return nil
+	}
+	var out []string
+	for _, r := range reps {
+		out = append(out, r.SpecialSuiteFailureReasons...)
+	}
+	return out
 }
 
 // suiteDescription reads the suite's description from a Ginkgo JSON

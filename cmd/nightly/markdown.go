@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cachecascade/cachecascade/internal/env"
 	"github.com/cachecascade/cachecascade/report"
-	"github.com/cachecascade/cachecascade/verdict"
 )
 
 // Phase is one run of the suites.
@@ -31,6 +31,13 @@ type Phase struct {
 	Duration time.Duration
 	// Dir is its report directory.
 	Dir string
+	// TimedOut says the phase ran out of its time (-timeout): Ginkgo's
+	// report says "Suite Timeout Elapsed", or the program stopped it.
+	TimedOut bool
+	// BudgetStop says the night's budget stopped the phase.
+	BudgetStop bool
+	// Spend is what the phase spent against the target (its spend.json).
+	Spend Spend
 }
 
 // Summary is everything the Markdown summary shows.
@@ -65,17 +72,30 @@ type Summary struct {
 	Drift Drift
 	// Exit is the exit status.
 	Exit int
+	// NightDrift says how the night's totals moved beyond their
+	// tolerances over the specs that agree one by one (see NightDrift).
+	NightDrift []string
+	// Spent is what all phases spent against the target; Budget names the
+	// night's budget ("no budget" when there is none).
+	Spent  Spend
+	Budget string
+	// Trend is the rendered trend over the history's nights (see Trend);
+	// empty without -history.
+	Trend string
 }
 
 // Costs returns the estimated and the actual cost of the run's calls to
 // the target, in US dollars. The estimate is what the cassettes say the
-// live run costs (the replayed rows) plus re-recording the specs that
-// differ at their replayed cost; the actual cost is the live run plus the
-// re-recording. Replays call nothing and cost nothing.
+// live run costs (the replayed rows) plus a second live run and a
+// re-recording of the specs that differ at their replayed cost; the actual
+// cost is the live, second live and re-record runs. Replays call nothing
+// and cost nothing.
 func (s Summary) Costs() (estimated, actual float64, liveCalls int) {
-	var replay, live, rerecord []report.Row
+	var replay, live, confirm, rerecord []report.Row
 	for _, p := range s.Phases {
 		switch p.Name {
+		case PhaseConfirm:
+			confirm = p.Rows
 		case PhaseReplay:
 			replay = p.Rows
 		case PhaseLive:
@@ -88,9 +108,9 @@ func (s Summary) Costs() (estimated, actual float64, liveCalls int) {
 		estimated += r.CostUSD
 	}
 	for _, r := range s.Results {
-		estimated += r.Replay.CostUSD
+		estimated += 2 * r.Replay.CostUSD
 	}
-	for _, r := range append(append([]report.Row(nil), live...), rerecord...) {
+	for _, r := range append(append(append([]report.Row(nil), live...), confirm...), rerecord...) {
 		actual += r.CostUSD
 		liveCalls += r.Calls
 	}
@@ -105,39 +125,104 @@ func (s Summary) Headline() string {
 	if len(s.Problems) > 0 && s.Exit == ExitBroke && len(s.Results) == 0 {
 		return "a phase crashed"
 	}
-	if len(s.Results) == 0 {
-		if s.Exit == ExitInterrupted {
-			return "interrupted"
-		}
+	switch {
+	case s.Exit == ExitTimeout:
+		return "a phase timed out, the night is incomplete"
+	case s.Exit == ExitBudget:
+		return "the budget stopped the night"
+	case s.Exit == ExitInterrupted:
+		return "interrupted"
+	case len(s.Results) == 0 && len(s.NightDrift) > 0:
+		return "no spec differs, but the night's usage drifted"
+	case len(s.Results) == 0:
 		return "nothing differs"
 	}
+	nowFail := 0
 	c := Counts(s.Results)
+	for _, r := range s.Results {
+		if r.RuleBroken {
+			nowFail++
+			c[r.Class]--
+		}
+	}
 	var parts []string
+	if nowFail > 0 {
+		parts = append(parts, fmt.Sprintf("%d now fail (service changed, reproduced)", nowFail))
+	}
 	for _, k := range []Class{ServiceChanged, NonDeterministic, RecordingBroke} {
 		if c[k] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", c[k], k))
 		}
 	}
-	return fmt.Sprintf("%d of %d specs differ: %s", len(s.Results), s.Compared, strings.Join(parts, ", "))
+	h := fmt.Sprintf("%d of %d specs differ: %s", len(s.Results), s.Compared, strings.Join(parts, ", "))
+	if len(s.NightDrift) > 0 {
+		h += "; the night's usage drifted"
+	}
+	return h
 }
 
-// Markdown renders the summary: the verdict, the phases, one table row per
-// differing spec (replay vs live, outcome and cache read/write, the
-// re-recording, the replay of the new cassette, the class), the cassettes
-// touched, the catalog drift, the costs and the exit status with what every
-// status means.
-func (s Summary) Markdown() string {
+// SummaryCap is the most characters summary.md holds: well under
+// GitHub's 65,536-character limit on a pull request's body and a step
+// summary's 1 MiB, with room for what a workflow adds. The full report is
+// FullMarkdown, written to summary-full.md.
+const SummaryCap = 40000
+
+// detailRows is how many differences, cassettes and uncompared specs the
+// capped summary lists one by one; the roll-ups count them all.
+const detailRows = 20
+
+// Markdown renders the summary on-call reads, capped at SummaryCap: the
+// verdict and the exit's meaning, the phases, the problems, the night's
+// drift, the differences rolled up by rule and by model with a failure
+// message each, the first differences one by one, the cassettes touched,
+// the catalog drift, the costs and the budget, and what every exit status
+// means.
+func (s Summary) Markdown() string { return s.render(detailRows, SummaryCap) }
+
+// FullMarkdown renders the same summary with every difference, cassette
+// and uncompared spec listed, uncapped (summary-full.md).
+func (s Summary) FullMarkdown() string { return s.render(-1, 0) }
+
+// render writes the summary, listing at most limit items of each list
+// (all when limit is negative) and cutting it at capChars characters (no
+// cap when 0).
+func (s Summary) render(limit, capChars int) string {
 	var b strings.Builder
 	s.writeHeader(&b)
 	s.writePhases(&b)
-	s.writeProblems(&b)
-	s.writeDifferences(&b)
-	s.writeCassettes(&b)
-	s.writeNotCompared(&b)
+	s.writeProblems(&b, limit)
+	s.writeNightDrift(&b)
+	s.writeDifferences(&b, limit)
+	s.writeCassettes(&b, limit)
+	s.writeNotCompared(&b, limit)
 	s.writeDrift(&b)
 	s.writeCost(&b)
+	b.WriteString(s.Trend)
 	s.writeExit(&b)
-	return b.String()
+	return capMarkdown(b.String(), capChars)
+}
+
+// capMarkdown cuts md at a line boundary so that it holds at most
+// capChars characters with the note that says where the rest is.
+func capMarkdown(md string, capChars int) string {
+	if capChars <= 0 || len(md) <= capChars {
+		return md
+	}
+	note := fmt.Sprintf("\n\n**Cut at %d characters**: the full report is `summary-full.md` in the nightly's report artifact.\n", capChars)
+	cut := md[:capChars-len(note)]
+	if i := strings.LastIndex(cut, "\n"); i > 0 {
+		cut = cut[:i]
+	}
+	return cut + note
+}
+
+// limited returns the first limit items of a list (all when limit is
+// negative) and how many it left out.
+func limited[T any](items []T, limit int) ([]T, int) {
+	if limit < 0 || len(items) <= limit {
+		return items, 0
+	}
+	return items[:limit], len(items) - limit
 }
 
 // writeHeader writes the title with the headline, and the target, label
@@ -157,7 +242,7 @@ func (s Summary) writeHeader(b *strings.Builder) {
 	if s.Wall > 0 {
 		fmt.Fprintf(b, " · wall time %s", s.Wall.Round(100*time.Millisecond))
 	}
-	b.WriteString("\n\n")
+	fmt.Fprintf(b, "\n\n**Exit %d**: %s.\n\n", s.Exit, ExitMeaning(s.Exit))
 }
 
 // writePhases writes the table of phases: mode, specs, passed, failed,
@@ -179,28 +264,52 @@ func (s Summary) writePhases(b *strings.Builder) {
 	b.WriteString("\n")
 }
 
-// writeProblems lists the problems, if any.
-func (s Summary) writeProblems(b *strings.Builder) {
+// writeProblems lists the problems, if any, at most limit of them.
+func (s Summary) writeProblems(b *strings.Builder, limit int) {
 	if len(s.Problems) == 0 {
 		return
 	}
 	b.WriteString("**Problems**\n\n")
-	for _, p := range s.Problems {
+	ps, more := limited(s.Problems, limit)
+	for _, p := range ps {
 		fmt.Fprintf(b, "- %s\n", cell(p))
+	}
+	if more > 0 {
+		fmt.Fprintf(b, "- … and %d more in `summary-full.md`\n", more)
 	}
 	b.WriteString("\n")
 }
 
-// writeDifferences writes, when specs differ, one table row per differing
-// spec and what each class means.
-func (s Summary) writeDifferences(b *strings.Builder) {
+// writeNightDrift says how the night's totals moved, if they did.
+func (s Summary) writeNightDrift(b *strings.Builder) {
+	if len(s.NightDrift) == 0 {
+		return
+	}
+	b.WriteString("## The night's usage drifted\n\nNo spec differs beyond its tolerance, but the totals of those that agree one by one moved:\n\n")
+	for _, d := range s.NightDrift {
+		fmt.Fprintf(b, "- %s\n", cell(d))
+	}
+	b.WriteString("\nThe cassettes no longer price the night right (estimates and budgets read them): find what the service changed, then re-record (`scripts/record`).\n\n")
+}
+
+// writeDifferences writes, when specs differ, the roll-ups by rule and by
+// model, at most limit differences one by one, and what each class means.
+func (s Summary) writeDifferences(b *strings.Builder, limit int) {
 	if len(s.Results) == 0 {
 		return
 	}
 	fmt.Fprintf(b, "## Differences (%d)\n\n", len(s.Results))
-	fmt.Fprintf(b, "Cache read (R) and write (W) tokens are summed over the spec's calls; they differ when they move by more than %d token per call.\n\n", verdict.BetweenRuns.Absolute)
-	b.WriteString("| spec | replay (cassette) | live | re-recorded | replayed after | replay → live | classification |\n|---|---|---|---|---|---|---|\n")
-	for _, r := range s.Results {
+	writeRollups(b, s.Results)
+	rs, more := limited(s.Results, limit)
+	if more > 0 {
+		fmt.Fprintf(b, "### One by one: first %d of %d; every one in `summary-full.md`\n\n", len(rs), len(s.Results))
+	} else {
+		b.WriteString("### One by one\n\n")
+	}
+	fmt.Fprintf(b, "Cache read (R) and write (W) tokens are summed over the spec's calls; they differ when they move by more than %d token per call, uncached input by more than %d, cost by more than %.0f%% (and $%g).\n\n",
+		Measures[0].Tolerance.Absolute, Measures[2].Tolerance.Absolute, 100*CostTolerance.Relative, CostTolerance.Absolute)
+	b.WriteString("| spec | replay (cassette) | live | second live | re-recorded | replayed after | replay → live | classification |\n|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rs {
 		class := "**" + string(r.Class) + "**"
 		if r.RuleBroken {
 			class += ", now fails"
@@ -208,22 +317,22 @@ func (s Summary) writeDifferences(b *strings.Builder) {
 		if r.Restored {
 			class += ", old cassette restored"
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s: %s |\n",
-			cell(r.Spec), tally(&r.Replay), tally(&r.Live), tally(r.Rerecord), tally(r.Verify), cell(strings.Join(r.Reasons, "; ")), class, cell(r.Note))
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s: %s |\n",
+			cell(r.Spec), tally(&r.Replay), tally(&r.Live), tally(r.Confirm), tally(r.Rerecord), tally(r.Verify), cell(strings.Join(r.Reasons, "; ")), class, cell(r.Note))
 	}
 	b.WriteString("\n")
-	b.WriteString("**service changed**: re-recording reproduces the live result, so the service now answers differently from the cassette; " +
-		"its new cassette must replay the same. *Now fails*: the spec fails against the changed service, so it cannot be recorded " +
+	b.WriteString("**service changed**: a second live run reproduces the live result, so the service now answers differently from the cassette; " +
+		"its re-recording must reproduce it too and its new cassette replay the same. *Now fails*: the spec fails against the changed service, so it cannot be recorded " +
 		"(the recorder saves passing specs only) and keeps its old cassette: decide whether the service broke the rule, the rule changed, " +
 		"or the target refused the calls (throttling, model access; the live log says). " +
-		"**non-deterministic**: re-recording agrees with the old cassette (or with neither run): the service disagreed with itself; " +
+		"**non-deterministic**: the second live run or the re-recording agrees with the old cassette (or with neither run): the service disagreed with itself; " +
 		"the old cassette is kept. **recording broke**: the record run failed or crashed, or the new cassette does not replay as " +
 		"recorded; the old cassette is restored.\n\n")
 }
 
 // writeCassettes lists the re-recorded cassettes to commit and the
-// cassettes restored from the backup.
-func (s Summary) writeCassettes(b *strings.Builder) {
+// cassettes restored from the backup, at most limit of each.
+func (s Summary) writeCassettes(b *strings.Builder, limit int) {
 	if len(s.Rewritten) > 0 {
 		var paths []string
 		for _, ps := range s.Rewritten {
@@ -231,29 +340,41 @@ func (s Summary) writeCassettes(b *strings.Builder) {
 		}
 		sort.Strings(paths)
 		fmt.Fprintf(b, "Re-recorded cassettes, to commit (%d):\n\n", len(paths))
-		for _, p := range paths {
+		ps, more := limited(paths, limit)
+		for _, p := range ps {
 			fmt.Fprintf(b, "- `cassettes/%s`\n", p)
+		}
+		if more > 0 {
+			fmt.Fprintf(b, "- … and %d more in `summary-full.md`\n", more)
 		}
 		b.WriteString("\n")
 	}
 	if len(s.Restored) > 0 {
 		b.WriteString("Restored from the backup:\n\n")
-		for _, p := range s.Restored {
+		ps, more := limited(s.Restored, limit)
+		for _, p := range ps {
 			fmt.Fprintf(b, "- `%s`\n", p)
+		}
+		if more > 0 {
+			fmt.Fprintf(b, "- … and %d more in `summary-full.md`\n", more)
 		}
 		b.WriteString("\n")
 	}
 }
 
 // writeNotCompared lists, folded, the specs only one of replay and live
-// filed.
-func (s Summary) writeNotCompared(b *strings.Builder) {
+// filed, at most limit of them.
+func (s Summary) writeNotCompared(b *strings.Builder, limit int) {
 	if len(s.NotCompared) == 0 {
 		return
 	}
-	fmt.Fprintf(b, "<details><summary>Not compared: %d specs filed a result in only one of replay and live (such as specs skipped live)</summary>\n\n", len(s.NotCompared))
-	for _, spec := range s.NotCompared {
+	fmt.Fprintf(b, "<details><summary>Not compared: %d specs filed a result in only one of replay and live, or were skipped live with a reason</summary>\n\n", len(s.NotCompared))
+	specs, more := limited(s.NotCompared, limit)
+	for _, spec := range specs {
 		fmt.Fprintf(b, "- %s\n", spec)
+	}
+	if more > 0 {
+		fmt.Fprintf(b, "- … and %d more in `summary-full.md`\n", more)
 	}
 	b.WriteString("\n</details>\n\n")
 }
@@ -282,13 +403,23 @@ func codeList(ids []string) string {
 	return strings.Join(out, ", ")
 }
 
-// writeCost writes the estimated and the actual cost of the run's calls.
+// writeCost writes the estimated and the actual cost of the run's calls,
+// and the night's budget with what the suites' tallies say it spent.
 func (s Summary) writeCost(b *strings.Builder) {
 	est, act, calls := s.Costs()
 	b.WriteString("## Cost\n\n| | USD |\n|---|--:|\n")
-	fmt.Fprintf(b, "| estimated: the live run as the cassettes price it, plus re-recording the differing specs | %s |\n", usd(est))
-	fmt.Fprintf(b, "| actual: live run and re-recording, %d calls | %s |\n\n", calls, usd(act))
-	b.WriteString("Replays call nothing. Prices come from `matrix/catalog.json`; against the emulator they are what the same calls would cost on AWS.\n\n")
+	fmt.Fprintf(b, "| estimated: the live run as the cassettes price it, plus a second live run and a re-recording of the differing specs | %s |\n", usd(est))
+	fmt.Fprintf(b, "| actual: live, second live and re-record runs, %d calls | %s |\n\n", calls, usd(act))
+	budget := s.Budget
+	if budget == "" {
+		budget = "no budget"
+	}
+	if budget == "no budget" {
+		fmt.Fprintf(b, "The night had no budget (`-budget`, `%s`). ", env.BudgetUSD)
+	} else {
+		fmt.Fprintf(b, "The night's one budget %s, over all phases: ", budget)
+	}
+	fmt.Fprintf(b, "spent %s and %d tokens over %d calls by the suites' tallies. Replays call nothing. Prices come from `matrix/catalog.json`; against the emulator they are what the same calls would cost on AWS.\n\n", usd(s.Spent.USD), s.Spent.Tokens, s.Spent.Calls)
 }
 
 // writeExit writes the exit status, what it means, and, folded, what every
@@ -296,7 +427,7 @@ func (s Summary) writeCost(b *strings.Builder) {
 func (s Summary) writeExit(b *strings.Builder) {
 	fmt.Fprintf(b, "## Exit status %d\n\n%s.\n\n", s.Exit, ExitMeaning(s.Exit))
 	b.WriteString("<details><summary>Exit statuses</summary>\n\n")
-	for _, c := range []int{ExitSame, ExitServiceChanged, ExitNonDeterministic, ExitBroke, ExitRuleBroken, ExitUsage, ExitInterrupted} {
+	for _, c := range ExitStatuses {
 		fmt.Fprintf(b, "- `%d`: %s\n", c, ExitMeaning(c))
 	}
 	b.WriteString("\n</details>\n")

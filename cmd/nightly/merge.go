@@ -49,7 +49,8 @@ func (n *nightly) exportRewritten() {
 type shard struct {
 	name, dir string
 	doc       SummaryDoc
-	md        string
+	// md and full are the shard's summary.md and summary-full.md.
+	md, full string
 }
 
 // merger merges the reports of a nightly's shards: each ran
@@ -58,9 +59,11 @@ type shard struct {
 // exportRewritten).
 type merger struct {
 	cassettes, reports string
-	shards             []shard
-	doc                SummaryDoc
-	stderr             io.Writer
+	// history is the history file (-history); trend the rendered trend.
+	history, trend string
+	shards         []shard
+	doc            SummaryDoc
+	stderr         io.Writer
 }
 
 // runMerge is `nightly merge [-cassettes DIR] [-reports DIR] SHARD...`:
@@ -102,9 +105,10 @@ func parseMerge(args []string, stderr io.Writer) (m *merger, dirs []string, code
 	fs := flag.NewFlagSet("nightly merge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&m.cassettes, "cassettes", envOr(env.Cassettes, filepath.Join(root, "cassettes")), "the cassette directory to merge the shards' re-recorded cassettes into")
+	fs.StringVar(&m.history, "history", "", "the nights' history (JSON): read for the trend, written back with tonight's merged night added")
 	fs.StringVar(&m.reports, "reports", filepath.Join(envOr(env.ReportDir, filepath.Join(root, "reports")), "nightly"), "where to write the merged summary")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: nightly merge [-cassettes DIR] [-reports DIR] SHARD_REPORT_DIR...")
+		fmt.Fprintln(stderr, "usage: nightly merge [-cassettes DIR] [-reports DIR] [-history FILE] SHARD_REPORT_DIR...")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -135,6 +139,9 @@ func (m *merger) load(dir string) {
 	if md, err := os.ReadFile(filepath.Join(dir, "summary.md")); err == nil {
 		s.md = string(md)
 	}
+	if md, err := os.ReadFile(filepath.Join(dir, "summary-full.md")); err == nil {
+		s.full = string(md)
+	}
 	m.shards = append(m.shards, s)
 	m.fold(s)
 }
@@ -156,6 +163,7 @@ func (m *merger) fold(s shard) {
 	d.EstimatedUSD += s.doc.EstimatedUSD
 	d.ActualUSD += s.doc.ActualUSD
 	d.LiveCalls += s.doc.LiveCalls
+	d.Cells = append(d.Cells, s.doc.Cells...)
 	if !d.CatalogDrift.Checked && (s.doc.CatalogDrift.Checked || d.CatalogDrift.Line == "") {
 		d.CatalogDrift = s.doc.CatalogDrift // every shard lists the same profiles; one listing that worked is enough
 	}
@@ -175,9 +183,9 @@ func (m *merger) problem(name, what string, code int) {
 }
 
 // rank orders the exit statuses a merge keeps, worst highest: nothing
-// differs, service changed, non-deterministic, a rule broken, something
-// broke. Any other status (bad flags, interrupted) is -1: the merge counts
-// it as ExitBroke.
+// differs, service changed, non-deterministic, a rule broken, a budget
+// stop, a timeout, something broke. Any other status (bad flags,
+// interrupted) is -1: the merge counts it as ExitBroke.
 func rank(code int) int {
 	switch code {
 	case ExitSame:
@@ -188,14 +196,18 @@ func rank(code int) int {
 		return 2
 	case ExitRuleBroken:
 		return 3
-	case ExitBroke:
+	case ExitBudget:
 		return 4
+	case ExitTimeout:
+		return 5
+	case ExitBroke:
+		return 6
 	}
 	return -1
 }
 
 // worse returns the worse of two exit statuses, as ExitCode ranks them (12,
-// 13, 11, 10, 0); a status rank does not know counts as ExitBroke.
+// 14, 15, 13, 11, 10, 0); a status rank does not know counts as ExitBroke.
 func worse(a, b int) int {
 	if rank(a) < 0 {
 		a = ExitBroke

@@ -181,7 +181,7 @@ func TestWorse(t *testing.T) {
 func TestShardExportsItsRerecordedCassettes(t *testing.T) {
 	old, changedRow := row("spec a", report.Pass, 2, 100, 100), row("spec a", report.Pass, 2, 0, 200)
 	code, n, _ := runDo(t, doScenario{
-		rows:    map[string][]report.Row{"replay": {old}, "live": {changedRow}, "rerecord": {changedRow}, "verify": {changedRow}},
+		rows:    map[string][]report.Row{"replay": {old}, "live": {changedRow}, "confirm": {changedRow}, "rerecord": {changedRow}, "verify": {changedRow}},
 		touches: map[string]bool{"rerecord": true},
 	})
 	if code != ExitServiceChanged {
@@ -194,5 +194,39 @@ func TestShardExportsItsRerecordedCassettes(t *testing.T) {
 	_, n, _ = runDo(t, doScenario{rows: map[string][]report.Row{"replay": {old}, "live": {old}}})
 	if _, err := os.Stat(filepath.Join(n.reports, ExportDir)); !os.IsNotExist(err) {
 		t.Errorf("a run that re-recorded nothing exported something: %v", err)
+	}
+}
+
+// TestMergedSummaryStaysUnderTheCap: three shards, each with a summary at
+// the cap and 300 broken cells, merge into a summary.md under SummaryCap
+// (the pull request's body) with the cells rolled up by rule and by model
+// over all shards, and every shard's summary whole in summary-full.md.
+func TestMergedSummaryStaysUnderTheCap(t *testing.T) {
+	cassettes, shards := baseCassettes(t), t.TempDir()
+	var dirs []string
+	for _, name := range []string{"claude-4", "claude-3-5", "nova"} {
+		s := brokenCascade(300)
+		s.Exit = ExitRuleBroken
+		doc := summaryJSON(s)
+		dir := filepath.Join(shards, name)
+		writeShard(t, dir, doc, nil)
+		writeFile(t, filepath.Join(dir, "summary.md"), s.Markdown())
+		writeFile(t, filepath.Join(dir, "summary-full.md"), s.FullMarkdown())
+		dirs = append(dirs, dir)
+	}
+	reports := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	code := run(t.Context(), append([]string{"merge", "-cassettes", cassettes, "-reports", reports}, dirs...), &stdout, &stderr)
+	md, full := readFile(t, filepath.Join(reports, "summary.md")), readFile(t, filepath.Join(reports, "summary-full.md"))
+	if code != ExitRuleBroken || len(md) > SummaryCap {
+		t.Errorf("exit %d, summary.md %d characters (cap %d)", code, len(md), SummaryCap)
+	}
+	for _, want := range []string{"| `cascade` | service changed, now fails | 900 |", "| claude-sonnet-4-5 | 300 | `cascade` (300) |", "**Exit 13**"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("merged summary.md lacks %q", want)
+		}
+	}
+	if strings.Count(full, "| cascade invalidates") != 900 {
+		t.Errorf("summary-full.md holds %d differences, want every shard's 300", strings.Count(full, "| cascade invalidates"))
 	}
 }

@@ -106,10 +106,14 @@ func (m *merger) applyShard(s shard, paths []string, base *recorder.Manifest) er
 func (m *merger) write(stdout io.Writer) {
 	m.doc.Meaning = ExitMeaning(m.doc.Exit)
 	sort.Strings(m.doc.Applied)
-	md := m.markdown()
+	m.keepHistory()
+	md := m.markdown(false)
 	fmt.Fprint(stdout, "\n"+md)
 	if err := os.WriteFile(filepath.Join(m.reports, "summary.md"), []byte(md), 0o644); err != nil {
 		fmt.Fprintf(m.stderr, "nightly merge: writing summary.md: %v\n", err)
+	}
+	if err := os.WriteFile(filepath.Join(m.reports, "summary-full.md"), []byte(m.markdown(true)), 0o644); err != nil {
+		fmt.Fprintf(m.stderr, "nightly merge: writing summary-full.md: %v\n", err)
 	}
 	if b, err := json.MarshalIndent(m.doc, "", "  "); err == nil {
 		_ = os.WriteFile(filepath.Join(m.reports, "summary.json"), append(b, '\n'), 0o644)
@@ -123,14 +127,23 @@ func (m *merger) write(stdout io.Writer) {
 	fmt.Fprintf(m.stderr, "nightly merge: exit %d: %s (summary: %s)\n", m.doc.Exit, m.doc.Meaning, filepath.Join(m.reports, "summary.md"))
 }
 
-// markdown renders the merged summary: the headline, one row per shard,
-// the problems, the cassettes to commit, the catalog drift, the cost, the
-// exit status, and each shard's own summary folded.
-func (m *merger) markdown() string {
+// markdown renders the merged summary: the headline and the exit's
+// meaning, one row per shard, the problems, the differences of all shards
+// rolled up by rule and by model, the cassettes to commit, the catalog
+// drift, the cost, the exit status, and each shard's own summary folded.
+// Unless full, it fits SummaryCap: each shard's summary gets an equal
+// share of what the merged part leaves, cut where it must be, and the
+// lists are limited; full folds each shard's summary-full.md whole.
+func (m *merger) markdown(full bool) string {
 	var b strings.Builder
 	d := m.doc
+	limit := detailRows
+	if full {
+		limit = -1
+	}
 	fmt.Fprintf(&b, "# cachecascade nightly: %s (%d shards)\n\n", m.headline(), len(d.Shards))
 	fmt.Fprintf(&b, "Target: **%s** · %d processes per shard against the target · longest shard %s\n\n", d.Target, d.Procs, (time.Duration(d.WallSeconds * float64(time.Second))).Round(100*time.Millisecond))
+	fmt.Fprintf(&b, "**Exit %d**: %s.\n\n", d.Exit, ExitMeaning(d.Exit))
 	b.WriteString("| shard | label filter | exit | compared | differ | live calls | cost | wall time |\n|---|---|--:|--:|--:|--:|--:|--:|\n")
 	for _, s := range d.Shards {
 		fmt.Fprintf(&b, "| %s | `%s` | %d | %d | %d | %d | %s | %.1fs |\n", cell(s.Name), cell(s.LabelFilter), s.Exit, s.Compared, s.Differ, s.LiveCalls, usd(s.ActualUSD), s.WallSeconds)
@@ -138,25 +151,74 @@ func (m *merger) markdown() string {
 	b.WriteString("\n")
 	if len(d.Problems) > 0 {
 		b.WriteString("**Problems**\n\n")
-		for _, p := range d.Problems {
+		ps, more := limited(d.Problems, limit)
+		for _, p := range ps {
 			fmt.Fprintf(&b, "- %s\n", cell(p))
+		}
+		if more > 0 {
+			fmt.Fprintf(&b, "- … and %d more in `summary-full.md`\n", more)
 		}
 		b.WriteString("\n")
 	}
+	if len(d.Results) > 0 {
+		fmt.Fprintf(&b, "## Differences of all shards (%d)\n\n", len(d.Results))
+		var rs []Result
+		for _, r := range d.Results {
+			rs = append(rs, r.result())
+		}
+		writeRollups(&b, rs)
+	}
 	if len(d.Applied) > 0 {
 		fmt.Fprintf(&b, "Re-recorded cassettes, to commit (%d):\n\n", len(d.Applied))
-		for _, p := range d.Applied {
+		ps, more := limited(d.Applied, limit)
+		for _, p := range ps {
 			fmt.Fprintf(&b, "- `cassettes/%s`\n", p)
+		}
+		if more > 0 {
+			fmt.Fprintf(&b, "- … and %d more in `summary-full.md`\n", more)
 		}
 		b.WriteString("\n")
 	}
 	fmt.Fprintf(&b, "## Catalog drift\n\n%s\n\n", d.CatalogDrift.Line)
-	fmt.Fprintf(&b, "## Cost\n\nEstimated %s; actual %s over %d live and re-recording calls, all shards.\n\n", usd(d.EstimatedUSD), usd(d.ActualUSD), d.LiveCalls)
+	fmt.Fprintf(&b, "## Cost\n\nEstimated %s; actual %s over %d live, second live and re-recording calls, all shards.\n\n", usd(d.EstimatedUSD), usd(d.ActualUSD), d.LiveCalls)
+	b.WriteString(m.trend)
 	fmt.Fprintf(&b, "## Exit status %d\n\n%s.\n\n", d.Exit, d.Meaning)
-	for _, s := range m.shards {
-		fmt.Fprintf(&b, "<details><summary>Shard %s: exit %d</summary>\n\n%s\n</details>\n\n", cell(s.name), s.doc.Exit, demote(s.md))
+	share := 0
+	if !full && len(m.shards) > 0 {
+		share = (SummaryCap - b.Len() - 1000) / len(m.shards)
 	}
-	return b.String()
+	for _, s := range m.shards {
+		md := s.md
+		if full && s.full != "" {
+			md = s.full
+		}
+		if !full {
+			md = capMarkdown(md, max(share, 2000))
+		}
+		fmt.Fprintf(&b, "<details><summary>Shard %s: exit %d</summary>\n\n%s\n</details>\n\n", cell(s.name), s.doc.Exit, demote(md))
+	}
+	if full {
+		return b.String()
+	}
+	return capMarkdown(b.String(), SummaryCap)
+}
+
+// keepHistory adds the merged night to the history (-history), renders
+// the trend and writes the history back, with a copy in the report
+// directory.
+func (m *merger) keepHistory() {
+	if m.history == "" {
+		return
+	}
+	prev, err := ReadHistory(m.history)
+	if err != nil {
+		m.doc.Problems = append(m.doc.Problems, "history: "+err.Error())
+	}
+	h := prev.With(nightOf(m.doc, time.Now()))
+	m.trend = Trend(h)
+	if err := h.write(m.history, filepath.Join(m.reports, HistoryFile)); err != nil {
+		m.doc.Problems = append(m.doc.Problems, "history: writing it: "+err.Error())
+	}
 }
 
 // demote makes every Markdown heading of a shard's summary two levels

@@ -151,11 +151,11 @@ func TestExitCode(t *testing.T) {
 		{[]Result{sc}, true, 12},
 	}
 	for _, c := range cases {
-		if got := ExitCode(c.results, c.crashed); got != c.want {
+		if got := ExitCode(c.results, c.crashed, nil); got != c.want {
 			t.Errorf("ExitCode(%v, crashed %v) = %d, want %d", c.results, c.crashed, got, c.want)
 		}
 	}
-	for _, code := range []int{0, 2, 10, 11, 12, 13, 130} {
+	for _, code := range ExitStatuses {
 		if m := ExitMeaning(code); m == "" || strings.HasPrefix(m, "exit status") {
 			t.Errorf("exit status %d has no meaning", code)
 		}
@@ -183,16 +183,16 @@ func TestMarkdown(t *testing.T) {
 		},
 		Compared: 2, Results: []Result{sc, nd}, Restored: []string{"cassettes/limits/nova-lite/x.yaml"},
 	}
-	s.Exit = ExitCode(s.Results, false)
+	s.Exit = ExitCode(s.Results, false, nil)
 	md := s.Markdown()
 	for _, want := range []string{
-		"# cachecascade nightly: 2 of 2 specs differ: 1 service changed, 1 non-deterministic",
+		"# cachecascade nightly: 2 of 2 specs differ: 1 now fail (service changed, reproduced), 1 non-deterministic",
 		"emulator (in-process) with profile no-cascade", "`area:cascade`",
-		"| " + cascadeSpec + " | ✅ pass R 5776 / W 8664, 5 calls | ❌ fail R 8664 / W 5776, 5 calls | ❌ fail R 8664 / W 5776, 5 calls | ✅ pass R 5776 / W 8664, 5 calls | outcome pass → fail; read 5776 → 8664 (+2888); write 8664 → 5776 (-2888) | **service changed**, now fails:",
+		"| " + cascadeSpec + " | ✅ pass R 5776 / W 8664, 5 calls | ❌ fail R 8664 / W 5776, 5 calls | — | ❌ fail R 8664 / W 5776, 5 calls | ✅ pass R 5776 / W 8664, 5 calls | outcome pass → fail; read 5776 → 8664 (+2888); write 8664 → 5776 (-2888) | **service changed**, now fails:",
 		`a \| in the text<br>and a newline`, "**non-deterministic**, old cassette restored",
 		"## Exit status 13", "cassettes/limits/nova-lite/x.yaml",
-		"| estimated: the live run as the cassettes price it, plus re-recording the differing specs | $0.1200 |",
-		"| actual: live run and re-recording, 13 calls | $0.1300 |",
+		"| estimated: the live run as the cassettes price it, plus a second live run and a re-recording of the differing specs | $0.1800 |",
+		"| actual: live, second live and re-record runs, 13 calls | $0.1300 |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("Markdown lacks %q:\n%s", want, md)
@@ -200,8 +200,8 @@ func TestMarkdown(t *testing.T) {
 	}
 	for _, line := range strings.Split(md, "\n") {
 		if strings.HasPrefix(line, "| "+cascadeSpec) || strings.HasPrefix(line, "| limits") {
-			if n := strings.Count(strings.ReplaceAll(line, `\|`, ""), "|"); n != 8 {
-				t.Errorf("table row has %d cell separators, want 8: %s", n, line)
+			if n := strings.Count(strings.ReplaceAll(line, `\|`, ""), "|"); n != 9 {
+				t.Errorf("table row has %d cell separators, want 9: %s", n, line)
 			}
 		}
 	}

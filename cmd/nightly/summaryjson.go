@@ -1,6 +1,10 @@
 package main
 
-import "time"
+import (
+	"time"
+
+	"github.com/cachecascade/cachecascade/report"
+)
 
 // SummaryDoc is summary.json, the machine-readable summary: of one run, or
 // of the shards of a nightly merged into one (Shards says which; see
@@ -26,6 +30,9 @@ type SummaryDoc struct {
 	// cassettes the merge took from them, to commit.
 	Shards  []ShardDoc `json:"shards,omitempty"`
 	Applied []string   `json:"applied,omitempty"`
+	// Cells are the specs the live run filed, for the history (see
+	// History); of merged shards, all of them.
+	Cells []CellDoc `json:"cells,omitempty"`
 }
 
 // ResultDoc is one differing spec in summary.json; Cassettes are those it
@@ -38,6 +45,18 @@ type ResultDoc struct {
 	Reasons    []string `json:"reasons"`
 	Note       string   `json:"note"`
 	Cassettes  []string `json:"cassettes,omitempty"`
+	// Rule, Model and Message are what the roll-ups group by and show
+	// (see Rollups): the rule the difference is about, the model, and the
+	// first line of the failure message.
+	Rule    string `json:"rule,omitempty"`
+	Model   string `json:"model,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+// result rebuilds, for the roll-ups, the Result a ResultDoc was made of.
+func (r ResultDoc) result() Result {
+	live := report.Row{Spec: r.Spec, Rule: r.Rule, Model: r.Model, Message: r.Message}
+	return Result{Change: Change{Spec: r.Spec, Live: live, Reasons: r.Reasons}, Class: r.Class, RuleBroken: r.RuleBroken, Restored: r.Restored, Note: r.Note}
 }
 
 // DriftDoc is the catalog drift in summary.json: the summary's line,
@@ -70,9 +89,10 @@ func summaryJSON(s Summary) SummaryDoc {
 	est, act, calls := s.Costs()
 	out := SummaryDoc{Exit: s.Exit, Meaning: ExitMeaning(s.Exit), Target: s.Target, LabelFilter: s.LabelFilter, Procs: s.Procs,
 		WallSeconds: s.Wall.Round(time.Millisecond).Seconds(), Compared: s.Compared, Results: []ResultDoc{}, Problems: s.Problems,
-		EstimatedUSD: est, ActualUSD: act, LiveCalls: calls, CatalogDrift: driftJSON(s.Drift)}
+		EstimatedUSD: est, ActualUSD: act, LiveCalls: calls, CatalogDrift: driftJSON(s.Drift), Cells: cellsOf(s)}
 	for _, r := range s.Results {
-		out.Results = append(out.Results, ResultDoc{Spec: r.Spec, Class: r.Class, RuleBroken: r.RuleBroken, Restored: r.Restored, Reasons: r.Reasons, Note: r.Note, Cassettes: s.Rewritten[r.Spec]})
+		out.Results = append(out.Results, ResultDoc{Spec: r.Spec, Class: r.Class, RuleBroken: r.RuleBroken, Restored: r.Restored, Reasons: r.Reasons, Note: r.Note, Cassettes: s.Rewritten[r.Spec],
+			Rule: ruleOf(r), Model: modelOf(r), Message: firstMessage(r)})
 	}
 	return out
 }

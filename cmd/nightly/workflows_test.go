@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -34,6 +37,7 @@ type job struct {
 	RunsOn         string            `yaml:"runs-on"`
 	Permissions    map[string]string `yaml:"permissions"`
 	TimeoutMinutes int               `yaml:"timeout-minutes"`
+	Outputs        map[string]string `yaml:"outputs"`
 	Strategy       struct {
 		FailFast *bool `yaml:"fail-fast"`
 		Matrix   struct {
@@ -188,6 +192,21 @@ func TestNightlyWorkflow(t *testing.T) {
 	}
 	shards := checkShardJob(t, w.Jobs["shard"])
 	checkMergeJob(t, w.Jobs["merge"], shards)
+	checkPullRequestJob(t, w.Jobs["pull-request"])
+	checkIssueJob(t, w.Jobs["issue"])
+	checkWriteActionsPinned(t, "nightly.yml", w)
+	checkWriteActionsPinned(t, "sdk-upgrade.yml", loadWorkflow(t, "sdk-upgrade.yml"))
+}
+
+// readOnly reports whether a job's permissions give no write access but
+// the OIDC token's.
+func readOnly(j job) bool {
+	for k, v := range j.Permissions {
+		if v == "write" && k != "id-token" {
+			return false
+		}
+	}
+	return true
 }
 
 // checkShardJob checks the job that runs scripts/nightly on each shard and
@@ -211,9 +230,20 @@ func checkShardJob(t *testing.T, j job) []string {
 	if !ok || !strings.Contains(sel.Run, `base=""`) || sel.Env["SHARD_FILTER"] != "${{ matrix.filter }}" {
 		t.Errorf("nightly.yml: the daily run must exclude slow specs and the weekly one include them, within the shard's filter: %q", sel.Run)
 	}
-	run, ok := j.runs("scripts/nightly --target aws --label-filter")
-	if !ok || run.ID == "" || !strings.Contains(run.Run, "|| code=$?") {
-		t.Errorf("nightly.yml: each shard must run scripts/nightly --target aws with its label filter and go on whatever it exits: %+v", run)
+	run, ok := j.runs("scripts/nightly --target aws --budget \"$BUDGET\" --label-filter")
+	if !ok || run.ID == "" || !strings.Contains(run.Run, "|| code=$?") || run.Env["BUDGET"] != "${{ matrix.budget }}" {
+		t.Errorf("nightly.yml: each shard must run scripts/nightly --target aws with its budget and label filter and go on whatever it exits: %+v", run)
+	}
+	total := 0.0
+	for _, s := range j.Strategy.Matrix.Include {
+		b, err := parseBudgetUSD(s["budget"])
+		if err != nil || b == 0 {
+			t.Errorf("nightly.yml: shard %s has no budget (%v)", s["shard"], err)
+		}
+		total += b
+	}
+	if total != nightBudgetUSD {
+		t.Errorf("nightly.yml: the shards' budgets add up to $%g, not the night's $%g", total, nightBudgetUSD)
 	}
 	up, ok := j.uses("actions/upload-artifact")
 	if !ok || !strings.Contains(up.If, "always()") || up.With["path"] != "reports/nightly/" || up.With["name"] != "nightly-shard-${{ matrix.shard }}" {
@@ -254,15 +284,20 @@ func checkShardsPartitionModels(t *testing.T, shards []map[string]string) {
 	}
 }
 
-// checkMergeJob checks the job that merges the shards and opens the pull
-// request.
+// nightBudgetUSD is the night's budget that nightly.yml states and splits
+// over its shards.
+const nightBudgetUSD = 40.0
+
+// checkMergeJob checks the job that merges the shards: it runs the
+// repository's code with read-only access and hands the pull request job
+// its artifacts.
 func checkMergeJob(t *testing.T, j job, shards []string) {
 	t.Helper()
 	if j.Needs != "shard" || !strings.Contains(j.If, "!cancelled()") {
 		t.Errorf("nightly.yml: the merge job must follow the shards, even failed ones, unless the run is cancelled: needs %v, if %q", j.Needs, j.If)
 	}
-	if len(j.Permissions) != 2 || j.Permissions["contents"] != "write" || j.Permissions["pull-requests"] != "write" {
-		t.Errorf("nightly.yml: the merge job needs contents and pull-requests write, nothing more: %v", j.Permissions)
+	if len(j.Permissions) != 1 || j.Permissions["contents"] != "read" {
+		t.Errorf("nightly.yml: the merge job runs the repository's code and must only read it: %v", j.Permissions)
 	}
 	if dl, ok := j.uses("actions/download-artifact"); !ok || dl.With["pattern"] != "nightly-shard-*" || dl.With["path"] != "shards/" {
 		t.Errorf("nightly.yml: the merge job must download every shard's artifact into shards/: %+v", dl)
@@ -276,22 +311,148 @@ func checkMergeJob(t *testing.T, j job, shards []string) {
 			t.Errorf("nightly.yml: the merge does not name shard %s, so it could not tell that shard missing", name)
 		}
 	}
+	restore, okR := j.uses("actions/cache/restore")
+	save, okS := j.uses("actions/cache/save")
+	if !okR || !okS || restore.With["path"] != "history/" || save.With["path"] != "history/" || restore.With["restore-keys"] != "nightly-history-" ||
+		save.With["key"] != "nightly-history-${{ github.run_id }}" || !strings.Contains(save.If, "always()") || !strings.Contains(merge.Run, "-history history/nightly-history.json") {
+		t.Errorf("nightly.yml: the merge must read the last night's history and keep tonight's: restore %+v, save %+v", restore, save)
+	}
 	code := "steps." + merge.ID + ".outputs.code == '10'"
 	verify, ok := j.runs("scripts/verify")
 	if !ok || verify.ID == "" || verify.If != code {
 		t.Errorf("nightly.yml: the merged cassettes must replay (scripts/verify) before a pull request: %+v", verify)
 	}
-	pr, ok := j.uses("peter-evans/create-pull-request")
-	if !ok || pr.If != code+" && steps."+verify.ID+".outcome == 'success'" || !strings.Contains(pr.With["add-paths"].(string), "cassettes/") || pr.With["body-path"] != "reports/nightly/summary.md" {
-		t.Errorf("nightly.yml: one pull request with cassettes/ must open on exit 10 only, after the replay: %+v", pr)
+	if j.Outputs["code"] != "${{ steps."+merge.ID+".outputs.code }}" || !strings.Contains(j.Outputs["verified"], "steps."+verify.ID+".outcome == 'success'") {
+		t.Errorf("nightly.yml: the merge job must output its code and whether the replay passed: %v", j.Outputs)
 	}
-	if up, ok := j.uses("actions/upload-artifact"); !ok || !strings.Contains(up.If, "always()") {
+	cas, ok := j.find(func(s step) bool {
+		return strings.HasPrefix(s.Uses, "actions/upload-artifact@") && s.With["name"] == "nightly-cassettes"
+	})
+	if !ok || cas.With["path"] != "cassettes/" || cas.If != code+" && steps."+verify.ID+".outcome == 'success'" {
+		t.Errorf("nightly.yml: the merged cassettes must be uploaded on 10 after the replay: %+v", cas)
+	}
+	if up, ok := j.find(func(s step) bool { return s.With["name"] == "nightly-reports" }); !ok || !strings.Contains(up.If, "always()") {
 		t.Error("nightly.yml: the merged report must be uploaded always")
+	}
+	if _, ok := j.uses("peter-evans/create-pull-request"); ok {
+		t.Error("nightly.yml: the merge job must not open the pull request: it runs the repository's code")
 	}
 	fail := j.Steps[len(j.Steps)-1]
 	if !strings.Contains(fail.If, "code != '0'") || !strings.Contains(fail.If, "code != '10'") || !strings.Contains(fail.Run, "exit 1") {
-		t.Errorf("nightly.yml: the last step must fail the job on 11, 12, 13: %+v", fail)
+		t.Errorf("nightly.yml: the last step must fail the job on 11 to 15: %+v", fail)
 	}
+}
+
+// checkPullRequestJob checks the job that opens the pull request: from
+// the merge job's artifacts, on 10 after the replay, running no
+// repository code.
+func checkPullRequestJob(t *testing.T, j job) {
+	t.Helper()
+	if j.Needs != "merge" || j.If != "needs.merge.outputs.code == '10' && needs.merge.outputs.verified == 'true'" {
+		t.Errorf("nightly.yml: the pull request opens on 10 after the replay only: needs %v, if %q", j.Needs, j.If)
+	}
+	if len(j.Permissions) != 2 || j.Permissions["contents"] != "write" || j.Permissions["pull-requests"] != "write" {
+		t.Errorf("nightly.yml: the pull request job needs contents and pull-requests write, nothing more: %v", j.Permissions)
+	}
+	for _, s := range j.Steps {
+		if s.Run != "" || strings.HasPrefix(s.Uses, "actions/setup-go@") {
+			t.Errorf("nightly.yml: the pull request job holds a write token and must run no repository code: %+v", s)
+		}
+	}
+	if dl, ok := j.find(func(s step) bool { return s.With["name"] == "nightly-cassettes" }); !ok || dl.With["path"] != "cassettes/" {
+		t.Errorf("nightly.yml: the pull request job must take the merged cassettes from the artifact: %+v", dl)
+	}
+	pr, ok := j.uses("peter-evans/create-pull-request")
+	if !ok || !strings.Contains(pr.With["add-paths"].(string), "cassettes/") || pr.With["body-path"] != "nightly-reports/nightly/summary.md" {
+		t.Errorf("nightly.yml: one pull request with cassettes/ and the summary: %+v", pr)
+	}
+}
+
+// checkIssueJob checks the job that opens or updates the nightly-failure
+// issue on exits 11 to 15, and runs its script against a fake gh.
+func checkIssueJob(t *testing.T, j job) {
+	t.Helper()
+	if j.Needs != "merge" || !strings.Contains(j.If, "needs.merge.outputs.code != '0'") || !strings.Contains(j.If, "needs.merge.outputs.code != '10'") || !strings.Contains(j.If, "!cancelled()") {
+		t.Errorf("nightly.yml: the issue job must run on every exit but 0 and 10: if %q", j.If)
+	}
+	if len(j.Permissions) != 1 || j.Permissions["issues"] != "write" {
+		t.Errorf("nightly.yml: the issue job needs issues: write, nothing more: %v", j.Permissions)
+	}
+	s, ok := j.runs("gh issue")
+	if !ok {
+		t.Fatal("nightly.yml: the issue job runs no gh issue")
+	}
+	for _, open := range []string{"", "7"} {
+		dir := t.TempDir()
+		writeFile(t, filepath.Join(dir, "bin", "gh"), "#!/bin/sh\necho \"$*\" >> \"$GH_LOG\"\ncase \"$1 $2\" in \"issue list\") echo \"$OPEN\" ;; esac\n")
+		if err := os.Chmod(filepath.Join(dir, "bin", "gh"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dir, "nightly-reports", "nightly", "summary.md"), "# cachecascade nightly: 3 of 9 specs differ\n")
+		cmd := exec.Command("bash", "-c", s.Run)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "PATH="+filepath.Join(dir, "bin")+":"+os.Getenv("PATH"), "GH_LOG="+filepath.Join(dir, "log"), "OPEN="+open, "CODE=13", "RUN_URL=https://example/run/1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("nightly.yml: the issue step fails: %v\n%s", err, out)
+		}
+		log := readFile(t, filepath.Join(dir, "log"))
+		want := "issue create --title Nightly exited 13: a human must look --label nightly-failure --body-file nightly-reports/nightly/summary.md"
+		if open != "" {
+			want = "issue comment 7 --body-file nightly-reports/nightly/summary.md"
+		}
+		if !strings.Contains(log, want) {
+			t.Errorf("nightly.yml: with open issue %q the step ran:\n%s\nwant %q", open, log, want)
+		}
+	}
+}
+
+// checkWriteActionsPinned checks that every third-party action (not
+// actions/*) in a job that holds a write token is pinned by a full commit
+// SHA, or carries a TODO(pin) comment on the line above saying it is not
+// yet (the SHA cannot be checked offline).
+func checkWriteActionsPinned(t *testing.T, name string, w workflow) {
+	t.Helper()
+	lines := strings.Split(string(repoFile(t, ".github/workflows/"+name)), "\n")
+	for id, j := range w.Jobs {
+		perms := j.Permissions
+		if perms == nil {
+			perms = w.Permissions
+		}
+		if readOnly(job{Permissions: perms}) {
+			continue
+		}
+		for _, s := range j.Steps {
+			repo, ref, _ := strings.Cut(s.Uses, "@")
+			if s.Uses == "" || strings.HasPrefix(repo, "actions/") || shaRef.MatchString(ref) {
+				continue
+			}
+			i := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, "uses: "+s.Uses) })
+			if i < 0 || !todoAbove(lines, i) {
+				t.Errorf("%s: job %s holds a write token and uses %s by tag: pin it by commit SHA (or mark it TODO(pin))", name, id, s.Uses)
+			}
+		}
+	}
+}
+
+// shaRef matches a full commit SHA.
+var shaRef = regexp.MustCompile(`^[0-9a-f]{40}$`)
+
+// todoAbove reports whether the step holding line i, or the comment right
+// above the step, holds a TODO(pin).
+func todoAbove(lines []string, i int) bool {
+	k := i
+	for k >= 0 && !strings.HasPrefix(strings.TrimSpace(lines[k]), "- ") {
+		if strings.Contains(lines[k], "TODO(pin)") {
+			return true
+		}
+		k--
+	}
+	for k--; k >= 0 && strings.HasPrefix(strings.TrimSpace(lines[k]), "#"); k-- {
+		if strings.Contains(lines[k], "TODO(pin)") {
+			return true
+		}
+	}
+	return false
 }
 
 func TestSDKUpgradeWorkflow(t *testing.T) {
@@ -327,6 +488,36 @@ func TestSDKUpgradeWorkflow(t *testing.T) {
 	if !ok || c.With["path"] != "reports/sdk-upgrade.md" {
 		t.Errorf("sdk-upgrade.yml: the summary must be posted as a sticky comment: %+v", c)
 	}
+	// Issue 13: a version that could not be evaluated (v9.9.9) was
+	// reported as "the upgrade changes what is sent".
+	fail, ok := w.runs("::error title=sdk-upgrade")
+	if !ok {
+		t.Fatal("sdk-upgrade.yml: no step fails the job on a non-zero exit")
+	}
+	for code, want := range map[string]string{"1": "cache-affecting", "2": "could not be evaluated"} {
+		out := runStep(t, fail, map[string]string{"CODE": code})
+		if !strings.Contains(out, want) || code == "2" && strings.Contains(out, "changes what is sent") {
+			t.Errorf("sdk-upgrade.yml: on exit %s the job says %q; want %q", code, out, want)
+		}
+	}
+}
+
+// runStep runs a step's script with bash and the given environment and
+// returns its standard output (a step that exits 1 on purpose is not an
+// error).
+func runStep(t *testing.T, s step, vars map[string]string) string {
+	t.Helper()
+	cmd := exec.Command("bash", "-c", s.Run)
+	cmd.Env = os.Environ()
+	for k, v := range vars {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out, err := cmd.Output()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatal(err)
+	}
+	return string(out)
 }
 
 func TestDependabot(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -336,9 +337,28 @@ func (r *runner) fetch(ctx context.Context, ev *env, tmp, version string) (modul
 	var dl module
 	out, err := r.goOut(ctx, ev.extra, tmp, "mod", "download", "-json", sdkcheck.BedrockRuntime+"@"+version)
 	if jerr := json.Unmarshal([]byte(out), &dl); jerr != nil || dl.Error != "" || err != nil {
-		return dl, fmt.Errorf("bedrockruntime@%s: %s", version, firstNonEmpty(dl.Error, tail(out, 3)))
+		if dl.Error != "" {
+			return dl, errors.New(condenseGoError(dl.Error))
+		}
+		return dl, fmt.Errorf("bedrockruntime@%s: %s", version, tail(out, 3))
 	}
 	return dl, nil
+}
+
+// proxyRead matches the go command's report of a module proxy's answer:
+// "reading https://proxy.golang.org/…/@v/v9.9.9.info: 403 Forbidden",
+// then the proxy's own words after "server response:".
+var proxyRead = regexp.MustCompile(`reading https?://\S+: (.*?)\s+server response:\s*`)
+
+// condenseGoError shortens an error of go mod download so that its reason
+// fits a report row: bedrockruntime's module path becomes
+// "bedrockruntime", and a proxy's answer loses the URL ("the module proxy
+// answers 403 Forbidden: This module version is not available."). Other
+// errors are kept, folded on one line.
+func condenseGoError(s string) string {
+	s = strings.ReplaceAll(s, sdkcheck.BedrockRuntime+"@", "bedrockruntime@")
+	s = proxyRead.ReplaceAllString(s, "the module proxy answers $1: ")
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // tagsIn returns the build tags a bedrockruntime release needs, judged from

@@ -128,7 +128,7 @@ func TestPlanErrors(t *testing.T) {
 		setup         func(*world)
 		want          string
 	}{
-		{"unknown version", "v9.9.9", nil, "bedrockruntime@v9.9.9: " + sdkcheck.BedrockRuntime + "@v9.9.9: invalid version: unknown revision v9.9.9"},
+		{"unknown version", "v9.9.9", nil, "bedrockruntime@v9.9.9: invalid version: unknown revision v9.9.9"},
 		{"no source", "v1.37.1", func(w *world) { os.RemoveAll(filepath.Join(w.f.releases["v1.37.1"].Dir, "types")) }, "reading bedrockruntime@v1.37.1's source"},
 		{"unreadable go.mod", "v1.37.1", func(w *world) { delete(w.f.gomods, "/fake/modcache/v1.37.1.mod") }, "reading /fake/modcache/v1.37.1.mod: go: open"},
 		{"no companion", "v1.37.1", func(w *world) { w.f.configVersions = []string{"v1.33.15"} }, "no version requires at most"},
@@ -531,5 +531,25 @@ func TestLoadCassettes(t *testing.T) {
 	os.WriteFile(filepath.Join(w.r.cassettes, "bad.yaml"), []byte("interactions: {"), 0o644)
 	if _, err := loadCassettes(w.r.cassettes); err == nil || !strings.Contains(err.Error(), "bad.yaml") {
 		t.Errorf("a corrupt cassette: %v", err)
+	}
+}
+
+// TestGoModErrorKeepsTheReason: a version the module proxy does not have
+// is reported with the proxy's reason within the row's 160 characters
+// (issue 13: "v9.9.9" was cut before "403 Forbidden").
+func TestGoModErrorKeepsTheReason(t *testing.T) {
+	const goErr = "github.com/aws/aws-sdk-go-v2/service/bedrockruntime@v9.9.9: reading https://proxy.golang.org/github.com/aws/aws-sdk-go-v2/service/bedrockruntime/@v/v9.9.9.info: 403 Forbidden\n\tserver response: This module version is not available."
+	got := condenseGoError(goErr)
+	want := "bedrockruntime@v9.9.9: the module proxy answers 403 Forbidden: This module version is not available."
+	if got != want {
+		t.Errorf("condenseGoError:\n got %q\nwant %q", got, want)
+	}
+	row := sdkcheck.Classify(sdkcheck.Evaluation{Version: "v9.9.9", Err: got})
+	if !strings.Contains(row.Builds, "This module version is not available.") {
+		t.Errorf("the row cuts the reason: %q", row.Builds)
+	}
+	// An error that is not the proxy's is kept as it is, folded on one line.
+	if got := condenseGoError(sdkcheck.BedrockRuntime + "@v9.9.9: invalid version: unknown revision v9.9.9"); got != "bedrockruntime@v9.9.9: invalid version: unknown revision v9.9.9" {
+		t.Errorf("condenseGoError = %q", got)
 	}
 }

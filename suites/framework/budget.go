@@ -2,6 +2,7 @@ package framework
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -37,7 +38,7 @@ func budgetFromEnv() (budget, error) {
 	var b budget
 	if v := os.Getenv(env.BudgetUSD); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f <= 0 {
+		if err != nil || !(f > 0) || math.IsInf(f, 0) { // NaN is not > 0
 			return b, fmt.Errorf("framework: %s=%q: want a positive number of dollars", env.BudgetUSD, v)
 		}
 		b.usd = f

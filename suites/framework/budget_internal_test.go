@@ -32,7 +32,8 @@ func TestBudgetFromEnv(t *testing.T) {
 	if (budget{}).over(1e9, 1e9) {
 		t.Error("no budget is over")
 	}
-	for name, value := range map[string]string{env.BudgetUSD: "-1", env.BudgetTokens: "lots"} {
+	for _, nv := range [][2]string{{env.BudgetUSD, "-1"}, {env.BudgetUSD, "NaN"}, {env.BudgetUSD, "+Inf"}, {env.BudgetTokens, "lots"}} {
+		name, value := nv[0], nv[1]
 		t.Setenv(env.BudgetUSD, "")
 		t.Setenv(env.BudgetTokens, "")
 		t.Setenv(name, value)
