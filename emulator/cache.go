@@ -172,6 +172,9 @@ func (e *Emulator) applyCache(account string, spec *modelSpec, r *request, p pre
 	var res cacheResult
 	if len(r.checkpoints) > 0 {
 		read := e.longestLiveRead(s, spec, r)
+		if read > 0 && e.fault(NoiseRandomEvictions) && e.noise.IntN(randomEvictionOdds) == 0 {
+			read = 0 // evicted early: written anew, never a hit that also writes
+		}
 		res = e.writeCheckpoints(s, spec, r, p, read)
 	}
 	if res.read == 0 && res.write == 0 && spec.implicitCaching && e.fault(BenignImplicitReads) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strings"
@@ -133,6 +134,9 @@ type Options struct {
 type Emulator struct {
 	opts   Options
 	faults map[string]bool
+	// noise draws the random-evictions profile's evictions, under mu, from
+	// a fixed seed so that a run repeats.
+	noise *rand.Rand
 	// models is the model table keyed by base ID; it never changes after New.
 	models map[string]*modelSpec
 	tok    tokenizer
@@ -150,7 +154,7 @@ type Emulator struct {
 // New returns an emulator configured by opts, or an error naming an unknown
 // profile or an invalid option.
 func New(opts Options) (*Emulator, error) {
-	e := &Emulator{faults: map[string]bool{}, cache: newEntryStore()}
+	e := &Emulator{faults: map[string]bool{}, cache: newEntryStore(), noise: rand.New(rand.NewPCG(1, 2))}
 	for _, name := range opts.Profiles {
 		if _, ok := LookupProfile(name); !ok {
 			return nil, fmt.Errorf("emulator: unknown profile %q (see emulator.Faults and emulator.BenignProfiles)", name)
@@ -486,6 +490,9 @@ func (e *Emulator) run(account string, spec *modelSpec, req *request, body []byt
 
 	res := &result{spec: spec, cache: cr}
 	res.input = p.prompt - cr.read - cr.write
+	if e.fault(NoiseExtraInputTokens) {
+		res.input += extraInputTokens
+	}
 	res.seed = replySeed(spec.id, body)
 	res.words, res.stopReason = e.reply(res.seed, req.maxTokens)
 	res.text = strings.Join(res.words, " ")
@@ -638,7 +645,7 @@ func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		e.Reset()
 		reply(http.StatusOK, map[string]bool{"reset": true})
 	case "/_emulator/profiles":
-		reply(http.StatusOK, map[string]any{"faults": Faults(), "benign": BenignProfiles(), "active": e.opts.Profiles})
+		reply(http.StatusOK, map[string]any{"faults": Faults(), "benign": BenignProfiles(), "noise": NoiseProfiles(), "active": e.opts.Profiles})
 	case "/_emulator/stats":
 		reply(http.StatusOK, map[string]int64{"entries": int64(e.Len()), "inflightBodyBytes": e.limits.held.Load()})
 	default:

@@ -331,3 +331,67 @@ func TestProfileListing(t *testing.T) {
 		t.Errorf("BenignProfiles() = %v", got)
 	}
 }
+
+// TestNoiseAndInputProfiles checks the two profiles the nightly's classes
+// are proven with: random-evictions turns some hits into fresh writes
+// (never a hit that also writes), the same ones on every run; and
+// extra-input-tokens bills 40 more input tokens, cache usage unchanged.
+func TestNoiseAndInputProfiles(t *testing.T) {
+	repeats := func(profiles ...string) []cacheResult {
+		e, err := New(Options{Profiles: profiles})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := []byte(`{"system":[{"text":"` + strings.Repeat("steady words ", 700) + `"},{"cachePoint":{"type":"default"}}],"messages":[{"role":"user","content":[{"text":"hi"}]}]}`)
+		var out []cacheResult
+		for range 64 {
+			res, aerr := e.converse("acct", sonnet45, body)
+			if aerr != nil {
+				t.Fatal(aerr)
+			}
+			out = append(out, res.cache)
+		}
+		return out
+	}
+	evicted := func(rs []cacheResult) (n int) {
+		for _, r := range rs[1:] {
+			if r.read > 0 && r.write > 0 {
+				t.Fatalf("Expected\n%+v\nnot to read and write at once", r)
+			}
+			if r.read == 0 {
+				n++
+			}
+		}
+		return n
+	}
+	if n := evicted(repeats()); n != 0 {
+		t.Fatalf("Expected\n%d misses\nto be 0 without the profile", n)
+	}
+	first, second := repeats(NoiseRandomEvictions), repeats(NoiseRandomEvictions)
+	if n := evicted(first); n == 0 || n > 63/2 {
+		t.Errorf("Expected\n%d misses of 63 repeats\nto be some, about one in %d", n, randomEvictionOdds)
+	}
+	if !slices.Equal(first, second) {
+		t.Errorf("Expected\nthe same evictions on every run\nto repeat")
+	}
+
+	e, err := New(Options{Profiles: []string{NoiseExtraInputTokens}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := New(Options{})
+	body := []byte(`{"messages":[{"role":"user","content":[{"text":"hello there"}]}]}`)
+	a, _ := plain.converse("acct", sonnet45, body)
+	b, _ := e.converse("acct", sonnet45, body)
+	if b.input != a.input+extraInputTokens || b.cache != a.cache {
+		t.Errorf("Expected\ninput %d, cache %+v\nto be input %d, cache %+v", b.input, b.cache, a.input+extraInputTokens, a.cache)
+	}
+	if got := NoiseProfiles(); len(got) != 2 || got[0].Name != NoiseExtraInputTokens || got[1].Name != NoiseRandomEvictions {
+		t.Errorf("NoiseProfiles() = %v", got)
+	}
+	for _, p := range Faults() {
+		if p.Name == NoiseRandomEvictions {
+			t.Errorf("Expected\nFaults()\nnot to hold the noise profile %s", p.Name)
+		}
+	}
+}

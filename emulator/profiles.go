@@ -17,6 +17,11 @@ type Profile struct {
 	Description string `json:"description"`
 	// Benign is true for profiles a correct verifier must still pass under.
 	Benign bool `json:"benign"`
+	// Noise is true for profiles that model the real service's documented
+	// unreliability: a correct verifier must not call it a change of the
+	// service, but a single run may see a spec fail under it (the nightly
+	// tells such failures apart by running them again).
+	Noise bool `json:"noise,omitempty"`
 }
 
 // Fault profile names.
@@ -46,6 +51,20 @@ const (
 	BenignImplicitReads       = "implicit-reads"
 )
 
+// Noise profile names.
+const (
+	NoiseRandomEvictions  = "random-evictions"
+	NoiseExtraInputTokens = "extra-input-tokens"
+)
+
+// extraInputTokens is how many more input tokens the extra-input-tokens
+// profile bills on every call.
+const extraInputTokens = 40
+
+// randomEvictionOdds is the random-evictions profile's chance (one in
+// randomEvictionOdds) that a lookup that would hit finds its entry gone.
+const randomEvictionOdds = 8
+
 // thresholdOffBy is how far below the model's minimum the threshold-off
 // fault caches.
 const thresholdOffBy = 300
@@ -72,19 +91,26 @@ var profiles = []Profile{
 	{Name: BenignOtherReplyText, Description: "another deterministic reply text (and so other output token counts)", Benign: true},
 	{Name: BenignLatency, Description: "a small added delay before each response", Benign: true},
 	{Name: BenignExtraResponseFields, Description: "unknown keys in responses and stream events, as a newer service might add", Benign: true},
+	{Name: NoiseExtraInputTokens, Description: fmt.Sprintf("%d more input tokens billed on every call, as a service-side prompt change would (cache reads and writes unchanged): the nightly reports it as drift; specs that size a prefix by its input tokens turn inconclusive rather than guess", extraInputTokens), Noise: true},
+	{Name: NoiseRandomEvictions, Description: fmt.Sprintf("best-effort caching (FACTS.md: \"doesn't guarantee that an eligible request results in a cache hit\"): one lookup in %d that would hit finds its entry gone and writes it anew, from a seeded generator so that a run repeats", randomEvictionOdds), Noise: true},
 	{Name: BenignImplicitReads, Description: "implicit caching, as documented since 2026: a request that reads and writes nothing explicitly reads the longest prefix an earlier request sent (never reported as a write)", Benign: true},
 }
 
 // Faults lists the fault profiles, sorted by name.
-func Faults() []Profile { return listProfiles(false) }
+func Faults() []Profile {
+	return listProfiles(func(p Profile) bool { return !p.Benign && !p.Noise })
+}
 
 // BenignProfiles lists the benign profiles, sorted by name.
-func BenignProfiles() []Profile { return listProfiles(true) }
+func BenignProfiles() []Profile { return listProfiles(func(p Profile) bool { return p.Benign }) }
 
-func listProfiles(benign bool) []Profile {
+// NoiseProfiles lists the noise profiles, sorted by name.
+func NoiseProfiles() []Profile { return listProfiles(func(p Profile) bool { return p.Noise }) }
+
+func listProfiles(keep func(Profile) bool) []Profile {
 	var out []Profile
 	for _, p := range profiles {
-		if p.Benign == benign {
+		if keep(p) {
 			out = append(out, p)
 		}
 	}

@@ -200,6 +200,10 @@ func listProfiles(stdout io.Writer) {
 	for _, p := range emulator.BenignProfiles() {
 		fmt.Fprintf(stdout, "  %-32s %s\n", p.Name, p.Description)
 	}
+	fmt.Fprintln(stdout, "noise profiles (the real service's documented unreliability):")
+	for _, p := range emulator.NoiseProfiles() {
+		fmt.Fprintf(stdout, "  %-32s %s\n", p.Name, p.Description)
+	}
 }
 
 // emulatorOptions turns the flags into the emulator's options, refusing a
