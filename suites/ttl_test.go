@@ -52,10 +52,21 @@ func ttlSequence(ctx context.Context, cell matrix.Cell, ttl matrix.TTL, steps []
 	return prime
 }
 
-// The TTL specs move the target's clock (the emulator's, or real time
-// against AWS), so they run alone: Serial. Against AWS they wait for real;
-// the slow label lets a nightly leave them out.
-var _ = Describe("ttl", Serial, Label(framework.LabelSlow), func() {
+// ttlDecorators are the TTL specs' decorators. They move the target's
+// clock: an emulator's shared by every process (an endpoint) makes them run
+// alone (Serial); against AWS each waits in real time on its own, so their
+// waits overlap across processes (a full AWS night's TTL specs fit the
+// nightly job that way), and the in-process emulator is each process's own.
+// The slow label lets a nightly leave them out.
+func ttlDecorators() []any {
+	d := []any{Label(framework.LabelSlow)}
+	if framework.ClockShared() {
+		d = append(d, Serial)
+	}
+	return d
+}
+
+var _ = Describe("ttl", append(ttlDecorators(), func() {
 	area := framework.AreaTTL
 
 	DescribeTable("a five-minute entry is refreshed by each hit and expires five minutes after the last", func(ctx context.Context, cell matrix.Cell) {
@@ -80,4 +91,4 @@ var _ = Describe("ttl", Serial, Label(framework.LabelSlow), func() {
 			{"after 61m more: expired", 61 * time.Minute, false, matrix.RuleTTLExpiry},
 		})
 	}, framework.Entries(area, area.Cells(oneHour, matrix.SystemOnly), Label(framework.LabelOneHour), SpecTimeout(2*time.Hour)))
-})
+})...)

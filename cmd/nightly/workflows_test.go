@@ -234,6 +234,11 @@ func checkShardJob(t *testing.T, j job) []string {
 	if !ok || run.ID == "" || !strings.Contains(run.Run, "|| code=$?") || run.Env["BUDGET"] != "${{ matrix.budget }}" {
 		t.Errorf("nightly.yml: each shard must run scripts/nightly --target aws with its budget and label filter and go on whatever it exits: %+v", run)
 	}
+	// The slow (TTL) specs wait in real time against AWS; the weekly run
+	// overlaps their waits over more processes, or they outlast the job.
+	if !strings.Contains(sel.Run, "procs=16") || run.Env["CACHECASCADE_PROCS"] != "${{ steps.select.outputs.procs }}" {
+		t.Errorf("nightly.yml: a run with slow specs must raise the processes (procs=16) and scripts/nightly must take them from the select step: %q, %v", sel.Run, run.Env)
+	}
 	total := 0.0
 	for _, s := range j.Strategy.Matrix.Include {
 		b, err := parseBudgetUSD(s["budget"])

@@ -282,6 +282,23 @@ func (r *Run) sessionOptions(cassette, spec string) recorder.Options {
 	return o
 }
 
+// ClockShared reports whether the run's target has one clock that every
+// process of the run moves: an endpoint (an emulator another process
+// serves, whose admin endpoint moves its clock for everyone). Specs that
+// move the clock must then run alone (Ginkgo's Serial). Against AWS each
+// spec waits in real time on its own, the in-process emulator is each
+// process's own, and replay waits for nothing: there the slow waits of
+// the TTL specs overlap across processes. It reads only the environment,
+// so a suite can decide while it builds its tree.
+func ClockShared() bool {
+	mode, err := recorder.ModeFromEnv()
+	if err != nil || mode == recorder.Replay {
+		return false
+	}
+	t, err := targetFromEnv()
+	return err == nil && t == TargetEndpoint
+}
+
 // Advance moves the target's clock forward by d: nothing in replay (the
 // recorded answers already show the passage of time), the emulator's admin
 // endpoint for an emulator or a named endpoint that has one, and a real
