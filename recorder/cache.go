@@ -44,16 +44,29 @@ func CassetteCacheDir() string {
 
 // loadInteractions returns the interactions of the cassette file path
 // (ending in ".yaml"), from the cassette cache when it holds a copy of
-// this very YAML, and otherwise from the YAML, leaving a copy.
+// this very YAML, and otherwise from the YAML, leaving a copy. A copy made
+// from the file as it stands now (the same fileStamp) is used without
+// reading the YAML; any other is checked against the YAML's SHA-256.
 func loadInteractions(path string) ([]*cassette.Interaction, error) {
-	data, err := os.ReadFile(path)
+	// The stamp is taken before the read: a write after it changes the
+	// file's stamp, so the copy is never trusted for newer bytes.
+	stamp := fileStamp(path)
+	copyPath := cachePath(path)
+	if copyPath != "" && stamp != nil {
+		if is, ok := readCopy(copyPath, nil, stamp); ok {
+			return is, nil
+		}
+	}
+	data, err := readYAML(path)
 	if err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(data)
-	copyPath := cachePath(path)
 	if copyPath != "" {
-		if is, ok := readCopy(copyPath, sum); ok {
+		if is, ok := readCopy(copyPath, &sum, nil); ok {
+			if stamp != nil { // the same bytes in a touched file (a checkout): remember its stamp
+				writeCopy(copyPath, sum, stamp, is)
+			}
 			return is, nil
 		}
 	}
@@ -62,10 +75,13 @@ func loadInteractions(path string) ([]*cassette.Interaction, error) {
 		return nil, err
 	}
 	if copyPath != "" {
-		writeCopy(copyPath, sum, c.Interactions)
+		writeCopy(copyPath, sum, stamp, c.Interactions)
 	}
 	return c.Interactions, nil
 }
+
+// readYAML reads a cassette's YAML; tests count the reads through it.
+var readYAML = os.ReadFile
 
 // cachePath returns where the copy of the cassette at path lives, or ""
 // without a cache.
@@ -82,26 +98,38 @@ func cachePath(path string) string {
 }
 
 // readCopy decodes the copy at copyPath if it was made from YAML with the
-// given hash.
-func readCopy(copyPath string, sum [sha256.Size]byte) ([]*cassette.Interaction, bool) {
+// given hash, or from the file with the given stamp (either may be nil).
+func readCopy(copyPath string, sum *[sha256.Size]byte, stamp []byte) ([]*cassette.Interaction, bool) {
 	data, err := os.ReadFile(copyPath)
-	if err != nil || len(data) < len(copyMagic)+sha256.Size || string(data[:len(copyMagic)]) != copyMagic ||
-		!bytes.Equal(data[len(copyMagic):len(copyMagic)+sha256.Size], sum[:]) {
+	if err != nil || len(data) < len(copyMagic)+sha256.Size+1 || string(data[:len(copyMagic)]) != copyMagic {
 		return nil, false
 	}
-	r := copyReader{b: data[len(copyMagic)+sha256.Size:]}
-	n := r.count()
-	out := make([]*cassette.Interaction, 0, n)
-	for i := 0; i < n && r.ok(); i++ {
+	data = data[len(copyMagic):]
+	gotSum, n := data[:sha256.Size], int(data[sha256.Size])
+	data = data[sha256.Size+1:]
+	if len(data) < n {
+		return nil, false
+	}
+	gotStamp := data[:n]
+	if !(sum != nil && bytes.Equal(gotSum, sum[:]) || stamp != nil && n > 0 && bytes.Equal(gotStamp, stamp)) {
+		return nil, false
+	}
+	r := copyReader{b: data[n:]}
+	count := r.count()
+	out := make([]*cassette.Interaction, 0, count)
+	for i := 0; i < count && r.ok(); i++ {
 		out = append(out, r.interaction())
 	}
 	return out, r.ok() && len(r.b) == 0
 }
 
 // writeCopy leaves a copy of the interactions parsed from YAML with the
-// given hash; failing to is not an error (the next read parses again).
-func writeCopy(copyPath string, sum [sha256.Size]byte, is []*cassette.Interaction) {
+// given hash and file stamp (nil when unknown); failing to is not an error
+// (the next read parses again).
+func writeCopy(copyPath string, sum [sha256.Size]byte, stamp []byte, is []*cassette.Interaction) {
 	w := copyWriter{b: append([]byte(copyMagic), sum[:]...)}
+	w.b = append(w.b, byte(len(stamp)))
+	w.b = append(w.b, stamp...)
 	w.count(len(is))
 	for _, in := range is {
 		w.interaction(in)

@@ -46,7 +46,7 @@ func TestCassetteCache(t *testing.T) {
 	data, _ := os.ReadFile(path)
 	is, _ := loadInteractions(path)
 	is[0].Response.Body = "from the copy"
-	writeCopy(copyPath, sha256.Sum256(data), is)
+	writeCopy(copyPath, sha256.Sum256(data), nil, is)
 	read("from the copy")
 	forged, _ := os.ReadFile(copyPath)
 
@@ -115,8 +115,8 @@ func TestCopyRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "copy")
 	var sum [sha256.Size]byte
 	sum[0] = 7
-	writeCopy(path, sum, in)
-	got, ok := readCopy(path, sum)
+	writeCopy(path, sum, []byte("stamp"), in)
+	got, ok := readCopy(path, &sum, nil)
 	if !ok {
 		t.Fatal("the copy was not read back")
 	}
@@ -124,10 +124,62 @@ func TestCopyRoundTrip(t *testing.T) {
 		t.Errorf("round trip (-wrote +read):\n%s", diff)
 	}
 	data, _ := os.ReadFile(path)
+	if _, ok := readCopy(path, nil, []byte("stamp")); !ok {
+		t.Error("the copy was not read back by its stamp")
+	}
+	if _, ok := readCopy(path, nil, []byte("other")); ok {
+		t.Error("a copy was read under another file's stamp")
+	}
 	for _, cut := range []int{len(data) - 1, len(data) / 2, len(copyMagic) + sha256.Size + 1} {
 		os.WriteFile(path, data[:cut], 0o644)
-		if _, ok := readCopy(path, sum); ok {
+		if _, ok := readCopy(path, &sum, nil); ok {
 			t.Errorf("a copy cut at %d of %d bytes was read", cut, len(data))
 		}
+	}
+}
+
+// TestCassetteCacheTrustsTheStamp: a copy made from the file as it stands
+// is used without reading the YAML; a rewrite of the same size, even
+// within the same second, changes the stamp and the YAML is read again;
+// so does a scan's clean mark.
+func TestCassetteCacheTrustsTheStamp(t *testing.T) {
+	t.Setenv(env.CassetteCache, t.TempDir())
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.yaml")
+	os.WriteFile(path, []byte(cassetteYAML("first")), 0o644)
+	if fileStamp(path) == nil {
+		t.Skip("no file stamp on this platform: every read hashes the YAML")
+	}
+	reads := 0
+	readYAML = func(name string) ([]byte, error) { reads++; return os.ReadFile(name) }
+	t.Cleanup(func() { readYAML = os.ReadFile })
+	load := func() string {
+		t.Helper()
+		is, err := loadInteractions(path)
+		if err != nil || len(is) != 1 {
+			t.Fatalf("loadInteractions = %+v, %v", is, err)
+		}
+		return is[0].Response.Body
+	}
+	load()
+	reads = 0
+	if got := load(); got != "first" || reads != 0 {
+		t.Errorf("Expected\n%q after %d YAML reads\nto be %q from the copy, the YAML unread", got, reads, "first")
+	}
+	os.WriteFile(path, []byte(cassetteYAML("fifth")), 0o644) // the same size
+	if got := load(); got != "fifth" || reads != 1 {
+		t.Errorf("Expected\n%q after %d YAML reads\nto be %q, read again after a rewrite", got, reads, "fifth")
+	}
+
+	if got, err := Scan(dir); err != nil || len(got) != 0 {
+		t.Fatalf("a clean cassette: %v, %v", got, err)
+	}
+	reads = 0
+	if got, _ := Scan(dir); len(got) != 0 || reads != 0 {
+		t.Errorf("Expected\n%d YAML reads\nto be 0 for a cassette marked clean as it stands", reads)
+	}
+	os.WriteFile(path, []byte(cassetteYAML("sixth")), 0o644) // the same size again
+	if _, _ = Scan(dir); reads != 1 {
+		t.Errorf("Expected\n%d YAML reads\nto be 1: a rewritten cassette is read again by the scan", reads)
 	}
 }

@@ -12,9 +12,10 @@ import (
 
 // copyMagic starts every binary copy in the cassette cache; a change of the
 // format changes it, so that old copies are parsed again.
-const copyMagic = "cachecascade-cassette-copy-1\x00"
+const copyMagic = "cachecascade-cassette-copy-2\x00"
 
-// The binary copy's format, after copyMagic and the YAML's SHA-256: the
+// The binary copy's format, after copyMagic, the YAML's SHA-256 and the
+// YAML file's stamp (a length byte, then fileStamp's bytes): the
 // number of interactions, then for each the request (method, URL, body,
 // headers, form) and the response (status, code, duration, body,
 // headers). Strings are a uvarint length and the bytes; numbers varints;

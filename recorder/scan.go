@@ -191,19 +191,25 @@ func Scan(root string) ([]Finding, error) {
 // scanFile scans one cassette: its text, and what its interactions hold
 // encoded (see scanEncoded). A cassette found clean is marked so in the
 // cassette cache and not scanned again while its bytes and the scanner
-// stay the same.
+// stay the same; a mark made from the file as it stands now (the same
+// fileStamp) spares even reading it.
 func scanFile(path string) ([]Finding, error) {
-	data, err := os.ReadFile(path)
+	stamp := fileStamp(path)
+	if stamp != nil && scannedClean(path, nil, stamp) {
+		return nil, nil
+	}
+	data, err := readYAML(path)
 	if err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(data)
-	if scannedClean(path, sum) {
+	if scannedClean(path, &sum, nil) {
+		markClean(path, sum, stamp)
 		return nil, nil
 	}
 	out, err := scanData(path, data)
 	if err == nil && len(out) == 0 {
-		markClean(path, sum)
+		markClean(path, sum, stamp)
 	}
 	return out, err
 }
@@ -239,29 +245,35 @@ var scanSignature = func() [sha256.Size]byte {
 	return out
 }()
 
-// scannedClean reports whether the cassette cache says the YAML with hash
-// sum at path was scanned clean with this scanner.
-func scannedClean(path string, sum [sha256.Size]byte) bool {
+// scannedClean reports whether the cassette cache says the YAML at path,
+// with hash sum or file stamp stamp (either may be nil), was scanned clean
+// with this scanner.
+func scannedClean(path string, sum *[sha256.Size]byte, stamp []byte) bool {
 	p := cachePath(path)
 	if p == "" {
 		return false
 	}
 	b, err := os.ReadFile(p + ".clean")
-	return err == nil && bytes.Equal(b, cleanMark(sum))
+	if err != nil || len(b) < 2*sha256.Size || !bytes.Equal(b[sha256.Size:2*sha256.Size], scanSignature[:]) {
+		return false
+	}
+	return sum != nil && bytes.Equal(b[:sha256.Size], sum[:]) ||
+		stamp != nil && bytes.Equal(b[2*sha256.Size:], stamp)
 }
 
-// markClean records in the cassette cache that the YAML with hash sum at
-// path holds nothing Scan looks for; failing to is not an error.
-func markClean(path string, sum [sha256.Size]byte) {
+// markClean records in the cassette cache that the YAML with hash sum
+// (and file stamp, nil when unknown) at path holds nothing Scan looks for;
+// failing to is not an error.
+func markClean(path string, sum [sha256.Size]byte, stamp []byte) {
 	if p := cachePath(path); p != "" && os.MkdirAll(filepath.Dir(p), 0o755) == nil {
-		_ = atomicfile.WriteFile(p+".clean", cleanMark(sum), 0o644)
+		_ = atomicfile.WriteFile(p+".clean", cleanMark(sum, stamp), 0o644)
 	}
 }
 
-// cleanMark is what a clean verdict holds: the YAML's hash and the
-// scanner's signature.
-func cleanMark(sum [sha256.Size]byte) []byte {
-	return append(sum[:], scanSignature[:]...)
+// cleanMark is what a clean verdict holds: the YAML's hash, the scanner's
+// signature and the YAML file's stamp.
+func cleanMark(sum [sha256.Size]byte, stamp []byte) []byte {
+	return append(append(sum[:], scanSignature[:]...), stamp...)
 }
 
 // scanEncoded scans what an interaction holds encoded, which its text
