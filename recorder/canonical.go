@@ -1,22 +1,17 @@
 package recorder
 
 import (
-	"bytes"
 	"net/url"
-	"regexp"
 	"unicode/utf8"
 
 	"github.com/cachecascade/cachecascade/fixtures"
+	"github.com/cachecascade/cachecascade/internal/arnredact"
 	"github.com/cachecascade/cachecascade/jsondiff"
 )
 
 // RedactedAccount replaces every AWS account ID found in an ARN, on disk
 // and in matching.
-const RedactedAccount = "000000000000"
-
-// accountInARN finds the account ID of an ARN, plain or URL-escaped, as in
-// arn:aws:bedrock:us-east-1:123456789012:inference-profile/... .
-var accountInARN = regexp.MustCompile(`(?i)(arn(?::|%3a)aws[a-z-]*(?::|%3a)[a-z0-9-]+(?::|%3a)[a-z0-9-]*(?::|%3a))[0-9]{12}((?::|%3a))`)
+const RedactedAccount = arnredact.Account
 
 // normalize replaces what legitimately differs between runs and accounts,
 // for what is saved: run salts and account IDs in ARNs. Both keep their
@@ -27,19 +22,7 @@ func normalize(b []byte) []byte { return redactAccounts(fixtures.NormalizeSalt(b
 // the only normalisation matching applies: cassettes are saved with the
 // zero salt, which replay sends too, so a request with another salt (a run
 // whose specs would not share their cache entries) does not match.
-func redactAccounts(b []byte) []byte {
-	if !mayHoldARN(b) {
-		return b
-	}
-	return accountInARN.ReplaceAll(b, []byte("${1}"+RedactedAccount+"${2}"))
-}
-
-// mayHoldARN is a cheap test that lets normalize skip the ARN expression on
-// the large prompt bodies that hold none: every ARN starts "arn:aws" or,
-// escaped, "arn%3Aaws".
-func mayHoldARN(b []byte) bool {
-	return bytes.Contains(b, []byte("arn:aws")) || bytes.Contains(b, []byte("arn%3Aaws")) || bytes.Contains(b, []byte("arn%3aaws"))
-}
+func redactAccounts(b []byte) []byte { return arnredact.Accounts(b) }
 
 // CanonicalBody returns a request body in canonical form: account IDs in
 // ARNs redacted, then, for JSON, the jsondiff canonical form (keys sorted,
