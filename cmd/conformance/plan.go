@@ -223,34 +223,27 @@ func converseChecks(p func(string) string) []check {
 	}
 }
 
+// writeThenReadCheck is the row that sends body twice through op with
+// SigV4 (calls "<id>-prime" and "<id>-repeat") and judges a cache write,
+// then a read.
+func writeThenReadCheck(op, id string, body map[string]any, judge func([]outcome) error) check {
+	return check{
+		Op: op, Name: "cache write then read",
+		Calls: []call{
+			mk(groupSigV4, id+"-prime", op, body),
+			mk(groupSigV4, id+"-repeat", op, body),
+		},
+		Judge: judge,
+	}
+}
+
 // otherChecks are the rows of the other operations.
 func otherChecks(p func(string) string) []check {
 	c := mk
 	return []check{
-		{
-			Op: opConverseStream, Name: "cache write then read",
-			Calls: []call{
-				c(groupSigV4, "stream-prime", opConverseStream, converseCached(modelClaude, p("converse-stream"))),
-				c(groupSigV4, "stream-repeat", opConverseStream, converseCached(modelClaude, p("converse-stream"))),
-			},
-			Judge: writeThenRead(streamAnswer, streamUsage),
-		},
-		{
-			Op: opInvoke, Name: "cache write then read",
-			Calls: []call{
-				c(groupSigV4, "invoke-prime", opInvoke, invokeCached(modelClaude, p("invoke"))),
-				c(groupSigV4, "invoke-repeat", opInvoke, invokeCached(modelClaude, p("invoke"))),
-			},
-			Judge: writeThenRead(invokeAnswer, invokeUsage),
-		},
-		{
-			Op: opInvokeStream, Name: "cache write then read",
-			Calls: []call{
-				c(groupSigV4, "invoke-stream-prime", opInvokeStream, invokeCached(modelClaude, p("invoke-stream"))),
-				c(groupSigV4, "invoke-stream-repeat", opInvokeStream, invokeCached(modelClaude, p("invoke-stream"))),
-			},
-			Judge: writeThenRead(invokeStreamAnswer, invokeStreamUsage),
-		},
+		writeThenReadCheck(opConverseStream, "stream", converseCached(modelClaude, p("converse-stream")), writeThenRead(streamAnswer, streamUsage)),
+		writeThenReadCheck(opInvoke, "invoke", invokeCached(modelClaude, p("invoke")), writeThenRead(invokeAnswer, invokeUsage)),
+		writeThenReadCheck(opInvokeStream, "invoke-stream", invokeCached(modelClaude, p("invoke-stream")), writeThenRead(invokeStreamAnswer, invokeStreamUsage)),
 		{
 			Op: opCountTokens, Name: "count equals Converse's input (Sonnet 4.5 base ID)",
 			Calls: []call{
