@@ -109,6 +109,12 @@ type Options struct {
 	// Region is the region requests must be signed for (and short-term API
 	// keys minted for); "" selects DefaultRegion.
 	Region string
+	// NoAccess lists base model IDs the caller has no access to: every
+	// call to one of them, by any of its IDs, answers 403
+	// AccessDeniedException, as the service answers an account that was
+	// not granted the model (or an identity whose policy does not allow
+	// it). A pre-flight's model check is tested this way.
+	NoAccess []string
 	// Credentials maps access key IDs to secret access keys whose SigV4
 	// signatures (and short-term API keys) the emulator verifies, besides
 	// BuiltinCredentials. A key it holds no secret for is accepted with its
@@ -139,10 +145,12 @@ type Emulator struct {
 	noise *rand.Rand
 	// models is the model table keyed by base ID; it never changes after New.
 	models map[string]*modelSpec
-	tok    tokenizer
-	base   Clock
-	seq    atomic.Uint64
-	limits bodyLimits
+	// noAccess holds the base IDs of Options.NoAccess.
+	noAccess map[string]bool
+	tok      tokenizer
+	base     Clock
+	seq      atomic.Uint64
+	limits   bodyLimits
 
 	auth authConfig
 
@@ -199,6 +207,15 @@ func New(opts Options) (*Emulator, error) {
 		return nil, err
 	}
 	e.models = models
+	for _, id := range opts.NoAccess {
+		if _, ok := models[id]; !ok {
+			return nil, fmt.Errorf("emulator: NoAccess names %q, which is not a base model ID of the model table", id)
+		}
+		if e.noAccess == nil {
+			e.noAccess = map[string]bool{}
+		}
+		e.noAccess[id] = true
+	}
 	e.opts = opts
 	e.initLimits()
 	e.base = opts.Clock

@@ -63,6 +63,12 @@ const (
 	// top-level keys on Claude 4 ("The model returned the following errors:
 	// guardrails: Extra inputs are not permitted").
 	msgAutomaticLegacy = "cache_control: Extra inputs are not permitted"
+
+	// msgNoModelAccess is the answer to a model the account was not
+	// granted. It is not in FACTS.md: it is the text field reports quote
+	// for an AccessDeniedException on InvokeModel and Converse; callers
+	// should go by the error code.
+	msgNoModelAccess = "You don't have access to the model with the specified model ID."
 )
 
 // apiError is an error response as the service shapes it.

@@ -252,6 +252,9 @@ func (e *Emulator) lookupModel(id string) (*modelSpec, modelRef, *apiError) {
 	if spec.lifecycle == LifecycleEndOfLife {
 		return nil, ref, errResourceNotFound(msgEndOfLife)
 	}
+	if e.noAccess[ref.base] {
+		return nil, ref, errAccessDenied(msgNoModelAccess)
+	}
 	if ref.profile != "" && !slices.Contains(spec.profiles, ref.profile) {
 		return nil, ref, errValidation(msgInvalidModelID)
 	}

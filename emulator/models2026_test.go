@@ -195,3 +195,28 @@ func TestBuiltinModelsRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestNoAccess: a model in Options.NoAccess answers every call, by base ID
+// or profile, through Converse or InvokeModel, with a 403 the SDK decodes
+// as *types.AccessDeniedException; other models answer as before, and New
+// refuses an ID the table does not hold.
+func TestNoAccess(t *testing.T) {
+	h := startHarness(t, Options{NoAccess: []string{"amazon.nova-lite-v1:0"}})
+	body := map[string]any{"messages": []any{map[string]any{"role": "user", "content": []any{map[string]any{"text": "hello"}}}}}
+	for _, id := range []string{"amazon.nova-lite-v1:0", "us.amazon.nova-lite-v1:0"} {
+		_, cerr := call(t, h.c, &bedrockruntime.ConverseInput{ModelId: aws.String(id), Messages: msgs(user(text("hello")))})
+		_, ierr := invoke(t, h.c, id, body)
+		for api, err := range map[string]error{"Converse": cerr, "InvokeModel": ierr} {
+			var ad *types.AccessDeniedException
+			if !errors.As(err, &ad) {
+				t.Errorf("%s %s: %v, want an AccessDeniedException", api, id, err)
+			}
+		}
+	}
+	if _, err := call(t, h.c, &bedrockruntime.ConverseInput{ModelId: aws.String("us.amazon.nova-micro-v1:0"), Messages: msgs(user(text("hello")))}); err != nil {
+		t.Errorf("a model with access: %v", err)
+	}
+	if _, err := New(Options{NoAccess: []string{"amazon.nova-nope"}}); err == nil || !strings.Contains(err.Error(), "amazon.nova-nope") {
+		t.Errorf("New with an unknown NoAccess ID = %v, want an error naming it", err)
+	}
+}

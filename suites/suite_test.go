@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/cachecascade/cachecascade/matrix"
 	"github.com/cachecascade/cachecascade/suites/framework"
 )
 
@@ -22,6 +23,14 @@ var (
 	budgetErr      error
 )
 
+// checkModels and checkModelsErr are the models the first process's
+// pre-flight probes: those of the specs the run will call (see
+// framework.PreviewModels).
+var (
+	checkModels    []matrix.Model
+	checkModelsErr error
+)
+
 func TestSuites(t *testing.T) {
 	RegisterFailHandler(Fail)
 	// A run against a target first estimates its cost from the cassettes
@@ -29,7 +38,16 @@ func TestSuites(t *testing.T) {
 	// the first makes it (reading the cassettes is most of a process's
 	// start), and its SynchronizedBeforeSuite refuses a run over budget.
 	if GinkgoParallelProcess() == 1 {
-		budgetEstimate, budgetErr = framework.CheckBudget(func() Report { return PreviewSpecs("cachecascade") })
+		var previewed *Report
+		preview := func() Report {
+			if previewed == nil {
+				rep := PreviewSpecs("cachecascade")
+				previewed = &rep
+			}
+			return *previewed
+		}
+		budgetEstimate, budgetErr = framework.CheckBudget(preview)
+		checkModels, checkModelsErr = framework.PreviewModels(preview)
 	}
 	RunSpecs(t, "cachecascade")
 }
@@ -40,7 +58,8 @@ func TestSuites(t *testing.T) {
 // process of a parallel run resolves its own Run from it, so that all
 // record one date and charge one tally.
 var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
-	framework.ExpectNoError(framework.Preflight(ctx))
+	framework.ExpectNoError(checkModelsErr)
+	framework.ExpectNoError(framework.Preflight(ctx, checkModels))
 	framework.ExpectNoError(budgetErr)
 	if budgetEstimate.Specs > 0 {
 		fmt.Fprintf(os.Stderr, "cachecascade: estimated from the cassettes: %s\n", budgetEstimate)

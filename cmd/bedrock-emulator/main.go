@@ -148,6 +148,7 @@ type flags struct {
 	models     string
 	list       bool
 	region     string
+	noAccess   string
 	creds      string
 	strict     bool
 	inflight   int64
@@ -174,6 +175,7 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.StringVar(&f.models, "models", "", "JSON models file adding to (or replacing) built-in models (see emulator.LoadModels)")
 	fs.BoolVar(&f.list, "list", false, "list the fault and benign profiles and exit")
 	fs.StringVar(&f.region, "region", emulator.DefaultRegion, "the region requests must be signed for")
+	fs.StringVar(&f.noAccess, "no-access", "", "comma-separated base model IDs the caller has no access to (403 AccessDeniedException), as for an account not granted them")
 	fs.StringVar(&f.creds, "credentials", "", "AWS shared credentials file whose keys' signatures are verified (besides the built-in fake keys)")
 	fs.BoolVar(&f.strict, "strict-credentials", false, "answer a key with no known secret 403 UnrecognizedClientException (default: accept it unverified)")
 	fs.Int64Var(&f.inflight, "max-inflight-body-bytes", 0, "cap on request-body bytes held at once; beyond it a request waits, then gets 429 (0: 256 MiB, -1: none)")
@@ -216,6 +218,11 @@ func emulatorOptions(f flags) (emulator.Options, error) {
 	for _, name := range strings.Split(f.faults, ",") {
 		if name = strings.TrimSpace(name); name != "" {
 			opts.Profiles = append(opts.Profiles, name)
+		}
+	}
+	for _, id := range strings.Split(f.noAccess, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			opts.NoAccess = append(opts.NoAccess, id)
 		}
 	}
 	switch f.threshold {

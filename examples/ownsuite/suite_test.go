@@ -7,14 +7,25 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/cachecascade/cachecascade/matrix"
 	"github.com/cachecascade/cachecascade/suites/framework"
 )
 
 // run is the run the specs share.
 var run *framework.Run
 
+// probed are the models the pre-flight probes in a run against a target:
+// those of the specs the run will call.
+var (
+	probed    []matrix.Model
+	probedErr error
+)
+
 func TestOwnSuite(t *testing.T) {
 	RegisterFailHandler(Fail)
+	if GinkgoParallelProcess() == 1 {
+		probed, probedErr = framework.PreviewModels(func() Report { return PreviewSpecs("ownsuite") })
+	}
 	RunSpecs(t, "ownsuite")
 }
 
@@ -23,7 +34,8 @@ func TestOwnSuite(t *testing.T) {
 // CACHECASCADE_CASSETTES names another directory; reports go to a
 // temporary directory unless CACHECASCADE_REPORT_DIR names one.
 var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
-	framework.ExpectNoError(framework.Preflight(ctx))
+	framework.ExpectNoError(probedErr)
+	framework.ExpectNoError(framework.Preflight(ctx, probed))
 	return framework.Started()
 }, func(started []byte) {
 	var err error
