@@ -17,9 +17,10 @@ import (
 	"github.com/cachecascade/cachecascade/matrix"
 )
 
-// The workflows are checked offline: they parse, and the fields the
-// project relies on are there. actionlint would check more; it needs a
-// download.
+// The workflows are checked offline: they parse, the fields the project
+// relies on are there, and the scripts of the jobs that hold a write token
+// do what they say against a local git remote and a fake gh. scripts/test
+// also lints them with actionlint.
 
 type workflow struct {
 	Name        string            `yaml:"name"`
@@ -350,7 +351,11 @@ func checkMergeJob(t *testing.T, j job, shards []string) {
 
 // checkPullRequestJob checks the job that opens the pull request: from
 // the merge job's artifacts, on 10 after the replay, running no
-// repository code.
+// repository code and no third-party action; and runs its script, with
+// git against a local remote and a fake gh, to see that it pushes the
+// merged cassettes to one branch and opens one pull request with the
+// summary (or updates the open one, or does nothing when no cassette
+// changed).
 func checkPullRequestJob(t *testing.T, j job) {
 	t.Helper()
 	if j.Needs != "merge" || j.If != "needs.merge.outputs.code == '10' && needs.merge.outputs.verified == 'true'" {
@@ -359,17 +364,95 @@ func checkPullRequestJob(t *testing.T, j job) {
 	if len(j.Permissions) != 2 || j.Permissions["contents"] != "write" || j.Permissions["pull-requests"] != "write" {
 		t.Errorf("nightly.yml: the pull request job needs contents and pull-requests write, nothing more: %v", j.Permissions)
 	}
-	for _, s := range j.Steps {
-		if s.Run != "" || strings.HasPrefix(s.Uses, "actions/setup-go@") {
-			t.Errorf("nightly.yml: the pull request job holds a write token and must run no repository code: %+v", s)
-		}
-	}
+	checkRunsNoRepositoryCode(t, "nightly.yml", "pull-request", j)
 	if dl, ok := j.find(func(s step) bool { return s.With["name"] == "nightly-cassettes" }); !ok || dl.With["path"] != "cassettes/" {
 		t.Errorf("nightly.yml: the pull request job must take the merged cassettes from the artifact: %+v", dl)
 	}
-	pr, ok := j.uses("peter-evans/create-pull-request")
-	if !ok || !strings.Contains(pr.With["add-paths"].(string), "cassettes/") || pr.With["body-path"] != "nightly-reports/nightly/summary.md" {
-		t.Errorf("nightly.yml: one pull request with cassettes/ and the summary: %+v", pr)
+	pr, ok := j.runs("gh pr create")
+	if !ok {
+		t.Fatal("nightly.yml: the pull request job runs no gh pr create")
+	}
+	for _, tc := range []struct {
+		name    string
+		change  bool
+		open    string
+		want    []string
+		pushed  bool
+		notWant string
+	}{
+		{"new", true, "", []string{"pr create --base main --head nightly/re-recorded-cassettes", "--body-file nightly-reports/nightly/summary.md", "--label cassettes"}, true, "pr edit"},
+		{"open", true, "OPEN", []string{"pr edit nightly/re-recorded-cassettes", "--body-file nightly-reports/nightly/summary.md"}, true, "pr create"},
+		{"unchanged", false, "", nil, false, "pr "},
+	} {
+		t.Run("pull request "+tc.name, func(t *testing.T) {
+			dir, remote := t.TempDir(), t.TempDir()
+			git := func(args ...string) string {
+				t.Helper()
+				cmd := exec.Command("git", args...)
+				cmd.Dir = dir
+				cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@t")
+				out, err := cmd.CombinedOutput()
+				if err != nil {
+					t.Fatalf("git %v: %v\n%s", args, err, out)
+				}
+				return string(out)
+			}
+			if out, err := exec.Command("git", "init", "--quiet", "--bare", remote).CombinedOutput(); err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			git("init", "--quiet", "-b", "main")
+			writeFile(t, filepath.Join(dir, "cassettes", "a.yaml"), "old\n")
+			git("add", ".")
+			git("commit", "--quiet", "-m", "init")
+			git("remote", "add", "origin", remote)
+			if tc.change {
+				writeFile(t, filepath.Join(dir, "cassettes", "a.yaml"), "new\n")
+			}
+			writeFile(t, filepath.Join(dir, "nightly-reports", "nightly", "summary.md"), "# cachecascade nightly\n")
+			writeFile(t, filepath.Join(dir, "bin", "gh"), "#!/bin/sh\necho \"$*\" >> \"$GH_LOG\"\ncase \"$1 $2\" in \"pr view\") echo \"$OPEN\" ;; esac\n")
+			if err := os.Chmod(filepath.Join(dir, "bin", "gh"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command("bash", "-e", "-c", pr.Run)
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "PATH="+filepath.Join(dir, "bin")+":"+os.Getenv("PATH"), "GH_LOG="+filepath.Join(dir, "log"),
+				"OPEN="+tc.open, "GH_TOKEN=ghs_faketoken", "BASE=main", "RUN_ID=42")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("nightly.yml: the pull request step fails: %v\n%s", err, out)
+			}
+			log, _ := os.ReadFile(filepath.Join(dir, "log"))
+			for _, w := range tc.want {
+				if !strings.Contains(string(log), w) {
+					t.Errorf("nightly.yml: the step ran gh:\n%s\nwant %q", log, w)
+				}
+			}
+			if tc.notWant != "" && strings.Contains(string(log), tc.notWant) {
+				t.Errorf("nightly.yml: the step ran gh:\n%s\nand must not run %q", log, tc.notWant)
+			}
+			out, _ := exec.Command("git", "--git-dir", remote, "show", "nightly/re-recorded-cassettes:cassettes/a.yaml").CombinedOutput()
+			if pushed := string(out) == "new\n"; pushed != tc.pushed {
+				t.Errorf("nightly.yml: the branch on the remote holds %q; want the new cassette pushed: %v", out, tc.pushed)
+			}
+			if cfg := readFile(t, filepath.Join(dir, ".git", "config")); strings.Contains(cfg, "ghs_faketoken") || strings.Contains(cfg, "extraheader") {
+				t.Errorf("nightly.yml: the token was left in .git/config:\n%s", cfg)
+			}
+		})
+	}
+}
+
+// checkRunsNoRepositoryCode checks that a job holding a write token runs
+// none of the repository's code (no checkout-and-run of scripts/, no Go)
+// and no third-party action: only GitHub's own actions and its gh CLI.
+func checkRunsNoRepositoryCode(t *testing.T, name, id string, j job) {
+	t.Helper()
+	for _, s := range j.Steps {
+		repo, _, _ := strings.Cut(s.Uses, "@")
+		switch {
+		case s.Uses != "" && !strings.HasPrefix(repo, "actions/"):
+			t.Errorf("%s: job %s holds a write token and uses the third-party action %s", name, id, s.Uses)
+		case strings.HasPrefix(repo, "actions/setup-go"), strings.Contains(s.Run, "scripts/"), strings.Contains(s.Run, "go "), strings.Contains(s.Run, "make"):
+			t.Errorf("%s: job %s holds a write token and must run no repository code: %+v", name, id, s)
+		}
 	}
 }
 
@@ -413,11 +496,9 @@ func checkIssueJob(t *testing.T, j job) {
 
 // checkWriteActionsPinned checks that every third-party action (not
 // actions/*) in a job that holds a write token is pinned by a full commit
-// SHA, or carries a TODO(pin) comment on the line above saying it is not
-// yet (the SHA cannot be checked offline).
+// SHA. (The workflows hold none: their write steps use git and gh.)
 func checkWriteActionsPinned(t *testing.T, name string, w workflow) {
 	t.Helper()
-	lines := strings.Split(string(repoFile(t, ".github/workflows/"+name)), "\n")
 	for id, j := range w.Jobs {
 		perms := j.Permissions
 		if perms == nil {
@@ -428,12 +509,8 @@ func checkWriteActionsPinned(t *testing.T, name string, w workflow) {
 		}
 		for _, s := range j.Steps {
 			repo, ref, _ := strings.Cut(s.Uses, "@")
-			if s.Uses == "" || strings.HasPrefix(repo, "actions/") || shaRef.MatchString(ref) {
-				continue
-			}
-			i := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, "uses: "+s.Uses) })
-			if i < 0 || !todoAbove(lines, i) {
-				t.Errorf("%s: job %s holds a write token and uses %s by tag: pin it by commit SHA (or mark it TODO(pin))", name, id, s.Uses)
+			if s.Uses != "" && !strings.HasPrefix(repo, "actions/") && !shaRef.MatchString(ref) {
+				t.Errorf("%s: job %s holds a write token and uses %s by tag: pin it by commit SHA", name, id, s.Uses)
 			}
 		}
 	}
@@ -441,24 +518,6 @@ func checkWriteActionsPinned(t *testing.T, name string, w workflow) {
 
 // shaRef matches a full commit SHA.
 var shaRef = regexp.MustCompile(`^[0-9a-f]{40}$`)
-
-// todoAbove reports whether the step holding line i, or the comment right
-// above the step, holds a TODO(pin).
-func todoAbove(lines []string, i int) bool {
-	k := i
-	for k >= 0 && !strings.HasPrefix(strings.TrimSpace(lines[k]), "- ") {
-		if strings.Contains(lines[k], "TODO(pin)") {
-			return true
-		}
-		k--
-	}
-	for k--; k >= 0 && strings.HasPrefix(strings.TrimSpace(lines[k]), "#"); k-- {
-		if strings.Contains(lines[k], "TODO(pin)") {
-			return true
-		}
-	}
-	return false
-}
 
 func TestSDKUpgradeWorkflow(t *testing.T) {
 	w := loadWorkflow(t, "sdk-upgrade.yml")
@@ -478,8 +537,19 @@ func TestSDKUpgradeWorkflow(t *testing.T) {
 			t.Errorf("sdk-upgrade.yml: the job must run for Dependabot's pull requests: if = %q", j.If)
 		}
 	}
-	if w.Permissions["pull-requests"] != "write" {
-		t.Error("sdk-upgrade.yml: commenting needs pull-requests: write")
+	if len(w.Permissions) != 1 || w.Permissions["contents"] != "read" {
+		t.Errorf("sdk-upgrade.yml: the workflow's token must be read-only: %v", w.Permissions)
+	}
+	if check := w.Jobs["sdk-upgrade"]; check.Permissions != nil {
+		t.Errorf("sdk-upgrade.yml: the job that runs the pull request's code must keep the read-only token: %v", check.Permissions)
+	}
+	comment := w.Jobs["comment"]
+	if len(comment.Permissions) != 1 || comment.Permissions["pull-requests"] != "write" || comment.Needs != "sdk-upgrade" {
+		t.Errorf("sdk-upgrade.yml: the comment job needs the check and pull-requests: write, nothing more: needs %v, %v", comment.Needs, comment.Permissions)
+	}
+	checkRunsNoRepositoryCode(t, "sdk-upgrade.yml", "comment", comment)
+	if _, ok := comment.uses("actions/checkout"); ok {
+		t.Error("sdk-upgrade.yml: the comment job must not check out the pull request")
 	}
 	ver, ok := w.runs("bedrockruntime")
 	if !ok || !strings.Contains(ver.Run, "go.mod") || ver.ID == "" {
@@ -489,9 +559,18 @@ func TestSDKUpgradeWorkflow(t *testing.T) {
 	if !ok || !strings.Contains(sdk.Run, "reports/sdk-upgrade.md") || !strings.Contains(sdk.Env["VERSION"], "steps."+ver.ID+".outputs.version") {
 		t.Errorf("sdk-upgrade.yml: scripts/sdk-upgrade must get the version: %+v", sdk)
 	}
-	c, ok := w.uses("marocchino/sticky-pull-request-comment")
-	if !ok || c.With["path"] != "reports/sdk-upgrade.md" {
-		t.Errorf("sdk-upgrade.yml: the summary must be posted as a sticky comment: %+v", c)
+	c, ok := comment.runs("gh pr comment")
+	if !ok {
+		t.Fatal("sdk-upgrade.yml: the comment job runs no gh pr comment")
+	}
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "bin", "gh"), "#!/bin/sh\necho \"$*\" >> \"$GH_LOG\"\n")
+	if err := os.Chmod(filepath.Join(dir, "bin", "gh"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	runStep(t, c, map[string]string{"PATH": filepath.Join(dir, "bin") + ":" + os.Getenv("PATH"), "GH_LOG": filepath.Join(dir, "log"), "PR": "12"})
+	if log := readFile(t, filepath.Join(dir, "log")); !strings.Contains(log, "pr comment 12 --edit-last --create-if-none --body-file reports/sdk-upgrade.md") {
+		t.Errorf("sdk-upgrade.yml: the summary must be one comment, edited on every push; gh ran: %s", log)
 	}
 	// Issue 13: a version that could not be evaluated (v9.9.9) was
 	// reported as "the upgrade changes what is sent".
