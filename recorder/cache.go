@@ -6,7 +6,10 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"gopkg.in/dnaeon/go-vcr.v2/cassette"
 
@@ -21,7 +24,17 @@ import (
 // SHA-256 of the YAML it came from; a later read whose YAML hashes the same
 // decodes the copy instead, and any other is parsed again and the copy
 // rewritten. A missing, stale or unreadable copy is never an error, only
-// slower.
+// slower. The cache keeps at most MaxCachedCopies copies: copies are keyed
+// by the cassette's absolute path, so every temporary cassette directory a
+// test replays from leaves its own; the first copy a process writes prunes
+// the oldest (by modification time) beyond the cap.
+
+// MaxCachedCopies caps the copies the cassette cache keeps: room for the
+// cassettes of several checkouts (one holds about a thousand).
+const MaxCachedCopies = 5000
+
+// pruneOnce prunes the cache once per process, on its first write.
+var pruneOnce sync.Once
 
 // CassetteCacheDir returns the directory of the cassette cache:
 // CACHECASCADE_CASSETTE_CACHE when set ("off" turns the cache off, and
@@ -136,5 +149,36 @@ func writeCopy(copyPath string, sum [sha256.Size]byte, stamp []byte, is []*casse
 	}
 	if os.MkdirAll(filepath.Dir(copyPath), 0o755) == nil {
 		_ = atomicfile.WriteFile(copyPath, w.b, 0o644)
+		pruneOnce.Do(func() { pruneCopies(filepath.Dir(copyPath), MaxCachedCopies) })
+	}
+}
+
+// pruneCopies removes the oldest copies (by modification time) from dir
+// until at most keep remain; files that are not copies are left alone.
+// Failing to is not an error: the cache is only a cache.
+func pruneCopies(dir string, keep int) {
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) <= keep {
+		return
+	}
+	type aged struct {
+		name string
+		mod  time.Time
+	}
+	var copies []aged
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".gob") {
+			continue
+		}
+		if info, err := e.Info(); err == nil {
+			copies = append(copies, aged{e.Name(), info.ModTime()})
+		}
+	}
+	if len(copies) <= keep {
+		return
+	}
+	slices.SortFunc(copies, func(a, b aged) int { return a.mod.Compare(b.mod) })
+	for _, c := range copies[:len(copies)-keep] {
+		_ = os.Remove(filepath.Join(dir, c.name))
 	}
 }

@@ -2,10 +2,12 @@ package recorder
 
 import (
 	"crypto/sha256"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -181,5 +183,33 @@ func TestCassetteCacheTrustsTheStamp(t *testing.T) {
 	os.WriteFile(path, []byte(cassetteYAML("sixth")), 0o644) // the same size again
 	if _, _ = Scan(dir); reads != 1 {
 		t.Errorf("Expected\n%d YAML reads\nto be 1: a rewritten cassette is read again by the scan", reads)
+	}
+}
+
+// TestPruneCopies: the cache keeps the newest copies up to the cap and
+// leaves files that are not copies alone. (The cache once grew to 34,000
+// copies, 828 MB, on a developer machine: one per temporary cassette
+// directory a test replayed from.)
+func TestPruneCopies(t *testing.T) {
+	dir := t.TempDir()
+	base := time.Now().Add(-time.Hour)
+	for i := range 10 {
+		p := filepath.Join(dir, fmt.Sprintf("%02d.gob", i))
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, base, base.Add(time.Duration(i)*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("keep"), 0o644)
+	pruneCopies(dir, 4)
+	entries, _ := os.ReadDir(dir)
+	var left []string
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	if want := []string{"06.gob", "07.gob", "08.gob", "09.gob", "notes.txt"}; !slices.Equal(left, want) {
+		t.Errorf("Expected\n%v\nto equal\n%v", left, want)
 	}
 }
