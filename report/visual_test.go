@@ -111,7 +111,7 @@ func TestHTMLFindingsRolledUp(t *testing.T) {
 	if i < 0 {
 		t.Fatal("no findings section")
 	}
-	sec := page[i:strings.Index(page[i:], "</h2>\n<table")+i]
+	sec := page[i : strings.Index(page[i:], "</h2>\n<table")+i]
 	if n := strings.Count(sec, "tools cannot be cached for this model"); n != 1 {
 		t.Errorf("the shared rejection is listed %d times, want once:\n%s", n, sec)
 	}
