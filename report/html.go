@@ -83,6 +83,7 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 	"dict":       func(v pageData, t areaTable) areaContext { return areaContext{V: v, T: t} },
 	"badge":      func(o any) template.HTML { return badge(Outcome(fmt.Sprint(o))) },
 	"strip":      strip,
+	"stripKey":   stripKey,
 	"costBars":   costBars,
 	"tokenBar":   tokenBar,
 	"slug":       func(v any) string { return slug(fmt.Sprint(v)) },
@@ -142,6 +143,11 @@ td.cell .strip { vertical-align: middle; margin-left: .3rem; }
 .s-rejected { fill: var(--rejected); }
 .s-none { fill: none; stroke: var(--muted) !important; stroke-dasharray: 2 2; }
 .strip rect.d { stroke: var(--broken); stroke-width: 2.5px; }
+.strip rect.bk, .key.bk { fill: var(--broken); background: var(--broken); }
+.key.bk { height: 4px; vertical-align: 1px; }
+.how { display: flex; align-items: flex-end; gap: 1rem; }
+.strip-key { flex: none; }
+.strip-key text { font-size: 11px; fill: var(--fg); }
 .strip g:focus { outline: 2px solid var(--fg); }
 .key { display: inline-block; width: 10px; height: 10px; vertical-align: -1px; margin: 0 .2rem 0 .6rem; }
 .key.s-read { background: var(--read); } .key.s-written { background: var(--written); } .key.s-uncached { background: var(--uncached); } .key.s-rejected { background: var(--rejected); }
@@ -173,12 +179,13 @@ details.problem > summary { cursor: pointer; }
 .spec { color: var(--muted); }
 @media (forced-colors: active) {
   .badge i { forced-color-adjust: none; background: CanvasText !important; }
-  .strip, .bars, .tokens, .key { forced-color-adjust: none; }
+  .strip, .strip-key, .bars, .tokens, .key { forced-color-adjust: none; }
   .s-read, .t-read, .c-with { fill: CanvasText; } .key.s-read, .key.t-read { background: CanvasText; }
   .s-written, .t-write { fill: Highlight; } .key.s-written, .key.t-write { background: Highlight; }
   .s-uncached, .t-input, .c-without { fill: Canvas; stroke: CanvasText !important; stroke-width: 1px; } .key.s-uncached, .key.t-input { background: Canvas; border: 1px solid CanvasText; }
   .s-rejected, .t-output { fill: GrayText; } .key.s-rejected, .key.t-output { background: GrayText; }
   .strip rect.d { stroke: Mark; stroke-width: 3px; } .key.d { border-color: Mark; }
+  .strip rect.bk { fill: Mark; } .key.bk { background: Mark; } .strip-key { forced-color-adjust: none; } .strip-key text { fill: CanvasText; }
   .bars text { fill: CanvasText; }
 }
 {{range .Vis.Families}}body:has(#f-fam-{{slug .}}:not(:checked)) .fam-{{slug .}} { display: none; }
@@ -191,6 +198,7 @@ body:has(#f-out-{{slug .}}:not(:checked)) .cout-{{slug .}} { opacity: .12; }
 <body>
 <h1>{{.Title}}</h1>
 {{with .Meta}}<p class="meta">{{.}}</p>{{end}}
+<nav class="meta" aria-label="sections">{{if or .Main .Strays.Rows}}<a href="#cascade">cascade</a> · {{end}}{{if .Vis.Costs}}<a href="#costs">costs per model</a> · {{end}}{{if .Vis.AreaTokens}}<a href="#tokens">tokens per area</a> · {{end}}{{if .Vis.Findings}}<a href="#findings">findings</a>{{end}}{{if .Problems}} · <a href="#problems">failures</a>{{end}}</nav>
 <div class="glance">
 {{with .Vis.Glance}}{{if .Cells}}<div class="card"><span class="big">{{.Caching}} / {{.Cells}}</span>cascade cells read from the cache</div>
 <div class="card"><span class="big">{{.Problems}}</span>cells failed, inconclusive or off the oracle{{if .Broken}} ({{.Broken}} broke the cascade){{end}}</div>
@@ -209,8 +217,8 @@ Cost: <strong>{{usd .CostUSD}}</strong> with caching, {{usd .CostWithoutCacheUSD
 </form>
 <p class="legend">Legend: {{badge "pass"}} {{badge "fail"}} {{badge "expected-error"}} (counts as a pass) {{badge "inconclusive"}} {{badge "not-applicable"}} {{badge "skipped"}} · R/W cache-read/cache-write tokens</p>
 {{if or .Main .Strays.Rows}}<section class="area-cascade">
-<h2>Cascade: model × strategy</h2>
-<p class="legend">Each cell draws its calls left to right (prime, repeat, change messages, change system, change tools, …) and the prompt's layers top to bottom (tools, system, messages):<span class="key s-read"></span>read from cache<span class="key s-written"></span>written<span class="key s-uncached"></span>uncached<span class="key s-rejected"></span>rejected<span class="key d"></span>not what the oracle expected. Hover or focus a column for its usage and rule.</p>
+<h2 id="cascade">Cascade: model × strategy</h2>
+<div class="how">{{with .Vis.Key}}{{stripKey .}}{{end}}<p class="legend">Each cell draws its calls left to right ({{if .Vis.Key}}as in this cell: {{range $i, $s := .Vis.Key}}{{if $i}}, {{end}}{{$s.Name}}{{end}}{{else}}prime, repeat, change messages, change system, change tools, …{{end}}) and the prompt's layers top to bottom (tools, system, messages), each square coloured by what the service did:<br><span class="key s-read"></span>read from cache <span class="key s-written"></span>written to cache <span class="key s-uncached"></span>uncached <span class="key s-rejected"></span>rejected <span class="key d"></span>not what the oracle expected (the step is also marked <span class="key bk"></span> underneath).<br>Hover or focus a column for the step's usage and rule.</p></div>
 {{range .Main}}<div class="api-{{slug .API}}">{{if $.MultiAPI}}<h3>API: {{.API}}</h3>{{end}}
 <table class="matrix">
 <thead><tr><th>Model</th>{{range .Strategies}}<th>{{.}}</th>{{end}}</tr></thead>
@@ -221,18 +229,18 @@ Cost: <strong>{{usd .CostUSD}}</strong> with caching, {{usd .CostWithoutCacheUSD
 {{end}}
 {{with .Strays}}{{if .Rows}}<h3>{{.Heading}}</h3>
 {{template "area" (dict $ .)}}{{end}}{{end}}</section>{{end}}
-{{with .Vis.Costs}}<h2>What caching saves, per model</h2>
+{{with .Vis.Costs}}<h2 id="costs">What caching saves, per model</h2>
 <p class="legend">Over every spec of the run:<span class="key t-read"></span>cost with caching<span class="key t-input"></span>cost without (cache reads and writes priced as input).</p>
 <div class="costs">
 {{range .}}<figure class="cost-chart fam-{{slug .Family}}" data-model="{{.Key}}"><figcaption><b>{{.Name}}</b> — {{saving .With .Without}}</figcaption>{{costBars .With .Without 250}}</figure>
 {{end}}</div>{{end}}
-{{with .Vis.AreaTokens}}<h2>Where the tokens go, per area</h2>
+{{with .Vis.AreaTokens}}<h2 id="tokens">Where the tokens go, per area</h2>
 <p class="legend"><span class="key t-read"></span>read from cache<span class="key t-write"></span>written to cache<span class="key t-input"></span>uncached input<span class="key t-output"></span>output</p>
 <table class="tokens-by-area">{{range .}}<tr class="area-{{slug .Area}}"><td>{{.Area}}</td><td>{{tokenBar . 420}}</td><td class="tok">{{int .Read}} read · {{int .Write}} written · {{int .Input}} input · {{int .Output}} output</td></tr>
 {{end}}</table>{{end}}
-{{with .Vis.Findings}}<h2>Findings, rolled up</h2>
+{{with .Vis.Findings}}<h2 id="findings">Findings, rolled up</h2>
 <p class="hint">Messages grouped by outcome, rule, area, family and text, failures first; each chip links to its cell.</p>
-{{range .}}<div class="finding out-{{slug .Outcome}} area-{{slug .Area}} fam-{{slug .Family}}">{{badge .Outcome}} <strong>{{with .Rule}}[{{.}}]{{else}}(no rule){{end}}</strong> {{.Area}}{{with .Family}} · {{.}}{{end}} — {{len .Members}} {{if eq (len .Members) 1}}spec{{else}}specs{{end}}
+{{range .}}<div class="finding out-{{slug .Outcome}} area-{{slug .Area}} fam-{{slug .Family}}">{{badge .Outcome}} {{with .Rule}}<strong>[{{.}}]</strong>{{end}} {{.Area}}{{with .Family}} · {{.}}{{end}} — {{len .Members}} {{if eq (len .Members) 1}}spec{{else}}specs{{end}}
 {{if multiline .Message}}<details><summary>{{firstLine .Message}}</summary><pre>{{.Message}}</pre></details>{{else}}<div>{{.Message}}</div>{{end}}
 {{range .Lines}}<div class="share">{{.}}</div>{{end}}<div>{{range .Members}}<a class="m api-{{slug .API}}" href="#{{.Anchor}}">{{.Label}}</a>{{end}}</div></div>
 {{end}}{{end}}
@@ -242,7 +250,7 @@ Cost: <strong>{{usd .CostUSD}}</strong> with caching, {{usd .CostWithoutCacheUSD
 <table class="area"><thead><tr><th>Model</th><th>Lifecycle</th><th>Invoked as</th></tr></thead><tbody>
 {{range .}}<tr class="fam-{{slug .Family}}"><td>{{.Name}}</td><td>{{.Standing}}</td><td>{{.ID}}</td></tr>
 {{end}}</tbody></table>{{end}}
-{{if .Problems}}<h2>Failures and inconclusive cells</h2>
+{{if .Problems}}<h2 id="problems">Failures and inconclusive cells</h2>
 {{range .Problems}}<details class="problem {{class .Outcome}} out-{{slug .Outcome}} area-{{slug .Area}} fam-{{slug .Family}}" open>
 <summary>{{badge .Outcome}} — {{.Area}}{{if $.MultiAPI}} · {{api .Row}}{{end}} · <a href="#{{rowAnchor .Row}}">{{.ModelLabel}}{{with .Strategy}} · {{.}}{{end}}</a></summary>
 {{with .Spec}}<p class="spec">Spec: {{.}}</p>{{end}}

@@ -22,6 +22,7 @@ type visuals struct {
 	APIs       []string
 	AreaNames  []string
 	Outcomes   []Outcome
+	Key        []Step // the steps the strips' legend draws
 }
 
 // glance counts the cascade cells by what they show.
@@ -120,6 +121,7 @@ func (m Matrix) visuals(v view) visuals {
 	}
 	slices.Sort(vis.Families)
 	sortOutcomes(vis.Outcomes)
+	vis.Key = keySteps(v)
 	vis.Findings = o.findings(m.Rows, vis.AreaNames, len(vis.APIs) > 1)
 	return vis
 }
@@ -161,7 +163,8 @@ func cellReads(c cell) bool {
 }
 
 // findings groups the rows with a message by outcome, rule, area, family
-// and message, worst outcome first, then in table order.
+// and message: failed and inconclusive groups first, worst first, then the
+// others in table order.
 func (o tableOrder) findings(rows []Row, areas []string, multiAPI bool) []findingGroup {
 	var groups []findingGroup
 	index := map[string]int{}
@@ -197,7 +200,15 @@ func (o tableOrder) findings(rows []Row, areas []string, multiAPI bool) []findin
 	for i := range groups {
 		groups[i].Lines = o.shareLines(groups[i], rows)
 	}
-	slices.SortStableFunc(groups, func(a, b findingGroup) int { return cmp.Compare(a.Outcome.rank(), b.Outcome.rank()) })
+	// Failures and inconclusive findings first, worst first; the others
+	// stay in table order (areas in report order).
+	first := func(g findingGroup) int {
+		if isProblem(g.Outcome) {
+			return g.Outcome.rank()
+		}
+		return len(Outcomes) + 1
+	}
+	slices.SortStableFunc(groups, func(a, b findingGroup) int { return cmp.Compare(first(a), first(b)) })
 	return groups
 }
 
@@ -300,6 +311,9 @@ func badge(o Outcome) template.HTML {
 const (
 	stripSide  = 10
 	stripPitch = 13
+	// stripMark is the height of the band under the squares where a step
+	// off the oracle is marked.
+	stripMark = 5
 )
 
 // strip draws a cascade cell as steps × layers: one column per judged step,
@@ -313,11 +327,11 @@ func strip(c cell, model, strategy string) template.HTML {
 	}
 	var b strings.Builder
 	n := max(len(steps), 1)
-	w, h := n*stripPitch-(stripPitch-stripSide)+2, len(LayerNames)*stripPitch-(stripPitch-stripSide)+2
+	w, h := n*stripPitch-(stripPitch-stripSide)+2, len(LayerNames)*stripPitch-(stripPitch-stripSide)+2+stripMark
 	fmt.Fprintf(&b, `<svg class="strip" width="%d" height="%d" viewBox="-1 -1 %d %d" role="group" aria-label="%s">`,
 		w, h, w, h, template.HTMLEscapeString(fmt.Sprintf("%s %s: %d steps, %s", model, strategy, len(steps), stripSummary(steps))))
 	if len(steps) == 0 {
-		fmt.Fprintf(&b, `<g tabindex="0"><title>no judged call recorded</title><rect class="s-none" width="%d" height="%d"/></g>`, stripSide, h-2)
+		fmt.Fprintf(&b, `<g tabindex="0"><title>no judged call recorded</title><rect class="s-none" width="%d" height="%d"/></g>`, stripSide, h-2-stripMark)
 	}
 	for i, s := range steps {
 		fmt.Fprintf(&b, `<g tabindex="0"><title>%s</title>`, template.HTMLEscapeString(stepTitle(s)))
@@ -335,10 +349,65 @@ func strip(c cell, model, strategy string) template.HTML {
 			}
 			fmt.Fprintf(&b, `<rect class="%s" x="%d" y="%d" width="%d" height="%d"/>`, cls, i*stripPitch, j*stripPitch, stripSide, stripSide)
 		}
+		if s.Broken() {
+			fmt.Fprintf(&b, `<rect class="bk" x="%d" y="%d" width="%d" height="%d"/>`, i*stripPitch, len(layers)*stripPitch, stripSide, stripMark-1)
+		}
 		b.WriteString(`</g>`)
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+// stripKey draws the legend of the strips: the steps of a cell, larger,
+// with the steps' names over the columns and the layers' names beside the
+// rows.
+func stripKey(steps []Step) template.HTML {
+	const side, pitch, left, top = 14, 18, 70, 78
+	var b strings.Builder
+	w, h := left+len(steps)*pitch+70, top+len(LayerNames)*pitch+2
+	fmt.Fprintf(&b, `<svg class="strip-key" width="%d" height="%d" role="img" aria-label="how to read a strip: one column per step, one row per layer"><title>one column per step, one row per layer</title>`, w, h)
+	for j, l := range LayerNames {
+		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%s</text>`, left-6, top+j*pitch+side-3, l)
+	}
+	for i, s := range steps {
+		x := left + i*pitch
+		fmt.Fprintf(&b, `<text transform="translate(%d,%d) rotate(-50)">%s</text>`, x+side/2+3, top-5, template.HTMLEscapeString(s.Name))
+		for j, l := range s.Layers {
+			fmt.Fprintf(&b, `<rect class="s-%s" x="%d" y="%d" width="%d" height="%d"/>`, slug(string(l.Did)), x, top+j*pitch, side, side)
+		}
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+// keySteps returns the steps of the first cascade cell that has the most
+// layers read from the cache, as the strips' legend shows them.
+func keySteps(v view) []Step {
+	var best []Step
+	score := -1
+	for _, t := range v.Main {
+		for _, line := range t.Models {
+			for _, c := range line.Cells {
+				for _, r := range c.Rows {
+					n := 0
+					for _, s := range r.Steps {
+						for _, l := range s.Layers {
+							if l.Did == StateRead {
+								n++
+							}
+						}
+						if len(s.Layers) == 0 {
+							n = -1 << 20
+						}
+					}
+					if n > score && len(r.Steps) > 0 {
+						best, score = r.Steps, n
+					}
+				}
+			}
+		}
+	}
+	return best
 }
 
 // stripSummary says in a few words what a strip shows.

@@ -65,6 +65,12 @@ func TestHTMLDrawsTheCascade(t *testing.T) {
 	if n := strings.Count(page, `class="s-written d"`); n != 1 {
 		t.Errorf("%d outlined squares, want 1 (the failing cell's repeat, system layer)", n)
 	}
+	if n := strings.Count(page, `<rect class="bk"`); n != 1 {
+		t.Errorf("%d steps marked off the oracle, want 1 (the failing cell's repeat)", n)
+	}
+	if !strings.Contains(page, `<svg class="strip-key"`) || !strings.Contains(page, `rotate(-50)">change messages</text>`) {
+		t.Errorf("the strips' legend does not name the steps")
+	}
 	for _, want := range []string{
 		"<title>repeat: fail [cascade-invalidates]\ntools: read (checkpoint)\nsystem: written (checkpoint), expected read\nmessages: uncached\ninput 40 · output 5 · read 1,536 · write 2,048\nhit at tools, miss at system</title>",
 		`aria-label="Claude Sonnet 4.5 SYSTEM_AND_TOOLS: 5 steps, 1 differ from the oracle"`,
