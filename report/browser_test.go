@@ -7,9 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/cachecascade/cachecascade/report"
@@ -31,7 +33,19 @@ type pageFacts struct {
 	StripWidth, ChartWidth                         float64
 	NovaRowsShown, NovaRowsHidden                  int
 	Emoji                                          bool
+	// Fills and Icons are read in forced colours (high contrast) too: the
+	// distinct fills of the read, written and uncached squares, and the
+	// badges whose shape is painted in another colour than the badge.
+	Fills, Icons, ForcedFills, ForcedIcons int
 }
+
+// readColours counts the distinct fills of the strip states and the badge
+// icons painted in another colour than their badge.
+const readColours = `(() => {
+  const fills = new Set(['read', 'written', 'uncached'].map(s => document.querySelector('svg.strip rect.s-' + s)).filter(Boolean).map(e => getComputedStyle(e).fill));
+  const icons = [...document.querySelectorAll('.badge i')].filter(e => getComputedStyle(e).backgroundColor !== getComputedStyle(e.parentElement).backgroundColor).length;
+  return [fills.size, icons];
+})()`
 
 // readFacts is the script that fills pageFacts, after unticking the Nova
 // family filter to see the CSS-only filter hide Nova's rows.
@@ -100,6 +114,19 @@ func browse(t *testing.T, ctx context.Context, path string) (pageFacts, []string
 	if err != nil {
 		t.Fatalf("%s: screenshot: %v", path, err)
 	}
+	colours := func() (fills, icons int) {
+		c, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](readColours))
+		if err != nil || len(c) != 2 {
+			t.Fatalf("%s: reading the colours: %v", path, err)
+		}
+		return c[0], c[1]
+	}
+	f.Fills, f.Icons = colours()
+	forced := emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "forced-colors", Value: "active"}}}
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, forced); err != nil {
+		t.Fatalf("%s: forced colours: %v", path, err)
+	}
+	f.ForcedFills, f.ForcedIcons = colours()
 	time.Sleep(200 * time.Millisecond) // late messages
 	stop()
 	<-done
@@ -225,6 +252,12 @@ func TestBrowser(t *testing.T) {
 			if f.NovaRowsShown > 0 && f.NovaRowsHidden != f.NovaRowsShown {
 				t.Errorf("unticking the nova filter hid %d of %d Nova rows", f.NovaRowsHidden, f.NovaRowsShown)
 			}
+			if f.Fills != 3 || f.ForcedFills != 3 {
+				t.Errorf("read, written and uncached squares have %d distinct fills, %d in forced colours; want 3 and 3", f.Fills, f.ForcedFills)
+			}
+			if badges := strings.Count(mustRead(t, p.html), `<span class="badge `); f.Icons != badges || f.ForcedIcons != badges {
+				t.Errorf("%d of %d badges paint their shape, %d in forced colours", f.Icons, badges, f.ForcedIcons)
+			}
 			if f.Emoji {
 				t.Errorf("the page's text shows emoji")
 			}
@@ -244,4 +277,14 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", out)
+}
+
+// mustRead returns the file's content.
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
