@@ -155,6 +155,7 @@ td.cell .strip { vertical-align: middle; margin-left: .3rem; }
 .glance { display: flex; flex-wrap: wrap; gap: 1rem; margin: .75rem 0; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .8rem; min-width: 10rem; }
 .card .big { font-size: 1.6rem; font-weight: 600; display: block; }
+.card .bars { display: block; margin-top: .3rem; }
 .bars rect.c-with { fill: var(--read); } .bars rect.c-without { fill: var(--uncached); }
 .bars text { font-size: 11px; fill: var(--fg); }
 .costs { display: grid; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr)); gap: .5rem 1rem; }

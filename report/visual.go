@@ -362,7 +362,7 @@ func strip(c cell, model, strategy string) template.HTML {
 // with the steps' names over the columns and the layers' names beside the
 // rows.
 func stripKey(steps []Step) template.HTML {
-	const side, pitch, left, top = 14, 18, 70, 78
+	const side, pitch, left, top = 14, 20, 70, 92
 	var b strings.Builder
 	w, h := left+len(steps)*pitch+70, top+len(LayerNames)*pitch+2
 	fmt.Fprintf(&b, `<svg class="strip-key" width="%d" height="%d" role="img" aria-label="how to read a strip: one column per step, one row per layer"><title>one column per step, one row per layer</title>`, w, h)
@@ -371,7 +371,7 @@ func stripKey(steps []Step) template.HTML {
 	}
 	for i, s := range steps {
 		x := left + i*pitch
-		fmt.Fprintf(&b, `<text transform="translate(%d,%d) rotate(-50)">%s</text>`, x+side/2+3, top-5, template.HTMLEscapeString(s.Name))
+		fmt.Fprintf(&b, `<text transform="translate(%d,%d) rotate(-65)">%s</text>`, x+side/2+3, top-5, template.HTMLEscapeString(s.Name))
 		for j, l := range s.Layers {
 			fmt.Fprintf(&b, `<rect class="s-%s" x="%d" y="%d" width="%d" height="%d"/>`, slug(string(l.Did)), x, top+j*pitch, side, side)
 		}

@@ -68,7 +68,7 @@ func TestHTMLDrawsTheCascade(t *testing.T) {
 	if n := strings.Count(page, `<rect class="bk"`); n != 1 {
 		t.Errorf("%d steps marked off the oracle, want 1 (the failing cell's repeat)", n)
 	}
-	if !strings.Contains(page, `<svg class="strip-key"`) || !strings.Contains(page, `rotate(-50)">change messages</text>`) {
+	if !strings.Contains(page, `<svg class="strip-key"`) || !strings.Contains(page, `rotate(-65)">change messages</text>`) {
 		t.Errorf("the strips' legend does not name the steps")
 	}
 	for _, want := range []string{
