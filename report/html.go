@@ -84,6 +84,7 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 	"badge":      func(o any) template.HTML { return badge(Outcome(fmt.Sprint(o))) },
 	"strip":      strip,
 	"stripKey":   stripKey,
+	"history":    historyChart,
 	"costBars":   costBars,
 	"tokenBar":   tokenBar,
 	"slug":       func(v any) string { return slug(fmt.Sprint(v)) },
@@ -163,6 +164,7 @@ figure.cost-chart { margin: 0; }
 figure.cost-chart figcaption { font-size: 12px; }
 figure.cost-chart figcaption b { font-weight: 600; }
 .t-read { fill: var(--read); } .t-write { fill: var(--written); } .t-input { fill: var(--uncached); } .t-output { fill: var(--output); }
+.h-bad { fill: var(--broken); } .key.h-bad { background: var(--broken); }
 .key.t-read { background: var(--read); } .key.t-write { background: var(--written); } .key.t-input { background: var(--uncached); } .key.t-output { background: var(--output); }
 table.tokens-by-area td { border: none; padding: .1rem .5rem; }
 .filters { border: 1px solid var(--line); border-radius: 6px; padding: .3rem .8rem; margin: .5rem 0; font-size: 13px; }
@@ -184,6 +186,7 @@ details.problem > summary { cursor: pointer; }
   .s-read, .t-read, .c-with { fill: CanvasText; } .key.s-read, .key.t-read { background: CanvasText; }
   .s-written, .t-write { fill: Highlight; } .key.s-written, .key.t-write { background: Highlight; }
   .s-uncached, .t-input, .c-without { fill: Canvas; stroke: CanvasText !important; stroke-width: 1px; } .key.s-uncached, .key.t-input { background: Canvas; border: 1px solid CanvasText; }
+  .h-bad { fill: Mark; } .key.h-bad { background: Mark; } .history { forced-color-adjust: none; }
   .s-rejected, .t-output { fill: GrayText; } .key.s-rejected, .key.t-output { background: GrayText; }
   .strip rect.d { stroke: Mark; stroke-width: 3px; } .key.d { border-color: Mark; }
   .strip rect.bk { fill: Mark; } .key.bk { background: Mark; } .strip-key { forced-color-adjust: none; } .strip-key text { fill: CanvasText; }
@@ -235,6 +238,9 @@ Cost: <strong>{{usd .CostUSD}}</strong> with caching, {{usd .CostWithoutCacheUSD
 <div class="costs">
 {{range .}}<figure class="cost-chart fam-{{slug .Family}}" data-model="{{.Key}}"><figcaption><b>{{.Name}}</b> — {{saving .With .Without}}</figcaption>{{costBars .With .Without 250}}</figure>
 {{end}}</div>{{end}}
+{{with .Vis.History}}<h2 id="history">Across nights</h2>
+<p class="legend">The nightly run's live cost per night, the latest last:<span class="key t-read"></span>a clean night<span class="key h-bad"></span>specs differed from their cassettes or the night failed. Hover or focus a bar for its numbers.</p>
+{{history .}}{{end}}
 {{with .Vis.AreaTokens}}<h2 id="tokens">Where the tokens go, per area</h2>
 <p class="legend"><span class="key t-read"></span>read from cache<span class="key t-write"></span>written to cache<span class="key t-input"></span>uncached input<span class="key t-output"></span>output</p>
 <table class="tokens-by-area">{{range .}}<tr class="area-{{slug .Area}}"><td>{{.Area}}</td><td>{{tokenBar . 420}}</td><td class="tok">{{int .Read}} read · {{int .Write}} written · {{int .Input}} input · {{int .Output}} output</td></tr>

@@ -243,6 +243,10 @@ type Matrix struct {
 	Strategies []string
 	// Rows are the specs' results, one per spec.
 	Rows []Row
+	// History is the nightly run's last nights, oldest first, which the
+	// HTML report plots; empty outside the nightly run. The JSON report
+	// leaves it out (the nightly keeps it in its own history file).
+	History []Night
 }
 
 // DefaultTitle is the title used when Matrix.Title is empty.

@@ -23,6 +23,7 @@ type visuals struct {
 	AreaNames  []string
 	Outcomes   []Outcome
 	Key        []Step // the steps the strips' legend draws
+	History    []Night
 }
 
 // glance counts the cascade cells by what they show.
@@ -122,6 +123,7 @@ func (m Matrix) visuals(v view) visuals {
 	slices.Sort(vis.Families)
 	sortOutcomes(vis.Outcomes)
 	vis.Key = keySteps(v)
+	vis.History = m.History
 	vis.Findings = o.findings(m.Rows, vis.AreaNames, len(vis.APIs) > 1)
 	return vis
 }

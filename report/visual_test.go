@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cachecascade/cachecascade/report"
 )
@@ -214,4 +215,27 @@ func TestHTMLSizeOfTheWholeMatrix(t *testing.T) {
 		t.Errorf("%d strips, want %d", n, 28*5*2)
 	}
 	t.Logf("whole-matrix page: %d bytes", len(page))
+}
+
+// TestHTMLHistory: with the nightly's history, the page plots one bar per
+// night, in proportion to its live cost, red where specs differed.
+func TestHTMLHistory(t *testing.T) {
+	m := fixture()
+	if strings.Contains(m.HTML(), "Across nights") {
+		t.Errorf("a page without history plots one")
+	}
+	day := func(d int) time.Time { return time.Date(2026, 11, d, 3, 0, 0, 0, time.UTC) }
+	m.History = []report.Night{{Started: day(20), CostUSD: 2}, {Started: day(21), CostUSD: 4, Compared: 800, Differ: 3, Exit: 1}, {Started: day(22), CostUSD: 1}}
+	page := m.HTML()
+	for _, want := range []string{
+		`<svg class="history"`, `<title>2026-11-21: $4.00 live, 800 specs compared, 3 differed, exit 1</title><rect class="h-bad" x="18" y="4" width="14" height="86"/>`,
+		`<rect class="t-read" x="0" y="47" width="14" height="43"/>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if n := strings.Count(page, `<rect class="h-bad"`); n != 1 {
+		t.Errorf("%d red nights, want 1", n)
+	}
 }
