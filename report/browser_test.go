@@ -4,6 +4,7 @@ package report_test
 
 import (
 	"context"
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,9 +24,11 @@ import (
 //	go test -tags browser -run TestBrowser ./report/
 //
 // It checks the page built from the test fixture and, when there is one,
-// the real report scripts/verify wrote (CACHECASCADE_BROWSER_REPORT, else
+// the real report scripts/verify wrote (-report PATH, else
 // ../reports/matrix.html), and saves a screenshot of the real one (else of
 // the fixture) as matrix.png beside the real report's path.
+
+var browserReport = flag.String("report", "", "the HTML report to open besides the fixture's page (default ../reports/matrix.html, when it exists)")
 
 // pageFacts is what the test reads from a page's DOM.
 type pageFacts struct {
@@ -202,7 +205,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	pages := []page{{"fixture", fixturePage, fm}}
-	real := os.Getenv("CACHECASCADE_BROWSER_REPORT")
+	real := *browserReport
 	required := real != ""
 	if real == "" {
 		real = filepath.Join("..", "reports", report.HTMLFile)
@@ -218,7 +221,7 @@ func TestBrowser(t *testing.T) {
 		}
 		pages = append(pages, page{"real", real, m})
 	} else if required {
-		t.Fatalf("CACHECASCADE_BROWSER_REPORT=%s: %v (run scripts/verify first)", real, err)
+		t.Fatalf("-report %s: %v (run scripts/verify first)", real, err)
 	} else {
 		t.Logf("no real report at %s (scripts/verify writes it): checking the fixture's page only", real)
 	}
