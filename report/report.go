@@ -179,6 +179,9 @@ type Row struct {
 	// CostWithoutCacheUSD is what the same tokens would have cost with no
 	// caching: cache reads and writes priced as plain input.
 	CostWithoutCacheUSD float64 `json:"costWithoutCacheUSD"`
+	// Steps are the spec's judged calls, in order, with what the service
+	// did with each layer (see Step); the HTML report draws them.
+	Steps []Step `json:"steps,omitempty"`
 	// Duration is how long the spec took.
 	Duration time.Duration `json:"-"`
 }
@@ -240,6 +243,10 @@ type Matrix struct {
 	Strategies []string
 	// Rows are the specs' results, one per spec.
 	Rows []Row
+	// History is the nightly run's last nights, oldest first, which the
+	// HTML report plots; empty outside the nightly run. The JSON report
+	// leaves it out (the nightly keeps it in its own history file).
+	History []Night
 }
 
 // DefaultTitle is the title used when Matrix.Title is empty.

@@ -971,6 +971,9 @@ func (n *nightly) keepHistory() {
 	if err := h.write(n.history, filepath.Join(n.reports, HistoryFile)); err != nil {
 		n.problem("history: writing it: " + err.Error())
 	}
+	if err := n.drawHistory(h); err != nil {
+		n.problem("history: plotting it in the live report: " + err.Error())
+	}
 }
 
 // specialFailures reads the suite's special failure reasons ("Suite

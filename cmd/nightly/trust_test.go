@@ -528,6 +528,11 @@ func TestNightKeepsItsHistory(t *testing.T) {
 			t.Errorf("%s: %+v, %v", p, h, err)
 		}
 	}
+	// The live report plots the nights.
+	page := readFile(t, filepath.Join(n.reports, "live", report.HTMLFile))
+	if !strings.Contains(page, "Across nights") || strings.Count(page, `<g tabindex="0"><title>2026-11-01: $0.01000 live`) != 1 || strings.Count(page, `$0.02000 live`) != 1 {
+		t.Errorf("the live report does not plot the 2 nights")
+	}
 }
 
 // TestEverySpecAccountedFor: a spec the replay ran that the live run

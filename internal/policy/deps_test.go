@@ -51,7 +51,7 @@ var allowed = map[string][]string{
 	"suites":                {},
 	"suites/builder":        {"fixtures", "matrix", "prefix", "request", "suites/framework", "verdict", "wire"},
 	"examples/ownsuite":     {},
-	"suites/framework":      {"emulator", "fixtures", "internal/env", "internal/modroot", "internal/preflight", "matrix", "recorder", "report", "request", "usage", "verdict"},
+	"suites/framework":      {"emulator", "fixtures", "internal/env", "internal/modroot", "internal/preflight", "matrix", "prefix", "recorder", "report", "request", "usage", "verdict"},
 	"discovery":             {"matrix", "prefix", "usage"},
 	"schedule":              {},
 	"capture":               {"internal/arnredact"},

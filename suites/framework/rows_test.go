@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/cachecascade/cachecascade/report"
@@ -42,8 +43,8 @@ func TestRowsCountEveryFailedSpec(t *testing.T) {
 		t.Errorf("the failing row's message %q does not carry the failure", got.Message)
 	}
 	got.Message = ""
-	if got != want {
-		t.Errorf("the failed spec's row = %+v, want %+v", got, want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("the failed spec's row differs (-want +got):\n%s", diff)
 	}
 	if rows[2].Outcome != report.Fail || rows[2].Spec != "cascade invalidates nova-lite/tools_only" {
 		t.Errorf("the panicked spec's row = %+v", rows[2])

@@ -48,6 +48,8 @@ type Spec struct {
 	// waited is how long the spec's calls waited for a slot of the model
 	// (see slots).
 	waited time.Duration
+	// judged is the call Judge checked, until Conclude files its step.
+	judged *judgedCall
 }
 
 // Open starts a spec of an area on a cell: it opens the recorder session on
@@ -252,6 +254,7 @@ func (s *Spec) ClientAs(p aws.CredentialsProvider) *bedrockruntime.Client {
 func (s *Spec) Judge(c Call, e verdict.Expectation, o verdict.Observation) verdict.Finding {
 	GinkgoHelper()
 	o.Usage, o.Err = c.Usage, c.Err
+	s.judged = &judgedCall{call: c, e: e, o: o}
 	return s.Conclude(c.Step, verdict.Judge(e, o))
 }
 
@@ -265,6 +268,7 @@ func (s *Spec) Judge(c Call, e verdict.Expectation, o verdict.Observation) verdi
 func (s *Spec) Conclude(step string, f verdict.Finding) verdict.Finding {
 	GinkgoHelper()
 	f.Cell, f.Step = s.cell(), step
+	s.fileStep(step, f)
 	if f.ImplicitRead > 0 {
 		s.implicitRead(step, f.ImplicitRead)
 	}
