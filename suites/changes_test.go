@@ -211,5 +211,18 @@ var _ = Describe("changes", func() {
 			r, err = changedRequest(cell, withImage, nil)
 			framework.ExpectNoError(err, "building the request without the image")
 			judgeChange(ctx, s, cr, "remove the image", r, obs)
-		}, framework.Entries(area, area.Cells(models())))
+		}, framework.Entries(area, area.Cells(currentModels())))
 })
+
+// currentModels are the run's models still served (matrix.Model.Current):
+// an area newer than an end-of-life model cannot record it, since the
+// service answers it with a 404.
+func currentModels() []matrix.Model {
+	var out []matrix.Model
+	for _, m := range models() {
+		if m.Current() {
+			out = append(out, m)
+		}
+	}
+	return out
+}
