@@ -23,6 +23,9 @@ type Change struct {
 	// "silent" (measured only).
 	Documented string `json:"documented"`
 	Reading    string `json:"reading"`
+	// Expected are the checkpoint layers the documentation (for a silent
+	// reading, the likeliest reading) says the change invalidates.
+	Expected []string `json:"expected,omitempty"`
 	// Differs is true when what was observed is not what is documented
 	// (or, for a silent reading, not the likeliest reading).
 	Differs bool `json:"differs,omitempty"`
@@ -37,19 +40,19 @@ var changeLayers = []string{"system", "messages"}
 // changeCell is one table cell: the marks seen for a (family, kind, layer).
 type changeCell struct{ kept, invalidated, differs, rejected int }
 
-// mark renders a cell: ✅ kept, ❌ invalidated, ⚠ when measured
-// differently than documented, ⛔ rejected, "✅/❌" when rows disagree.
+// mark renders a cell: ✅ kept, ❌ invalidated, ⚠ before it when a row
+// measured the layer otherwise than documented, ⛔ rejected, and counts
+// ("✅ 3 / ❌ 1") when rows disagree.
 func (c changeCell) mark() string {
+	s := "—"
 	switch {
 	case c.rejected > 0 && c.kept+c.invalidated == 0:
 		return "⛔ rejected"
 	case c.kept > 0 && c.invalidated > 0:
-		return fmt.Sprintf("✅ %d / ❌ %d", c.kept, c.invalidated)
-	}
-	s := "—"
-	if c.kept > 0 {
+		s = fmt.Sprintf("✅ %d / ❌ %d", c.kept, c.invalidated)
+	case c.kept > 0:
 		s = "✅ kept"
-	} else if c.invalidated > 0 {
+	case c.invalidated > 0:
 		s = "❌ invalidated"
 	}
 	if c.differs > 0 {
@@ -96,15 +99,19 @@ func changeTables(rows []Row) []*changeTable {
 			t.doc[c.Kind] = doc
 			for _, l := range changeLayers {
 				cell := t.cells[c.Kind][l]
+				lost := slices.Contains(c.Invalidated, l)
 				switch {
 				case c.Rejected:
 					cell.rejected++
+					continue
 				case slices.Contains(c.Kept, l):
 					cell.kept++
-				case slices.Contains(c.Invalidated, l):
+				case lost:
 					cell.invalidated++
+				default:
+					continue
 				}
-				if c.Differs {
+				if lost != slices.Contains(c.Expected, l) {
 					cell.differs++
 				}
 			}

@@ -162,6 +162,11 @@ func judgeChange(ctx context.Context, s *framework.Spec, cr matrix.ChangeRule, s
 	for _, l := range v.Invalidated {
 		ch.Invalidated = append(ch.Invalidated, l.String())
 	}
+	for _, l := range obs.Checkpoints {
+		if !l.Before(cr.From) {
+			ch.Expected = append(ch.Expected, l.String())
+		}
+	}
 	ch.Differs = v.Differs
 	s.Changed(ch)
 	if cr.Reading != matrix.Documented {
