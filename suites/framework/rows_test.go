@@ -1,6 +1,7 @@
 package framework_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -42,7 +43,7 @@ func TestRowsCountEveryFailedSpec(t *testing.T) {
 		t.Errorf("the failing row's message %q does not carry the failure", got.Message)
 	}
 	got.Message = ""
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("the failed spec's row = %+v, want %+v", got, want)
 	}
 	if rows[2].Outcome != report.Fail || rows[2].Spec != "cascade invalidates nova-lite/tools_only" {
