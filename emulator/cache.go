@@ -41,25 +41,39 @@ type prefixInfo struct {
 // computePrefix hashes the prefix at every block boundary. The hash chains
 // the exact bytes of each block with its layer and, for the first block of a
 // message, the role: the same content in another place is another prefix.
-// With noCascade (the fault), the chain restarts at each layer.
-func computePrefix(r *request, spec *modelSpec, tok tokenizer, noCascade bool) prefixInfo {
+// The parts of a request that are not blocks enter where the emulator's
+// table puts them (partScopes: before the tools, or at the start of the
+// messages layer, or nowhere). With the no-cascade fault the chain restarts
+// at each layer; the table's faults move a part, or leave blocks out (see
+// prefixFaults).
+func computePrefix(r *request, spec *modelSpec, tok tokenizer, f prefixFaults) prefixInfo {
 	n := len(r.blocks)
 	p := prefixInfo{hashes: make([][32]byte, n+1), tokens: make([]int, n+1)}
 	c := newChainHasher()
 	seed := func() [32]byte {
 		c.h.Reset()
 		c.h.Write(append(c.buf[:0], "cachecascade/emulator/v1"...))
-		if !spec.toolChoiceInMessages {
-			c.field(r.toolChoice)
-			c.field(r.extraFields)
+		for _, v := range f.fields(r, spec, scopeEverything) {
+			c.field(v)
 		}
 		return c.sum()
 	}
 	cur := seed()
 	p.hashes[0] = cur
 	msgStarted := false
-	for i, b := range r.blocks {
-		if noCascade && (i == 0 || r.blocks[i-1].layer != b.layer) {
+	pendingRole := ""
+	for i, b := range f.toolOrder(r) {
+		p.tokens[i+1] = p.tokens[i] + tok.count(b.chars)
+		if !f.hashed(b, spec) {
+			// Left out of the identity; a message's start moves on to its
+			// next block.
+			if b.firstInMsg {
+				pendingRole = b.role
+			}
+			p.hashes[i+1] = cur
+			continue
+		}
+		if f.noCascade && (i == 0 || r.blocks[i-1].layer != b.layer) {
 			cur = seed()
 		}
 		c.h.Reset()
@@ -67,21 +81,23 @@ func computePrefix(r *request, spec *modelSpec, tok tokenizer, noCascade bool) p
 		c.h.Write(c.buf)
 		if b.layer == prefix.Messages && !msgStarted {
 			msgStarted = true
-			if spec.toolChoiceInMessages {
-				// Tool choice and model request fields (thinking, ...) sit
-				// between system and messages: they affect only the messages
-				// cache.
-				c.field(r.toolChoice)
-				c.field(r.extraFields)
+			// Tool choice and model request fields (thinking, ...) sit
+			// between system and messages on Claude: they affect only the
+			// messages cache.
+			for _, v := range f.fields(r, spec, scopeMessages) {
+				c.field(v)
 			}
 		}
-		if b.firstInMsg {
+		switch {
+		case b.firstInMsg:
 			c.role(b.role)
+		case pendingRole != "":
+			c.role(pendingRole)
 		}
+		pendingRole = ""
 		c.field(b.raw)
 		cur = c.sum()
 		p.hashes[i+1] = cur
-		p.tokens[i+1] = p.tokens[i] + tok.count(b.chars)
 	}
 	p.prompt = p.tokens[n] + spec.tailTokens
 	return p

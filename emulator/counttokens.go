@@ -69,7 +69,7 @@ func (e *Emulator) countTokens(modelID string, body []byte) (int, *apiError) {
 	if aerr := e.checkForModel(spec, req); aerr != nil {
 		return 0, aerr
 	}
-	return computePrefix(req, spec, e.tok, false).prompt, nil
+	return computePrefix(req, spec, e.tok, e.prefixFaults()).prompt, nil
 }
 
 // decodeCountTokens decodes the CountTokens body into the request its

@@ -496,7 +496,7 @@ func (e *Emulator) run(account string, spec *modelSpec, req *request, body []byt
 	if aerr := e.checkForModel(spec, req); aerr != nil {
 		return nil, aerr
 	}
-	p := computePrefix(req, spec, e.tok, e.fault(FaultNoCascade))
+	p := computePrefix(req, spec, e.tok, e.prefixFaults())
 	if p.prompt > spec.contextTokens {
 		return nil, errValidation(msgTooLong)
 	}

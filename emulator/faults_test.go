@@ -190,7 +190,7 @@ func runScenario(t *testing.T, profile string, s scenario) string {
 // TestFaultProfiles shows that every fault profile changes the verdict of
 // the rule it names and of no other rule.
 func TestFaultProfiles(t *testing.T) {
-	scs := scenarios()
+	scs := append(scenarios(), changeScenarios()...)
 	healthy := map[string]string{}
 	for _, s := range scs {
 		healthy[s.name] = runScenario(t, "", s)
@@ -238,7 +238,7 @@ func TestNovaAcceptsOneHourCachesFiveMinutes(t *testing.T) {
 
 // TestBenignProfiles shows that benign profiles change no verdict.
 func TestBenignProfiles(t *testing.T) {
-	scs := scenarios()
+	scs := append(scenarios(), changeScenarios()...)
 	healthy := map[string]string{}
 	for _, s := range scs {
 		healthy[s.name] = runScenario(t, "", s)
@@ -309,7 +309,9 @@ func TestProfileListing(t *testing.T) {
 	wantFaults := []string{"checkpoint-limit-not-enforced", "no-cascade", "no-lookback", "no-refresh-on-hit",
 		"nothing-to-cache-accepted", "nova-accepts-one-hour", "nova-accepts-tool-checkpoints",
 		"shared-cache-across-accounts", "stream-drops-cache-usage", "threshold-ignored", "threshold-off",
-		"totals-dont-add-up", "ttl-never-expires", "ttl-order-not-enforced"}
+		"totals-dont-add-up", "ttl-never-expires", "ttl-order-not-enforced", "documents-ignored", "images-ignored", "inference-invalidates",
+		"metadata-invalidates", "tool-order-ignored", "toolchoice-invalidates-all"}
+	slices.Sort(wantFaults)
 	var got []string
 	for _, p := range Faults() {
 		got = append(got, p.Name)

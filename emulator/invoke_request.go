@@ -260,6 +260,14 @@ func decodeAnthropicSettings(top []field) (*request, *apiError) {
 	if v, ok := lookup(top, "thinking"); ok {
 		r.extraFields = v.raw
 	}
+	if v, ok := lookup(top, "metadata"); ok {
+		r.metadata = v.raw
+	}
+	for _, k := range []string{"max_tokens", "temperature", "top_p", "top_k", "stop_sequences"} {
+		if v, ok := lookup(top, k); ok {
+			r.inference = append(append(append(r.inference, k...), ':'), v.raw...)
+		}
+	}
 	return r, nil
 }
 
@@ -470,7 +478,9 @@ func (r *request) addAnthropicBlock(layer prefix.Layer, msg int, role string, i 
 	if layer == prefix.Tools {
 		chars = len(raw)
 	}
-	r.blocks = append(r.blocks, block{layer: layer, msg: msg, role: role, firstInMsg: i == 0 && layer == prefix.Messages, raw: raw, chars: chars, document: document})
+	kind, _ := lookup(fields, "type")
+	typ, _ := kind.string()
+	r.blocks = append(r.blocks, block{layer: layer, msg: msg, role: role, firstInMsg: i == 0 && layer == prefix.Messages, raw: raw, chars: chars, document: document, image: typ == "image"})
 	if !marked {
 		return nil
 	}

@@ -22,6 +22,9 @@ type wireRequest struct {
 	maxTokens *int64
 	// extraFields is additionalModelRequestFields, nil when absent or null.
 	extraFields []byte
+	// metadata and inference are requestMetadata and inferenceConfig as
+	// received, nil when absent.
+	metadata, inference []byte
 	// arena is the storage of every block list, when the one-pass reader
 	// decoded the body (see release).
 	arena *[]wireBlock
@@ -98,6 +101,9 @@ type block struct {
 	// Anthropic document's media type, "pdf" for application/pdf), ""
 	// for any other block.
 	document string
+	// image is set for an image block (Converse's image member, an
+	// Anthropic block of type image).
+	image bool
 }
 
 // checkpoint is one cachePoint block.
@@ -140,7 +146,11 @@ type request struct {
 	checkpoints []checkpoint
 	toolChoice  []byte
 	extraFields []byte
-	maxTokens   int
+	// metadata and inference are requestMetadata (an Anthropic body's
+	// metadata) and the inference parameters as received: not part of the
+	// prompt (see partScopes), read only by the faults that make them so.
+	metadata, inference []byte
+	maxTokens           int
 	// anthropicVersion is the anthropic_version of an Anthropic body, ""
 	// for a Converse or Nova body (see checkForModel).
 	anthropicVersion string
@@ -191,6 +201,7 @@ func (w *wireRequest) validate(dropEmpty bool) (*request, *apiError) {
 		}
 		r.maxTokens = int(min(n, 1<<20))
 	}
+	r.metadata, r.inference = w.metadata, w.inference
 	if w.toolConfig != nil {
 		r.toolChoice = w.toolConfig.toolChoice
 		if len(w.toolConfig.tools) == 0 {
@@ -348,6 +359,7 @@ func (wb *wireBlock) block(layer prefix.Layer, msg, i int, role string, first bo
 	if wb.member == "document" {
 		b.document = wb.document
 	}
+	b.image = wb.member == "image"
 	return b, nil
 }
 

@@ -18,6 +18,7 @@ type jsonRequest struct {
 	ToolConfig                   *jsonToolConfig   `json:"toolConfig"`
 	InferenceConfig              *jsonInference    `json:"inferenceConfig"`
 	AdditionalModelRequestFields json.RawMessage   `json:"additionalModelRequestFields"`
+	RequestMetadata              json.RawMessage   `json:"requestMetadata"`
 }
 
 type jsonMessage struct {
@@ -50,6 +51,14 @@ func decodeConverseJSON(body []byte) (*wireRequest, scanStatus) {
 	w := &wireRequest{system: blocksFromJSON(j.System)}
 	if j.InferenceConfig != nil {
 		w.maxTokens = j.InferenceConfig.MaxTokens
+		var raw struct {
+			InferenceConfig json.RawMessage `json:"inferenceConfig"`
+		}
+		_ = json.Unmarshal(body, &raw)
+		w.inference = raw.InferenceConfig
+	}
+	if !isJSONNull(j.RequestMetadata) {
+		w.metadata = j.RequestMetadata
 	}
 	if tc := j.ToolConfig; tc != nil {
 		w.toolConfig = &wireToolConfig{tools: blocksFromJSON(tc.Tools)}

@@ -68,7 +68,7 @@ func (s *jsonReader) structKey(names []string, seen *fieldSet, key []byte, k str
 }
 
 // topFields are the Converse body's fields the emulator reads.
-var topFields = []string{"messages", "system", "toolConfig", "inferenceConfig", "additionalModelRequestFields"}
+var topFields = []string{"messages", "system", "toolConfig", "inferenceConfig", "additionalModelRequestFields", "requestMetadata"}
 
 // topField reads the value of one top-level field.
 func (s *jsonReader) topField(w *wireRequest, seen *fieldSet, key []byte, k strInfo) bool {
@@ -82,11 +82,20 @@ func (s *jsonReader) topField(w *wireRequest, seen *fieldSet, key []byte, k strI
 	case 2:
 		return s.toolConfig(w)
 	case 3:
-		return s.inferenceConfig(w)
+		start := s.pos
+		ok := s.inferenceConfig(w)
+		w.inference = s.data[start:s.pos]
+		return ok
 	case 4:
 		raw, ok := s.value()
 		if ok && string(raw) != "null" {
 			w.extraFields = raw
+		}
+		return ok
+	case 5:
+		raw, ok := s.value()
+		if ok && string(raw) != "null" {
+			w.metadata = raw
 		}
 		return ok
 	}

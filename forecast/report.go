@@ -140,6 +140,12 @@ type Miss struct {
 	Against string `json:"against"`
 	// Detail says more in a sentence.
 	Detail string `json:"detail"`
+	// Change names the kind of change a cascade miss comes from
+	// ("toolChoice", "tool definition", "image", ...; see changeKind), and
+	// Invalidates what that kind invalidates on the model ("messages",
+	// "everything"); both empty for other misses.
+	Change      string `json:"change,omitempty"`
+	Invalidates string `json:"invalidates,omitempty"`
 }
 
 // Finding is one thing the check reports, under its rule.

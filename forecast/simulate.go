@@ -207,6 +207,7 @@ func (c *checker) explain(s *scope, idx int, p *prompt, hashes []digest, read, b
 		return nil
 	}
 	d.Rule, d.Against = matrix.RuleCascade, c.rep.Requests[other].Source
+	d.Change, d.Invalidates = changeKind(d, s.model)
 	d.Detail = fmt.Sprintf("%s cached %d blocks here; this request's bytes differ from it first at %s, so every checkpoint from there on misses", d.Against, far, d.Path)
 	return &missAt{ideal: min(b, far), Miss: d}
 }
@@ -258,6 +259,9 @@ func (c *checker) missFindings(s *scope, res *RequestResult, p *prompt, tokens [
 				kind = "is the same JSON in another key order"
 			}
 			msg = fmt.Sprintf("miss: %s %s: %s vs %s (%s); %d tokens written instead of read", cs.m.Path, kind, cs.m.Old, cs.m.New, cs.m.Against, lost)
+			if cs.m.Change != "" {
+				msg = fmt.Sprintf("miss: %s changed between %s and %s: invalidates %s on %s; %s", cs.m.Change, cs.m.Against, res.Source, cs.m.Invalidates, s.model.Family, msg[len("miss: "):])
+			}
 		}
 		c.finding(Finding{Rule: cs.m.Rule, Severity: Warning, Source: res.Source, Path: cs.m.Path, Message: msg, Tokens: lost, USD: usd})
 	}

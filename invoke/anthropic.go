@@ -39,6 +39,11 @@ type Anthropic struct {
 	System           []AnthropicBlock   `json:"system,omitempty"`
 	Messages         []AnthropicMessage `json:"messages"`
 	CacheControl     *CacheControl      `json:"cache_control,omitempty"`
+	// ToolChoice, Thinking and Metadata are set by SetToolChoice,
+	// SetThinking and SetMetadata (see changes.go).
+	ToolChoice *AnthropicToolChoice `json:"tool_choice,omitempty"`
+	Thinking   *AnthropicThinking   `json:"thinking,omitempty"`
+	Metadata   *AnthropicMetadata   `json:"metadata,omitempty"`
 }
 
 // AnthropicTool is one tool: name, description and JSON input schema.

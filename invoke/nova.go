@@ -34,6 +34,9 @@ type Nova struct {
 type NovaBlock struct {
 	Text       *string     `json:"text,omitempty"`
 	CachePoint *CachePoint `json:"cachePoint,omitempty"`
+	// Image and Document are media entries (see AddImage, AddDocument).
+	Image    *NovaMedia `json:"image,omitempty"`
+	Document *NovaMedia `json:"document,omitempty"`
 }
 
 // NovaMessage is one message with its content entries.
@@ -45,6 +48,9 @@ type NovaMessage struct {
 // NovaToolConfig holds the tools.
 type NovaToolConfig struct {
 	Tools []NovaTool `json:"tools"`
+	// ToolChoice is {"auto": {}}, {"any": {}} or {"tool": {"name": ...}}
+	// (see SetToolChoice); nil leaves it out.
+	ToolChoice map[string]any `json:"toolChoice,omitempty"`
 }
 
 // NovaTool is a tools entry: a toolSpec, or a cachePoint (which Nova

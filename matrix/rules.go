@@ -159,6 +159,13 @@ var Rules = []RuleInfo{
 	{RuleDocumentCheckpoint, true, "On Claude, a checkpoint right after a non-PDF document is rejected."},
 	{RuleReasoningEarlierTurn, true, "A checkpoint after an earlier assistant turn's reasoning block is rejected."},
 	{RuleExplicitTTL, true, "Where a model rejects any explicit ttl (disputed for Nova), even 5m is rejected."},
+	// What each kind of change invalidates (ChangeRules).
+	{RuleChangeToolDefinition, false, "A change to a tool definition (schema, description, order) invalidates the whole cache."},
+	{RuleChangeToolChoice, false, "On Claude a toolChoice change invalidates only the messages cache (Nova: measured)."},
+	{RuleChangeImage, false, "Adding or removing an image invalidates only the messages cache (Nova: measured)."},
+	{RuleChangeDocument, false, "A document added to a user turn invalidates only the messages cache."},
+	{RuleChangeThinking, false, "A change of the thinking parameters invalidates only the messages cache (Bedrock: measured)."},
+	{RuleChangeNotPrompt, false, "Inference parameters and requestMetadata invalidate nothing."},
 }
 
 // Info returns the documentation of rule r, and false for an unknown rule.

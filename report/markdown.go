@@ -63,6 +63,7 @@ func (m Matrix) Markdown() string {
 		writeAreaTable(&b, t, v.MultiAPI)
 	}
 
+	writeChanges(&b, m.Rows)
 	writeLineup(&b, v.Lineup)
 	writeProblems(&b, v)
 	return b.String()

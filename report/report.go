@@ -103,13 +103,16 @@ const (
 	AreaConversation = "conversation"
 	// AreaDeterminism holds the request-determinism specs.
 	AreaDeterminism = "determinism"
+	// AreaChanges holds the specs of what each kind of change
+	// invalidates, rendered also as the "what invalidates what" table.
+	AreaChanges = "changes"
 )
 
 // Areas lists the known areas in report order. AreaCascade is the one
 // rendered as the model × strategy matrix.
 var Areas = []string{
 	AreaCascade, AreaThreshold, AreaNova, AreaLimits, AreaTTL,
-	AreaAccounting, AreaStreaming, AreaConversation, AreaDeterminism,
+	AreaAccounting, AreaStreaming, AreaConversation, AreaDeterminism, AreaChanges,
 }
 
 // The APIs a row may name. An empty Row.API means APIConverse.
@@ -182,6 +185,9 @@ type Row struct {
 	// Steps are the spec's judged calls, in order, with what the service
 	// did with each layer (see Step); the HTML report draws them.
 	Steps []Step `json:"steps,omitempty"`
+	// Changes are what the spec observed each kind of change to a primed
+	// request invalidate (the changes area), in the order it made them.
+	Changes []Change `json:"changes,omitempty"`
 	// Duration is how long the spec took.
 	Duration time.Duration `json:"-"`
 }

@@ -161,9 +161,12 @@ func (r *Request) SetAnthropicVersion(v string) error {
 // AddDocument appends a document block of format f ("txt", "pdf", ...)
 // holding data to message i, so that a checkpoint placed on message i
 // afterwards sits right after it: a Converse document block, or an
-// Anthropic document block (formats "txt" and "pdf"). A Nova body carries
-// none here: invoke.ErrNotExpressible.
+// Anthropic document block (formats "txt" and "pdf"), or a Nova document
+// entry.
 func (r *Request) AddDocument(i int, f, data string) error {
+	if n, ok := r.Body.(*invoke.Nova); ok {
+		return n.AddDocument(i, f, data)
+	}
 	if r.Body != nil {
 		b, err := r.anthropic("a document block")
 		if err != nil {

@@ -39,6 +39,12 @@ var rules = map[string]Rule{
 	"ttl-order-not-enforced":        {matrix.RuleTTLOrder},
 	"nova-accepts-one-hour":         {matrix.RuleExtendedTTLNotAnthropic},
 	"nothing-to-cache-accepted":     {matrix.RuleNothingToCache},
+	"toolchoice-invalidates-all":    {matrix.RuleChangeToolChoice},
+	"images-ignored":                {matrix.RuleChangeImage},
+	"documents-ignored":             {matrix.RuleChangeDocument},
+	"metadata-invalidates":          {matrix.RuleChangeNotPrompt},
+	"inference-invalidates":         {matrix.RuleChangeNotPrompt},
+	"tool-order-ignored":            {matrix.RuleChangeToolDefinition},
 }
 
 // Names reports whether a failure's rule is one the fault breaks.

@@ -33,12 +33,16 @@ const (
 	AreaDeterminism Area = "determinism"
 	// AreaHygiene: no secrets in cassettes; provenance in the manifest.
 	AreaHygiene Area = "hygiene"
+	// AreaChanges: what each kind of change to a primed request
+	// invalidates (tool definitions, toolChoice, images, documents,
+	// thinking, inference parameters, metadata, text).
+	AreaChanges Area = "changes"
 )
 
 // Areas lists every area in report order. Adding an area means adding it
 // here, with the APIs it runs on in AreaAPIs, and a spec file in suites/.
 var Areas = []Area{AreaCascade, AreaThreshold, AreaNova, AreaLimits, AreaTTL, AreaStreaming,
-	AreaConversation, AreaIsolation, AreaDeterminism, AreaHygiene}
+	AreaConversation, AreaIsolation, AreaDeterminism, AreaHygiene, AreaChanges}
 
 // AreaAPIs says which APIs each area's cells go through. Every area that
 // calls a model runs on both request APIs; the streaming APIs are the cells
@@ -55,6 +59,7 @@ var AreaAPIs = map[Area][]matrix.API{
 	AreaConversation: {matrix.Converse, matrix.Invoke},
 	AreaIsolation:    {matrix.Converse, matrix.Invoke},
 	AreaDeterminism:  {matrix.Converse, matrix.Invoke},
+	AreaChanges:      {matrix.Converse, matrix.Invoke},
 }
 
 // Cells returns the cells of an area: models × strategies × the area's APIs
