@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"html/template"
 	"slices"
 	"strings"
 )
@@ -140,4 +141,68 @@ func writeChanges(b *strings.Builder, rows []Row) {
 			fmt.Fprintf(b, " %s |\n", cellText(t.doc[k]))
 		}
 	}
+}
+
+// html renders a cell of the HTML table: the Markdown's marks as a square
+// of the strips' colours and words, with no emoji font needed.
+func (c changeCell) html() string {
+	var parts []string
+	square := func(class, word string) string {
+		return `<span class="key ` + class + `" aria-hidden="true"></span>` + word
+	}
+	switch {
+	case c.rejected > 0 && c.kept+c.invalidated == 0:
+		return square("s-rejected", "rejected as predicted")
+	case c.kept > 0 && c.invalidated > 0:
+		parts = append(parts, square("s-read", fmt.Sprintf("kept %d", c.kept)), square("s-written", fmt.Sprintf("invalidated %d", c.invalidated)))
+	case c.kept > 0:
+		parts = append(parts, square("s-read", "kept"))
+	case c.invalidated > 0:
+		parts = append(parts, square("s-written", "invalidated"))
+	default:
+		parts = append(parts, "—")
+	}
+	if c.rejected > 0 {
+		parts = append(parts, square("s-rejected", fmt.Sprintf("%d rejected", c.rejected)))
+	}
+	s := strings.Join(parts, " · ")
+	if c.differs > 0 {
+		s = `<strong class="differs">measured otherwise than documented:</strong> ` + s
+	}
+	return s
+}
+
+// changesHTML renders the "what invalidates what" tables of the HTML
+// report, one per family, or nothing when no row observed a change.
+func changesHTML(rows []Row) template.HTML {
+	tables := changeTables(rows)
+	if len(tables) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(`<section class="area-changes"><h2 id="changes">What invalidates what</h2>` +
+		`<p class="legend">Each change made to a primed request with checkpoints after the system prompt and at the end of the conversation, over every model and API of the family: ` +
+		`<span class="key s-read"></span>kept (read) <span class="key s-written"></span>invalidated (written again) <span class="key s-rejected"></span>rejected as predicted; counts where models or APIs disagree. A miss at the system checkpoint also means the tools cache (no checkpoint of its own here) is gone.</p>`)
+	for _, t := range tables {
+		fmt.Fprintf(&b, `<table class="area changes fam-%s"><caption>%s</caption><thead><tr><th>change</th>`, slug(t.family), template.HTMLEscapeString(t.family))
+		for _, l := range changeLayers {
+			fmt.Fprintf(&b, "<th>%s</th>", l)
+		}
+		b.WriteString("<th>documented</th></tr></thead><tbody>")
+		for _, k := range t.kinds {
+			fmt.Fprintf(&b, "<tr><td>%s</td>", template.HTMLEscapeString(k))
+			for _, l := range changeLayers {
+				c := t.cells[k][l]
+				class := ""
+				if c.differs > 0 {
+					class = ` class="o-inconclusive"`
+				}
+				fmt.Fprintf(&b, "<td%s>%s</td>", class, c.html())
+			}
+			fmt.Fprintf(&b, "<td>%s</td></tr>", template.HTMLEscapeString(t.doc[k]))
+		}
+		b.WriteString("</tbody></table>")
+	}
+	b.WriteString("</section>")
+	return template.HTML(b.String())
 }

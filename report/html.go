@@ -19,7 +19,7 @@ import (
 func (m Matrix) HTML() string {
 	v := m.layout()
 	var buf bytes.Buffer
-	if err := pageTemplate.Execute(&buf, pageData{view: v, Vis: m.visuals(v)}); err != nil {
+	if err := pageTemplate.Execute(&buf, pageData{view: v, Vis: m.visuals(v), Changes: changesHTML(m.Rows)}); err != nil {
 		// The template is fixed and the data are plain values, so this
 		// is a programming error; show it rather than an empty page.
 		return "<!DOCTYPE html>\n<pre>report: " + template.HTMLEscapeString(err.Error()) + "</pre>\n"
@@ -42,6 +42,8 @@ func outcomeClass(o Outcome) string {
 type pageData struct {
 	view
 	Vis visuals
+	// Changes is the "what invalidates what" section (see changesHTML).
+	Changes template.HTML
 }
 
 // areaContext hands the area template the page and the table.
@@ -83,6 +85,7 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 	"dict":       func(v pageData, t areaTable) areaContext { return areaContext{V: v, T: t} },
 	"badge":      func(o any) template.HTML { return badge(Outcome(fmt.Sprint(o))) },
 	"strip":      strip,
+	"rowStrip":   rowStrip,
 	"stripKey":   stripKey,
 	"history":    historyChart,
 	"costBars":   costBars,
@@ -202,7 +205,7 @@ body:has(#f-out-{{slug .}}:not(:checked)) .cout-{{slug .}} { opacity: .12; }
 <body>
 <h1>{{.Title}}</h1>
 {{with .Meta}}<p class="meta">{{.}}</p>{{end}}
-<nav class="meta" aria-label="sections">{{if or .Main .Strays.Rows}}<a href="#cascade">cascade</a> · {{end}}{{if .Vis.Costs}}<a href="#costs">costs per model</a> · {{end}}{{if .Vis.AreaTokens}}<a href="#tokens">tokens per area</a> · {{end}}{{if .Vis.Findings}}<a href="#findings">findings</a>{{end}}{{if .Problems}} · <a href="#problems">failures</a>{{end}}</nav>
+<nav class="meta" aria-label="sections">{{if or .Main .Strays.Rows}}<a href="#cascade">cascade</a> · {{end}}{{if .Vis.Costs}}<a href="#costs">costs per model</a> · {{end}}{{if .Vis.AreaTokens}}<a href="#tokens">tokens per area</a> · {{end}}{{if .Changes}}<a href="#changes">what invalidates what</a> · {{end}}{{if .Vis.Findings}}<a href="#findings">findings</a>{{end}}{{if .Problems}} · <a href="#problems">failures</a>{{end}}</nav>
 <div class="glance">
 {{with .Vis.Glance}}{{if .Cells}}<div class="card"><span class="big">{{.Caching}} / {{.Cells}}</span>cascade cells read from the cache</div>
 <div class="card"><span class="big">{{.Problems}}</span>cells failed, inconclusive or off the oracle{{if .Broken}} ({{.Broken}} broke the cascade){{end}}</div>
@@ -233,6 +236,7 @@ Cost: <strong>{{usd .CostUSD}}</strong> with caching, {{usd .CostWithoutCacheUSD
 {{end}}
 {{with .Strays}}{{if .Rows}}<h3>{{.Heading}}</h3>
 {{template "area" (dict $ .)}}{{end}}{{end}}</section>{{end}}
+{{.Changes}}
 {{with .Vis.Costs}}<h2 id="costs">What caching saves, per model</h2>
 <p class="legend">Over every spec of the run:<span class="key t-read"></span>cost with caching<span class="key t-input"></span>cost without (cache reads and writes priced as input).</p>
 <div class="costs">
@@ -269,7 +273,7 @@ Cost: <strong>{{usd .CostUSD}}</strong> with caching, {{usd .CostWithoutCacheUSD
 {{define "area"}}<table class="area">
 <thead><tr><th>Model</th>{{if .V.MultiAPI}}<th>API</th>{{end}}{{if .T.HasStrategy}}<th>Strategy</th>{{end}}<th>Spec</th><th>Outcome</th><th>R/W</th><th>Message</th></tr></thead>
 <tbody>
-{{range .T.Rows}}<tr id="{{rowAnchor .Row}}" class="{{class .Outcome}} out-{{slug .Outcome}} fam-{{slug .Family}} api-{{slug (api .Row)}}"><td>{{.ModelLabel}}</td>{{if $.V.MultiAPI}}<td>{{api .Row}}</td>{{end}}{{if $.T.HasStrategy}}<td>{{.Strategy}}</td>{{end}}<td>{{.Spec}}</td><td>{{badge .Outcome}}</td><td class="tok">{{if rowTokens .}}{{tokens .CacheReadTokens .CacheWriteTokens}}{{end}}</td><td>{{if multiline .Message}}<details><summary>{{firstLine .Message}}</summary><pre>{{trim .Message}}</pre></details>{{else}}{{trim .Message}}{{end}}</td></tr>
+{{range .T.Rows}}<tr id="{{rowAnchor .Row}}" class="{{class .Outcome}} out-{{slug .Outcome}} fam-{{slug .Family}} api-{{slug (api .Row)}}"><td>{{.ModelLabel}}</td>{{if $.V.MultiAPI}}<td>{{api .Row}}</td>{{end}}{{if $.T.HasStrategy}}<td>{{.Strategy}}</td>{{end}}<td>{{.Spec}}</td><td>{{badge .Outcome}}</td><td class="tok">{{if rowTokens .}}{{tokens .CacheReadTokens .CacheWriteTokens}}{{end}}{{rowStrip .Row}}</td><td>{{if multiline .Message}}<details><summary>{{firstLine .Message}}</summary><pre>{{trim .Message}}</pre></details>{{else}}{{trim .Message}}{{end}}</td></tr>
 {{end}}</tbody>
 </table>
 {{end}}`

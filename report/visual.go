@@ -360,6 +360,22 @@ func strip(c cell, model, strategy string) template.HTML {
 	return template.HTML(b.String())
 }
 
+// rowStrip draws the strip of one row of the changes area's table (its
+// steps are the change kinds) when some step of it has its layers; rows
+// of other areas draw none, which keeps the page of the whole matrix
+// under its 2 MB.
+func rowStrip(r Row) template.HTML {
+	if r.Area != AreaChanges {
+		return ""
+	}
+	for _, st := range r.Steps {
+		if len(st.Layers) > 0 {
+			return "<br>" + strip(cell{Rows: []Row{r}}, r.ModelName, r.Spec)
+		}
+	}
+	return ""
+}
+
 // stripKey draws the legend of the strips: the steps of a cell, larger,
 // with the steps' names over the columns and the layers' names beside the
 // rows.

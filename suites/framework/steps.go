@@ -25,7 +25,11 @@ func (s *Spec) fileStep(step string, f verdict.Finding) {
 	if j == nil && step == "" {
 		return
 	}
-	s.row.Steps = append(s.row.Steps, stepOf(step, j, f))
+	st := stepOf(step, j, f)
+	if n := len(s.row.Changes); j == nil && n > 0 && s.row.Changes[n-1].Step == step {
+		st.Layers = changeLayers(s.row.Changes[n-1])
+	}
+	s.row.Steps = append(s.row.Steps, st)
 }
 
 // stepOf is the report step of a finding and, when known, the call it

@@ -2,6 +2,7 @@ package framework
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -81,5 +82,33 @@ func TestStepLayers(t *testing.T) {
 				t.Errorf("usage %+v, want %v", st, tt.o.Usage)
 			}
 		})
+	}
+}
+
+// TestChangeStepsAreDrawn: a changes step, which Conclude files without a
+// judged call, takes its layers from the Change filed for it: kept is
+// read, invalidated written, tools shares the system checkpoint's state,
+// and a layer measured otherwise than documented differs.
+func TestChangeStepsAreDrawn(t *testing.T) {
+	s := &Spec{}
+	s.Changed(report.Change{Kind: "tool-choice", Step: "change toolChoice", Kept: []string{"system"}, Invalidated: []string{"messages"}, Expected: []string{"messages"}})
+	s.fileStep("change toolChoice", verdict.Finding{Outcome: verdict.Pass})
+	s.Changed(report.Change{Kind: "thinking", Step: "change thinking", Invalidated: []string{"system", "messages"}, Expected: []string{"messages"}})
+	s.fileStep("change thinking", verdict.Finding{Outcome: verdict.Pass})
+	s.fileStep("unrelated", verdict.Finding{Outcome: verdict.Pass})
+	did := func(st report.Step) (out []string) {
+		for _, l := range st.Layers {
+			d := string(l.Did)
+			if l.Differs() {
+				d += "!"
+			}
+			out = append(out, d)
+		}
+		return out
+	}
+	for i, want := range [][]string{{"read", "read", "written"}, {"written!", "written!", "written"}, nil} {
+		if got := did(s.row.Steps[i]); !slices.Equal(got, want) {
+			t.Errorf("step %q: Expected\n%v\nto equal\n%v", s.row.Steps[i].Name, got, want)
+		}
 	}
 }
