@@ -126,6 +126,19 @@ type Options struct {
 	// against (within 5 minutes); nil selects the system clock. It is the
 	// client's kind of time, so neither Clock nor Advance moves it.
 	AuthClock Clock
+	// NoiseSeed seeds the noise profiles (routing, extra-writes, drift and
+	// random-evictions), so that a run repeats call for call; 0 keeps the
+	// fixed seed random-evictions always had. Two runs with different
+	// seeds differ as two days of the service do.
+	NoiseSeed uint64
+	// Regions are the weights of the Regions the routing profile lands a
+	// call through an inference profile in (the first is the home Region,
+	// where in-Region IDs land); empty selects DefaultRegionWeights.
+	Regions []float64
+	// ExtraWriteOdds is the extra-writes profile's chance, one in
+	// ExtraWriteOdds, that a lookup that would hit finds its entry gone; 0
+	// selects DefaultExtraWriteOdds.
+	ExtraWriteOdds int
 }
 
 // Emulator is an http.Handler speaking the Bedrock runtime Converse and
@@ -191,6 +204,9 @@ func New(opts Options) (*Emulator, error) {
 	if opts.Clock == nil {
 		opts.Clock = NewManualClock(DefaultStart)
 	}
+	if err := e.initNoise(&opts); err != nil {
+		return nil, err
+	}
 	models, err := loadTable(opts)
 	if err != nil {
 		return nil, err
@@ -230,6 +246,7 @@ func (e *Emulator) Options() Options {
 	o.Profiles = append([]string(nil), o.Profiles...)
 	o.Models = slices.Clone(o.Models)
 	o.Credentials = maps.Clone(o.Credentials)
+	o.Regions = slices.Clone(o.Regions)
 	return o
 }
 
@@ -468,6 +485,7 @@ func (e *Emulator) converse(account, modelID string, body []byte) (*result, *api
 	if aerr != nil {
 		return nil, aerr
 	}
+	req.viaProfile = viaProfile(modelID)
 	return e.run(account, spec, req, body)
 }
 
@@ -480,6 +498,7 @@ func (e *Emulator) run(account string, spec *modelSpec, req *request, body []byt
 		return nil, aerr
 	}
 	p := computePrefix(req, spec, e.tok, e.fault(FaultNoCascade))
+	e.applyDrift(spec, &p)
 	if p.prompt > spec.contextTokens {
 		return nil, errValidation(msgTooLong)
 	}

@@ -179,6 +179,19 @@ type Row struct {
 	// CostWithoutCacheUSD is what the same tokens would have cost with no
 	// caching: cache reads and writes priced as plain input.
 	CostWithoutCacheUSD float64 `json:"costWithoutCacheUSD"`
+	// NoiseCalls counts the extra calls the spec spent telling the
+	// service's noise (a call routed to another Region's cache, an extra
+	// write) from a broken rule: re-sends, twins and retried sequences.
+	// They are not among Calls, nor their usage among the token counts and
+	// CostUSD, so that a row that survived noise compares equal with its
+	// cassette; the run's budget and progress line count them.
+	NoiseCalls int `json:"noiseCalls,omitempty"`
+	// NoiseUSD is what the NoiseCalls cost.
+	NoiseUSD float64 `json:"noiseUSD,omitempty"`
+	// RoutingMisses counts the unexpected misses the extra calls showed to
+	// be the service's noise: an entry not found in the Region that served
+	// the call (cross-region routing, an extra write), not a broken rule.
+	RoutingMisses int `json:"routingMisses,omitempty"`
 	// Duration is how long the spec took.
 	Duration time.Duration `json:"-"`
 }
