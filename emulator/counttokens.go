@@ -70,7 +70,7 @@ func (e *Emulator) countTokens(modelID string, body []byte) (int, *apiError) {
 		return 0, aerr
 	}
 	p := computePrefix(req, spec, e.tok, false)
-	e.applyDrift(spec, &p)
+	e.applyDrift(spec, req, &p)
 	return p.prompt, nil
 }
 

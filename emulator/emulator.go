@@ -498,7 +498,7 @@ func (e *Emulator) run(account string, spec *modelSpec, req *request, body []byt
 		return nil, aerr
 	}
 	p := computePrefix(req, spec, e.tok, e.fault(FaultNoCascade))
-	e.applyDrift(spec, &p)
+	e.applyDrift(spec, req, &p)
 	if p.prompt > spec.contextTokens {
 		return nil, errValidation(msgTooLong)
 	}

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+
+	"github.com/cachecascade/cachecascade/prefix"
 )
 
 // The noise profiles of the real service's documented unreliability. Each
@@ -38,8 +40,8 @@ const (
 	NoiseExtraWrites = "extra-writes"
 	// NoiseDrift models token counts moving between days (FACTS.md / DESIGN.md:
 	// "a boundary that moved by one token between days, write 1503 vs read
-	// 1504"): every count of a model's prompts moves by the same -1, 0 or
-	// +1 for the whole run, drawn from Options.NoiseSeed and the model, so
+	// 1504"): the system prompt's count (and so every prefix through it)
+	// moves by the same -1, 0 or +1 for the whole run, drawn from Options.NoiseSeed and the model, so
 	// that two runs with different seeds differ by at most one token per
 	// count and a run agrees with itself.
 	NoiseDrift = "drift"
@@ -59,7 +61,7 @@ var noiseProfiles = []Profile{
 	{Name: NoiseRouting, Noise: true, Description: "cross-region inference (FACTS.md: calls \"are called through inference profiles: `us.`, `eu.`, `apac.`, `jp.`, `global.` + base ID\"; \"at times of high demand cross-region routing may cause extra writes\"): a call through an inference profile lands in one of N Regions (Options.Regions weights, default 0.8/0.1/0.1; seeded by Options.NoiseSeed), each with its own cache; an in-Region ID always lands in the home Region"},
 	{Name: NoiseImplicit, Noise: true, Description: "implicit caching (FACTS.md: \"No cache controls or breakpoints are required.\" ... \"`cacheReadInputTokens` can be > 0 on a request with **no** checkpoint\"): a request that reads and writes nothing explicitly reads the longest prefix an earlier such request sent, never reported as a write"},
 	{Name: NoiseExtraWrites, Noise: true, Description: fmt.Sprintf("best-effort caching (FACTS.md: explicit caching \"doesn't guarantee that an eligible request results in a cache hit\"; \"cross-region routing may cause extra writes\"): one lookup in %d (Options.ExtraWriteOdds) that would hit, on any ID, finds its entry gone and writes it again; never a hit that also writes (seeded by Options.NoiseSeed)", DefaultExtraWriteOdds)},
-	{Name: NoiseDrift, Noise: true, Description: "token counts moving between days (FACTS.md: a boundary moved by one token between days, write 1503 vs read 1504): every token count of a model moves by the same -1, 0 or +1 for the whole run, drawn from Options.NoiseSeed and the model; within a run nothing moves"},
+	{Name: NoiseDrift, Noise: true, Description: "token counts moving between days (FACTS.md: a boundary moved by one token between days, write 1503 vs read 1504): the system prompt's token count, and so every prefix through it, moves by the same -1, 0 or +1 for the whole run, drawn from Options.NoiseSeed and the model; within a run nothing moves"},
 }
 
 // initNoise validates and fills in the noise options and seeds the
@@ -162,18 +164,25 @@ func (e *Emulator) driftOf(model string) int {
 	return int(h[0]%3) - 1
 }
 
-// applyDrift moves every cumulative count of p (and the prompt) by the
-// model's drift: the first block's size moves, so that every prefix moves
-// by the same amount and sizes stay additive.
-func (e *Emulator) applyDrift(spec *modelSpec, p *prefixInfo) {
+// applyDrift moves the counts of p by the model's drift: the first system
+// block's size moves, so that every prefix through it (and the prompt)
+// moves by the same amount, a prefix without it does not, and sizes stay
+// additive (a tail measured without a system prompt stays the tail).
+func (e *Emulator) applyDrift(spec *modelSpec, r *request, p *prefixInfo) {
 	d := e.driftOf(spec.id)
-	if d == 0 || len(p.tokens) < 2 {
+	if d == 0 {
 		return
 	}
-	for b := 1; b < len(p.tokens); b++ {
-		p.tokens[b] += d
+	for i, b := range r.blocks {
+		if b.layer != prefix.System {
+			continue
+		}
+		for j := i + 1; j < len(p.tokens); j++ {
+			p.tokens[j] += d
+		}
+		p.prompt += d
+		return
 	}
-	p.prompt += d
 }
 
 // viaProfile reports whether a model identifier names an inference

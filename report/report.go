@@ -283,6 +283,12 @@ type Summary struct {
 	// reads made by implicit caching, and their cost.
 	ImplicitReadTokens int     `json:"implicitReadTokens"`
 	ImplicitReadUSD    float64 `json:"implicitReadUSD"`
+	// NoiseCalls, NoiseUSD and RoutingMisses are the rows' sums of the
+	// extra calls spent telling the service's noise from a broken rule,
+	// their cost, and the misses they showed to be noise.
+	NoiseCalls    int     `json:"noiseCalls,omitempty"`
+	NoiseUSD      float64 `json:"noiseUSD,omitempty"`
+	RoutingMisses int     `json:"routingMisses,omitempty"`
 	// CostUSD and CostWithoutCacheUSD are the rows' sums.
 	CostUSD             float64 `json:"costUSD"`
 	CostWithoutCacheUSD float64 `json:"costWithoutCacheUSD"`
@@ -321,6 +327,9 @@ func (m Matrix) Summary() Summary {
 			s.Other++
 		}
 		s.Calls += r.Calls
+		s.NoiseCalls += r.NoiseCalls
+		s.NoiseUSD += r.NoiseUSD
+		s.RoutingMisses += r.RoutingMisses
 		s.InputTokens += r.InputTokens
 		s.OutputTokens += r.OutputTokens
 		s.CacheReadTokens += r.CacheReadTokens

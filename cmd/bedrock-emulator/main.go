@@ -154,6 +154,8 @@ type flags struct {
 	readTime   time.Duration
 	detIDs     bool
 	adminOpen  bool
+	noiseSeed  uint64
+	regions    string
 }
 
 // parseFlags parses args, writing usage and flag errors to stderr, and
@@ -180,6 +182,8 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.DurationVar(&f.readTime, "body-read-timeout", 0, "time a client has to send a request body after its headers; later is 408 (0: 60s, -1s: none)")
 	fs.BoolVar(&f.detIDs, "deterministic-request-ids", false, "derive x-amzn-RequestId from a counter, the same on every run (for tests); default random UUIDs")
 	fs.BoolVar(&f.adminOpen, "admin-open", false, "let non-loopback clients use the /_emulator/ admin endpoints (default: 403 to them)")
+	fs.Uint64Var(&f.noiseSeed, "noise-seed", 0, "seed of the noise profiles (routing, extra-writes, drift): the same seed repeats a run (0: a fixed default)")
+	fs.StringVar(&f.regions, "regions", "", "weights of the Regions the routing noise profile lands inference-profile calls in, comma-separated, home first (default 0.8,0.1,0.1)")
 	if err := fs.Parse(args); err != nil {
 		return flags{}, err
 	}
@@ -217,6 +221,14 @@ func emulatorOptions(f flags) (emulator.Options, error) {
 		if name = strings.TrimSpace(name); name != "" {
 			opts.Profiles = append(opts.Profiles, name)
 		}
+	}
+	opts.NoiseSeed = f.noiseSeed
+	if f.regions != "" {
+		w, err := emulator.ParseRegionWeights(f.regions)
+		if err != nil {
+			return emulator.Options{}, fmt.Errorf("-regions: %w", err)
+		}
+		opts.Regions = w
 	}
 	switch f.threshold {
 	case "cumulative":

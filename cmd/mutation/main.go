@@ -79,7 +79,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("mutation", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o options
-	fs.StringVar(&o.profiles, "profiles", "", "comma-separated profiles to run (\"baseline\" is the healthy run); default: every fault, every benign profile and the baseline")
+	fs.StringVar(&o.profiles, "profiles", "", "comma-separated profiles to run (\"baseline\" is the healthy run, \"default\" the default set); default: every fault, every benign profile and the baseline (and the -noise-seeds runs)")
 	fs.IntVar(&o.parallel, "parallel", 2, "how many runs at once")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "time limit of one run of the suites")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (test binary, logs, JSON reports)")
@@ -108,7 +108,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mutation: -noise-seeds must not be negative")
 		return 2
 	}
-	targets, err := selectTargets(append(allTargets(), noiseTargets(o.noiseSeeds)...), o.profiles)
+	targets, err := selectTargets(append(allTargets(), noiseTargets(o.noiseSeeds)...), expandDefault(o.profiles))
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2

@@ -48,3 +48,20 @@ func noiseTargets(seeds int) []Target {
 	}
 	return ts
 }
+
+// expandDefault replaces the name "default" in a -profiles list with the
+// default set (the baseline, every fault and every benign profile), so
+// that a short noise run can ride along with it: "default,all-noise.seed1".
+func expandDefault(list string) string {
+	var out []string
+	for _, n := range strings.Split(list, ",") {
+		if strings.TrimSpace(n) != "default" {
+			out = append(out, n)
+			continue
+		}
+		for _, t := range allTargets() {
+			out = append(out, t.Name)
+		}
+	}
+	return strings.Join(out, ",")
+}

@@ -51,9 +51,16 @@ import (
 // and are charged to the run's budget. A miss the cap does not settle is
 // judged as it stands: a broken rule.
 
-// SpecResends caps the extra calls one spec may spend on the service's
-// noise.
-const SpecResends = 12
+// StepResends caps the extra calls one step may spend on the service's
+// noise, and SpecResends those of one spec. A twin after a re-sent
+// previous step fails to land in a Region that holds the entry at worst
+// about one time in four (three Regions weighted 0.8/0.1/0.1, one extra
+// write in 12), so eight such rounds leave a noise miss unsettled about
+// once in 65,000.
+const (
+	StepResends = 16
+	SpecResends = 40
+)
 
 // RunResends is the default cap on the extra calls of one process of a run
 // (env.NoiseResends overrides it).
@@ -88,17 +95,18 @@ type specNoise struct {
 	settled map[int]Call
 }
 
-// Timed marks the spec as one whose steps test time (TTL expiry and
-// refresh): Settle then never re-sends a step, since a re-sent call reads
-// the entry its own miss just wrote, fresh; such a spec retries its whole
-// sequence on fresh material instead (see RetrySequence).
-func (s *Spec) Timed() { s.noise.timed = true }
+// Timed marks the spec's next steps as ones that test time (TTL expiry
+// and refresh), or, with false, as ones that do not: Settle never
+// re-sends a timed step, since a re-sent call reads the entry its own miss
+// just wrote, fresh; a timed spec retries its whole sequence on fresh
+// material instead (see RetrySequence).
+func (s *Spec) Timed(on bool) { s.noise.timed = on }
 
 // spend reserves one extra call under the spec's and the run's caps. In
 // replay only the spec's cap applies: the cassette holds what the recorded
 // run sent, whatever other specs spent.
-func (s *Spec) spend() bool {
-	if s.noise.extra >= SpecResends {
+func (s *Spec) spend(step *int) bool {
+	if *step >= StepResends || s.noise.extra >= SpecResends {
 		return false
 	}
 	if s.Run.Mode != recorder.Replay && s.Run.resends != nil {
@@ -107,6 +115,7 @@ func (s *Spec) spend() bool {
 		}
 	}
 	s.noise.extra++
+	*step++
 	return true
 }
 
@@ -206,16 +215,16 @@ func (s *Spec) SettleWith(c Call, ev Evidence) (Call, string) {
 	sent := []Call{c}
 	misses := 1
 	cur := c
-	capped := false
+	capped, spent := false, 0
 	for n := 1; ev.Miss(cur); n++ {
 		if ev.Source != nil {
-			if !s.spend() {
+			if !s.spend(&spent) {
 				capped = true
 				break
 			}
 			sent = append(sent, s.sendExtra(c, fmt.Sprintf("%s: the previous step again (%d)", c.Step, n), ev.Source))
 		}
-		if !s.spend() {
+		if !s.spend(&spent) {
 			capped = true
 			break
 		}
@@ -237,8 +246,8 @@ func (s *Spec) SettleWith(c Call, ev Evidence) (Call, string) {
 	cur.Step = c.Step
 	s.noise.settled[c.seq], s.noise.settled[cur.seq] = cur, cur
 	if ev.Miss(cur) {
-		why := "the spec's cap"
-		if capped && s.noise.extra < SpecResends {
+		why := "the step's or the spec's cap"
+		if capped && spent < StepResends && s.noise.extra < SpecResends {
 			why = "the run's cap (" + env.NoiseResends + ")"
 		}
 		return cur, fmt.Sprintf("; %d extra calls did not settle the miss (stopped by %s): it is not the service's noise", len(sent)-1, why)

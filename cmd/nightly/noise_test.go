@@ -1,0 +1,32 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/cachecascade/cachecascade/report"
+)
+
+// TestNoiseIsNonDeterministicNeverServiceChanged checks that a spec whose
+// live runs passed by settling the service's noise (routing misses told
+// apart by extra calls) is classed non-deterministic (exit 11), its old
+// cassette kept, even when the second live run repeats the first's counts;
+// a failure that reproduces without noise is still a broken rule.
+func TestNoiseIsNonDeterministicNeverServiceChanged(t *testing.T) {
+	replay := row(cascadeSpec, report.Pass, 5, 5776, 8664)
+	noisy := row(cascadeSpec, report.Pass, 5, 5770, 8670)
+	noisy.RoutingMisses, noisy.NoiseCalls = 2, 3
+	c := Change{Spec: cascadeSpec, Replay: replay, Live: noisy, Reasons: Differences(replay, noisy)}
+	for _, second := range []report.Row{noisy, replay} {
+		r := Confirm(c, second)
+		if r == nil || r.Class != NonDeterministic || r.RuleBroken {
+			t.Fatalf("Expected\n%+v\nto be classed %s, not re-recorded nor a broken rule", r, NonDeterministic)
+		}
+		if code := ExitCode([]Result{*r}, false, nil); code != ExitNonDeterministic {
+			t.Errorf("Expected\nexit %d\nto be %d", code, ExitNonDeterministic)
+		}
+	}
+	fails := row(cascadeSpec, report.Fail, 5, 0, 14440)
+	if r := Confirm(Change{Spec: cascadeSpec, Replay: replay, Live: fails}, fails); r == nil || r.Class != ServiceChanged || !r.RuleBroken {
+		t.Errorf("Expected\n%+v\nto stay a broken rule", r)
+	}
+}
