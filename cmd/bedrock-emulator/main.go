@@ -183,7 +183,7 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.BoolVar(&f.detIDs, "deterministic-request-ids", false, "derive x-amzn-RequestId from a counter, the same on every run (for tests); default random UUIDs")
 	fs.BoolVar(&f.adminOpen, "admin-open", false, "let non-loopback clients use the /_emulator/ admin endpoints (default: 403 to them)")
 	fs.Uint64Var(&f.noiseSeed, "noise-seed", 0, "seed of the noise profiles (routing, extra-writes, drift): the same seed repeats a run (0: a fixed default)")
-	fs.StringVar(&f.regions, "regions", "", "weights of the Regions the routing noise profile lands inference-profile calls in, comma-separated, home first (default 0.8,0.1,0.1)")
+	fs.StringVar(&f.regions, "regions", "", "weights of the Regions the routing noise profile lands inference-profile calls in, comma-separated, home first (default 0.9,0.05,0.05)")
 	if err := fs.Parse(args); err != nil {
 		return flags{}, err
 	}

@@ -35,12 +35,9 @@ func noiseTargets(seeds int) []Target {
 	for seed := 1; seed <= seeds; seed++ {
 		for _, name := range append(append([]string(nil), noiseNames...), allNoise) {
 			profiles := []string{name}
-			desc := "noise profile " + name
+			desc := "the noise profile " + name + " alone"
 			if name == allNoise {
 				profiles, desc = noiseNames, "every noise profile together"
-			}
-			if p, ok := emulator.LookupProfile(name); ok {
-				desc = p.Description
 			}
 			ts = append(ts, Target{Name: fmt.Sprintf("%s.seed%d", name, seed), Kind: KindNoise,
 				Description: fmt.Sprintf("%s (seed %d)", desc, seed), Profiles: profiles, Seed: uint64(seed)})

@@ -30,3 +30,19 @@ func TestNoiseIsNonDeterministicNeverServiceChanged(t *testing.T) {
 		t.Errorf("Expected\n%+v\nto stay a broken rule", r)
 	}
 }
+
+// TestDifferencesSeeTheNoise checks that a live row that met the service's
+// noise differs from its cassette's (so that the night reports it, as
+// non-deterministic), even with the same verdict, calls and tokens, and
+// that a row without noise does not.
+func TestDifferencesSeeTheNoise(t *testing.T) {
+	replay := row(cascadeSpec, report.Pass, 5, 5776, 8664)
+	live := replay
+	live.RoutingMisses, live.NoiseCalls = 1, 2
+	if got := Differences(replay, live); len(got) != 1 {
+		t.Errorf("Expected\n%q\nto name the noise", got)
+	}
+	if got := Differences(live, replay); len(got) != 0 {
+		t.Errorf("Expected\n%q\nto be empty: a run without noise agrees", got)
+	}
+}

@@ -53,10 +53,11 @@ import (
 
 // StepResends caps the extra calls one step may spend on the service's
 // noise, and SpecResends those of one spec. A twin after a re-sent
-// previous step fails to land in a Region that holds the entry at worst
-// about one time in four (three Regions weighted 0.8/0.1/0.1, one extra
-// write in 12), so eight such rounds leave a noise miss unsettled about
-// once in 65,000.
+// previous step failed to land in a Region that held the entry about one
+// time in four under heavy noise (three Regions weighted 0.8/0.1/0.1, one
+// extra write in 12: 3 of some 700 settled misses needed more than four
+// rounds), so eight rounds leave a noise miss unsettled about once in
+// 65,000.
 const (
 	StepResends = 16
 	SpecResends = 40
