@@ -168,12 +168,13 @@ func (e *Emulator) applyCache(account string, spec *modelSpec, r *request, p pre
 	if e.fault(FaultSharedCacheAcrossAccounts) {
 		account = ""
 	}
-	account = regionAccount(account, e.region(r.viaProfile))
 	s := cacheScope{e: e, account: account, model: spec.id, hashes: p.hashes, now: now}
+	id := requestID(s)
+	s.account = regionAccount(account, e.region(r.viaProfile, id))
 	var res cacheResult
 	if len(r.checkpoints) > 0 {
 		read := e.longestLiveRead(s, spec, r)
-		if read > 0 && e.extraWrite() {
+		if read > 0 && e.extraWrite(id) {
 			read = 0 // evicted early: written anew, never a hit that also writes
 		}
 		res = e.writeCheckpoints(s, spec, r, p, read)

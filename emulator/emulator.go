@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strings"
@@ -127,9 +126,9 @@ type Options struct {
 	// client's kind of time, so neither Clock nor Advance moves it.
 	AuthClock Clock
 	// NoiseSeed seeds the noise profiles (routing, extra-writes, drift and
-	// random-evictions), so that a run repeats call for call; 0 keeps the
-	// fixed seed random-evictions always had. Two runs with different
-	// seeds differ as two days of the service do.
+	// random-evictions): a request meets the same noise on every run with
+	// the same seed, whatever order the requests arrive in. Two runs with
+	// different seeds differ as two days of the service do.
 	NoiseSeed uint64
 	// Regions are the weights of the Regions the routing profile lands a
 	// call through an inference profile in (the first is the home Region,
@@ -147,9 +146,9 @@ type Options struct {
 type Emulator struct {
 	opts   Options
 	faults map[string]bool
-	// noise draws the random-evictions profile's evictions, under mu, from
-	// a fixed seed so that a run repeats.
-	noise *rand.Rand
+	// draws counts, under mu, how many times each request has drawn from
+	// the noise profiles (see draw).
+	draws map[drawKey]uint64
 	// models is the model table keyed by base ID; it never changes after New.
 	models map[string]*modelSpec
 	tok    tokenizer
@@ -167,7 +166,7 @@ type Emulator struct {
 // New returns an emulator configured by opts, or an error naming an unknown
 // profile or an invalid option.
 func New(opts Options) (*Emulator, error) {
-	e := &Emulator{faults: map[string]bool{}, cache: newEntryStore(), noise: rand.New(rand.NewPCG(1, 2))}
+	e := &Emulator{faults: map[string]bool{}, cache: newEntryStore(), draws: map[drawKey]uint64{}}
 	for _, name := range opts.Profiles {
 		if _, ok := LookupProfile(name); !ok {
 			return nil, fmt.Errorf("emulator: unknown profile %q (see emulator.Faults and emulator.BenignProfiles)", name)

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 
@@ -67,12 +66,8 @@ var noiseProfiles = []Profile{
 	{Name: NoiseDrift, Noise: true, Description: "token counts moving between days (FACTS.md: a boundary moved by one token between days, write 1503 vs read 1504): the system prompt's token count, and so every prefix through it, moves by the same -1, 0 or +1 for the whole run, drawn from Options.NoiseSeed and the model; within a run nothing moves"},
 }
 
-// initNoise validates and fills in the noise options and seeds the
-// generator the noise profiles draw from.
+// initNoise validates and fills in the noise options.
 func (e *Emulator) initNoise(opts *Options) error {
-	if opts.NoiseSeed != 0 {
-		e.noise = rand.New(rand.NewPCG(opts.NoiseSeed, 2))
-	}
 	if len(opts.Regions) == 0 {
 		opts.Regions = append([]float64(nil), DefaultRegionWeights...)
 	}
@@ -109,10 +104,54 @@ func ParseRegionWeights(s string) ([]float64, error) {
 	return out, nil
 }
 
+// drawKey names one of a request's draws from the noise profiles: what
+// is drawn and the request's identity (account, model and prefix).
+type drawKey struct {
+	kind string
+	id   [32]byte
+}
+
+// draw returns a number in [0, 1) for the nth draw of kind by the request
+// identified by id, from Options.NoiseSeed, kind, id and n: the noise a
+// request meets depends on the seed and on how many times it was sent,
+// not on the order the requests of a run arrive in (specs run in a random
+// order, over several processes), so that a seed repeats a run. e.mu must
+// be held.
+func (e *Emulator) draw(kind string, id [32]byte) float64 {
+	k := drawKey{kind, id}
+	n := e.draws[k]
+	e.draws[k] = n + 1
+	var buf [8 + 8]byte
+	binary.BigEndian.PutUint64(buf[:8], e.opts.NoiseSeed)
+	binary.BigEndian.PutUint64(buf[8:], n)
+	h := sha256.New()
+	h.Write(buf[:])
+	h.Write([]byte(kind))
+	h.Write(id[:])
+	var sum [32]byte
+	h.Sum(sum[:0])
+	return float64(binary.BigEndian.Uint64(sum[:8])>>11) / (1 << 53)
+}
+
+// requestID identifies a request for draw: its account, model and whole
+// prefix.
+func requestID(s cacheScope) [32]byte {
+	h := sha256.New()
+	h.Write([]byte(s.account))
+	h.Write([]byte{0})
+	h.Write([]byte(s.model))
+	h.Write([]byte{0})
+	last := s.hashes[len(s.hashes)-1]
+	h.Write(last[:])
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
+
 // region returns the Region a call lands in: 0 (home) for an in-Region
 // ID or without the routing profile, else one drawn by the weights; e.mu
 // must be held.
-func (e *Emulator) region(viaProfile bool) int {
+func (e *Emulator) region(viaProfile bool, id [32]byte) int {
 	if !viaProfile || !e.fault(NoiseRouting) {
 		return 0
 	}
@@ -121,7 +160,7 @@ func (e *Emulator) region(viaProfile bool) int {
 	for _, w := range ws {
 		sum += w
 	}
-	x := e.noise.Float64() * sum
+	x := e.draw("region", id) * sum
 	for i, w := range ws {
 		if x < w {
 			return i
@@ -142,11 +181,11 @@ func regionAccount(account string, region int) string {
 
 // extraWrite reports whether a lookup that would hit finds its entry gone
 // (the random-evictions or the extra-writes profile); e.mu must be held.
-func (e *Emulator) extraWrite() bool {
-	if e.fault(NoiseRandomEvictions) && e.noise.IntN(randomEvictionOdds) == 0 {
+func (e *Emulator) extraWrite(id [32]byte) bool {
+	if e.fault(NoiseRandomEvictions) && e.draw("evict", id) < 1/float64(randomEvictionOdds) {
 		return true
 	}
-	return e.fault(NoiseExtraWrites) && e.noise.IntN(e.opts.ExtraWriteOdds) == 0
+	return e.fault(NoiseExtraWrites) && e.draw("extra-write", id) < 1/float64(e.opts.ExtraWriteOdds)
 }
 
 // implicitReads reports whether implicit caching is on (the benign

@@ -176,3 +176,31 @@ func TestNoiseOptionsAreChecked(t *testing.T) {
 		}
 	}
 }
+
+// TestNoiseDoesNotDependOnOrder checks that a seed gives each request the
+// same noise whatever order the requests of a run arrive in (specs run in
+// a random order, over several processes): two prefixes sent 30 times
+// each, interleaved one way and the other, meet the same Regions and
+// extra writes.
+func TestNoiseDoesNotDependOnOrder(t *testing.T) {
+	opts := Options{Profiles: []string{NoiseRouting, NoiseExtraWrites}, NoiseSeed: 11, Regions: []float64{1, 1, 1}}
+	run := func(first, second string) map[string][]cacheResult {
+		e := newNoisy(t, opts)
+		out := map[string][]cacheResult{}
+		for range 30 {
+			for _, w := range []string{first, second} {
+				out[w] = append(out[w], repeatsOf(t, e, sonnet45, noiseBody(w), 1)...)
+			}
+		}
+		return out
+	}
+	ab, ba := run("a", "b"), run("b", "a")
+	for _, w := range []string{"a", "b"} {
+		if !slices.Equal(ab[w], ba[w]) {
+			t.Errorf("Expected\nprefix %s\nto meet the same noise in either order", w)
+		}
+		if misses(t, ab[w]) == 0 {
+			t.Errorf("Expected\nprefix %s\nto meet some noise", w)
+		}
+	}
+}
