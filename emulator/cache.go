@@ -185,15 +185,17 @@ func (e *Emulator) applyCache(account string, spec *modelSpec, r *request, p pre
 		account = ""
 	}
 	s := cacheScope{e: e, account: account, model: spec.id, hashes: p.hashes, now: now}
+	id := requestID(s)
+	s.account = regionAccount(account, e.region(r.viaProfile, id))
 	var res cacheResult
 	if len(r.checkpoints) > 0 {
 		read := e.longestLiveRead(s, spec, r)
-		if read > 0 && e.fault(NoiseRandomEvictions) && e.noise.IntN(randomEvictionOdds) == 0 {
+		if read > 0 && e.extraWrite(id) {
 			read = 0 // evicted early: written anew, never a hit that also writes
 		}
 		res = e.writeCheckpoints(s, spec, r, p, read)
 	}
-	if res.read == 0 && res.write == 0 && spec.implicitCaching && e.fault(BenignImplicitReads) {
+	if res.read == 0 && res.write == 0 && spec.implicitCaching && e.implicitReads() {
 		res.read = e.implicitRead(s, spec, p)
 	}
 	return res

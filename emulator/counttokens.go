@@ -69,7 +69,9 @@ func (e *Emulator) countTokens(modelID string, body []byte) (int, *apiError) {
 	if aerr := e.checkForModel(spec, req); aerr != nil {
 		return 0, aerr
 	}
-	return computePrefix(req, spec, e.tok, e.prefixFaults()).prompt, nil
+	p := computePrefix(req, spec, e.tok, e.prefixFaults())
+	e.applyDrift(spec, req, &p)
+	return p.prompt, nil
 }
 
 // decodeCountTokens decodes the CountTokens body into the request its

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strings"
@@ -132,6 +131,19 @@ type Options struct {
 	// against (within 5 minutes); nil selects the system clock. It is the
 	// client's kind of time, so neither Clock nor Advance moves it.
 	AuthClock Clock
+	// NoiseSeed seeds the noise profiles (routing, extra-writes, drift and
+	// random-evictions): a request meets the same noise on every run with
+	// the same seed, whatever order the requests arrive in. Two runs with
+	// different seeds differ as two days of the service do.
+	NoiseSeed uint64
+	// Regions are the weights of the Regions the routing profile lands a
+	// call through an inference profile in (the first is the home Region,
+	// where in-Region IDs land); empty selects DefaultRegionWeights.
+	Regions []float64
+	// ExtraWriteOdds is the extra-writes profile's chance, one in
+	// ExtraWriteOdds, that a lookup that would hit finds its entry gone; 0
+	// selects DefaultExtraWriteOdds.
+	ExtraWriteOdds int
 }
 
 // Emulator is an http.Handler speaking the Bedrock runtime Converse and
@@ -140,9 +152,9 @@ type Options struct {
 type Emulator struct {
 	opts   Options
 	faults map[string]bool
-	// noise draws the random-evictions profile's evictions, under mu, from
-	// a fixed seed so that a run repeats.
-	noise *rand.Rand
+	// draws counts, under mu, how many times each request has drawn from
+	// the noise profiles (see draw).
+	draws map[drawKey]uint64
 	// models is the model table keyed by base ID; it never changes after New.
 	models map[string]*modelSpec
 	// noAccess holds the base IDs of Options.NoAccess.
@@ -162,7 +174,7 @@ type Emulator struct {
 // New returns an emulator configured by opts, or an error naming an unknown
 // profile or an invalid option.
 func New(opts Options) (*Emulator, error) {
-	e := &Emulator{faults: map[string]bool{}, cache: newEntryStore(), noise: rand.New(rand.NewPCG(1, 2))}
+	e := &Emulator{faults: map[string]bool{}, cache: newEntryStore(), draws: map[drawKey]uint64{}}
 	for _, name := range opts.Profiles {
 		if _, ok := LookupProfile(name); !ok {
 			return nil, fmt.Errorf("emulator: unknown profile %q (see emulator.Faults and emulator.BenignProfiles)", name)
@@ -198,6 +210,9 @@ func New(opts Options) (*Emulator, error) {
 	}
 	if opts.Clock == nil {
 		opts.Clock = NewManualClock(DefaultStart)
+	}
+	if err := e.initNoise(&opts); err != nil {
+		return nil, err
 	}
 	models, err := loadTable(opts)
 	if err != nil {
@@ -247,6 +262,7 @@ func (e *Emulator) Options() Options {
 	o.Profiles = append([]string(nil), o.Profiles...)
 	o.Models = slices.Clone(o.Models)
 	o.Credentials = maps.Clone(o.Credentials)
+	o.Regions = slices.Clone(o.Regions)
 	return o
 }
 
@@ -485,6 +501,7 @@ func (e *Emulator) converse(account, modelID string, body []byte) (*result, *api
 	if aerr != nil {
 		return nil, aerr
 	}
+	req.viaProfile = viaProfile(modelID)
 	return e.run(account, spec, req, body)
 }
 
@@ -497,6 +514,7 @@ func (e *Emulator) run(account string, spec *modelSpec, req *request, body []byt
 		return nil, aerr
 	}
 	p := computePrefix(req, spec, e.tok, e.prefixFaults())
+	e.applyDrift(spec, req, &p)
 	if p.prompt > spec.contextTokens {
 		return nil, errValidation(msgTooLong)
 	}

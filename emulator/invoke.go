@@ -26,6 +26,7 @@ func (e *Emulator) serveInvoke(w http.ResponseWriter, reqID, account, modelID st
 		writeError(w, reqID, aerr)
 		return
 	}
+	req.viaProfile = viaProfile(modelID)
 	res, aerr := e.run(account, spec, req, body)
 	if aerr != nil {
 		writeError(w, reqID, aerr)

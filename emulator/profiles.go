@@ -102,6 +102,8 @@ var profiles = []Profile{
 	{Name: BenignImplicitReads, Description: "implicit caching, as documented since 2026: a request that reads and writes nothing explicitly reads the longest prefix an earlier request sent (never reported as a write)", Benign: true},
 }
 
+func init() { profiles = append(profiles, noiseProfiles...) }
+
 // Faults lists the fault profiles, sorted by name.
 func Faults() []Profile {
 	return listProfiles(func(p Profile) bool { return !p.Benign && !p.Noise })

@@ -157,6 +157,9 @@ type request struct {
 	// reasoningEarlier is set once a message with a reasoning block has
 	// been added: a checkpoint in any later message is refused.
 	reasoningEarlier bool
+	// viaProfile is set when the call named an inference profile (see
+	// the routing noise profile).
+	viaProfile bool
 }
 
 // decodeRequest decodes and validates a request body without reference to a

@@ -136,7 +136,18 @@ func summaryLine(s Summary) string {
 		s.Specs, strings.Join(counts, ", "),
 		formatInt(s.CacheReadTokens), implicit, formatInt(s.CacheWriteTokens),
 		formatInt(s.InputTokens), formatInt(s.OutputTokens), formatInt(s.Calls),
-		formatUSD(s.CostUSD), formatUSD(s.CostWithoutCacheUSD), savingsPhrase(s))
+		formatUSD(s.CostUSD), formatUSD(s.CostWithoutCacheUSD), savingsPhrase(s)) + noisePhrase(s)
+}
+
+// noisePhrase says what the service's noise cost the run, if anything:
+// the extra calls spent telling it from a broken rule (not among the calls
+// and costs above) and the misses they showed to be noise.
+func noisePhrase(s Summary) string {
+	if s.NoiseCalls == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" The service's noise: %s routing misses (an entry not found in the Region that served the call, or an extra write), told from broken rules by %s extra calls (%s, not included above).",
+		formatInt(s.RoutingMisses), formatInt(s.NoiseCalls), formatUSD(s.NoiseUSD))
 }
 
 // markdownCell writes one cell of the main table.

@@ -188,6 +188,19 @@ type Row struct {
 	// Changes are what the spec observed each kind of change to a primed
 	// request invalidate (the changes area), in the order it made them.
 	Changes []Change `json:"changes,omitempty"`
+	// NoiseCalls counts the extra calls the spec spent telling the
+	// service's noise (a call routed to another Region's cache, an extra
+	// write) from a broken rule: re-sends, twins and retried sequences.
+	// They are not among Calls, nor their usage among the token counts and
+	// CostUSD, so that a row that survived noise compares equal with its
+	// cassette; the run's budget and progress line count them.
+	NoiseCalls int `json:"noiseCalls,omitempty"`
+	// NoiseUSD is what the NoiseCalls cost.
+	NoiseUSD float64 `json:"noiseUSD,omitempty"`
+	// RoutingMisses counts the unexpected misses the extra calls showed to
+	// be the service's noise: an entry not found in the Region that served
+	// the call (cross-region routing, an extra write), not a broken rule.
+	RoutingMisses int `json:"routingMisses,omitempty"`
 	// Duration is how long the spec took.
 	Duration time.Duration `json:"-"`
 }
@@ -283,6 +296,12 @@ type Summary struct {
 	// reads made by implicit caching, and their cost.
 	ImplicitReadTokens int     `json:"implicitReadTokens"`
 	ImplicitReadUSD    float64 `json:"implicitReadUSD"`
+	// NoiseCalls, NoiseUSD and RoutingMisses are the rows' sums of the
+	// extra calls spent telling the service's noise from a broken rule,
+	// their cost, and the misses they showed to be noise.
+	NoiseCalls    int     `json:"noiseCalls,omitempty"`
+	NoiseUSD      float64 `json:"noiseUSD,omitempty"`
+	RoutingMisses int     `json:"routingMisses,omitempty"`
 	// CostUSD and CostWithoutCacheUSD are the rows' sums.
 	CostUSD             float64 `json:"costUSD"`
 	CostWithoutCacheUSD float64 `json:"costWithoutCacheUSD"`
@@ -321,6 +340,9 @@ func (m Matrix) Summary() Summary {
 			s.Other++
 		}
 		s.Calls += r.Calls
+		s.NoiseCalls += r.NoiseCalls
+		s.NoiseUSD += r.NoiseUSD
+		s.RoutingMisses += r.RoutingMisses
 		s.InputTokens += r.InputTokens
 		s.OutputTokens += r.OutputTokens
 		s.CacheReadTokens += r.CacheReadTokens

@@ -8,6 +8,7 @@ import (
 	"github.com/cachecascade/cachecascade/fixtures"
 	"github.com/cachecascade/cachecascade/matrix"
 	"github.com/cachecascade/cachecascade/prefix"
+	"github.com/cachecascade/cachecascade/request"
 	"github.com/cachecascade/cachecascade/suites/framework"
 	"github.com/cachecascade/cachecascade/verdict"
 )
@@ -59,7 +60,24 @@ var _ = Describe("cascade", func() {
 				r := build(cell, st.spec, cell.Strategy, matrix.TTLDefault)
 				e := expectation(r)
 				e.Hits = matrix.CascadeHits(r.Layers(), st.changed)
-				s.Judge(s.Send(ctx, st.name, r), e, obs)
+				s.Judge(s.Send(ctx, st.name, r).WithTwin(cascadeTwin(cell, st)), e, obs)
 			}
 		}, framework.Entries(area, area.Cells(models(), matrix.Strategies...)))
 })
+
+// cascadeTwin returns the twins of a cascade step (see
+// framework.Evidence.Twin): the changed layer changed again, n more times,
+// so that a twin keeps the layers before it and can never read what the
+// step itself wrote. A step that changes nothing has none.
+func cascadeTwin(cell matrix.Cell, st cascadeStep) func(n int) *request.Request {
+	if st.changed > prefix.Messages {
+		return nil
+	}
+	return func(n int) *request.Request {
+		sp := st.spec
+		for range n {
+			sp = sp.Variant(st.changed)
+		}
+		return build(cell, sp, cell.Strategy, matrix.TTLDefault)
+	}
+}

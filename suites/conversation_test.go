@@ -39,15 +39,46 @@ var _ = Describe("conversation history", func() {
 		func(ctx context.Context, cell matrix.Cell) {
 			s := run.Open(ctx, area, cell, "incremental")
 			m := cell.Model
-			full := fixtures.Build(fixtures.Spec{Seed: seed(cell, "conversation/"+m.Key), Estimate: estimate(m), SystemBlocks: 1, SystemTokens: m.MinTokens * 3 / 2,
-				Turns: conversationTurns, TurnTokens: 250, Salt: run.Salt})
+			material := func(name string) fixtures.Set {
+				return fixtures.Build(fixtures.Spec{Seed: seed(cell, "conversation/"+m.Key) + name, Estimate: estimate(m), SystemBlocks: 1, SystemTokens: m.MinTokens * 3 / 2,
+					Turns: conversationTurns, TurnTokens: 250, Salt: run.Salt})
+			}
+			full := material("")
 			prime, _, _ := primed(ctx, s, turnRequest(cell, full, 1), "turn 1")
 			previous := prime.Usage.Read + prime.Usage.Write
 			for k := 2; k <= conversationTurns; k++ {
 				r := turnRequest(cell, full, k)
 				c := s.Send(ctx, fmt.Sprintf("turn %d", k), r)
-				s.Conclude(c.Step, verdict.JudgeTurn(previous, verdict.Observation{Usage: c.Usage, Err: c.Err, Checkpoints: r.Layers()}))
-				previous = c.Usage.Read + c.Usage.Write
+				size := c.Usage.Read + c.Usage.Write
+				// A turn that missed the previous turn's entry the way the
+				// service's noise misses (another Region's cache) is
+				// settled by twins: this turn with another last message,
+				// after the previous turn again (framework.Evidence).
+				obs := func(x framework.Call) verdict.Observation {
+					return verdict.Observation{Usage: x.Usage, Err: x.Err, Checkpoints: r.Layers()}
+				}
+				d, unsettled := s.SettleWith(c, framework.Evidence{
+					Source: turnRequest(cell, full, k-1),
+					Twin: func(n int) *request.Request {
+						return turnRequest(cell, twinTurn(full, material(fmt.Sprintf("/twin-%d", n)), k), k)
+					},
+					Miss: func(x framework.Call) bool { return framework.TurnMiss(previous, obs(x)) },
+				})
+				f := verdict.JudgeTurn(previous, obs(d))
+				if !f.OK() {
+					f.Reason += unsettled
+				}
+				s.Conclude(c.Step, f)
+				// The next turn reads what this turn's own request cached.
+				previous = size
 			}
 		}, framework.Entries(area, area.Cells(models(), matrix.ConversationHistory)))
 })
+
+// twinTurn is turn k of full with its last user message taken from other:
+// the same prefix through the previous turn, new material after it.
+func twinTurn(full, other fixtures.Set, k int) fixtures.Set {
+	out := full.Turn(k)
+	out.Messages[len(out.Messages)-1] = other.Turn(k).Messages[2*k-2]
+	return out
+}

@@ -2,10 +2,12 @@ package suites_test
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 
+	"github.com/cachecascade/cachecascade/fixtures"
 	"github.com/cachecascade/cachecascade/matrix"
 	"github.com/cachecascade/cachecascade/suites/framework"
 	"github.com/cachecascade/cachecascade/verdict"
@@ -20,36 +22,84 @@ type ttlStep struct {
 	rule matrix.Rule
 }
 
+// ttlTouches is how many times a retried TTL sequence re-sends its prime
+// and each call that hit (framework.Spec.Touch), so that every Region a
+// later call may land in holds the entry: read, and so refreshed, or
+// written at the same time.
+const ttlTouches = 2
+
 // ttlSequence primes a system checkpoint with the given TTL and then, after
-// each wait, expects a hit or a miss. It returns the prime.
+// each wait, expects a hit or a miss. It returns the prime. A call that
+// must hit and misses the way the service's noise misses (another Region's
+// cache) runs the sequence again on fresh material when the call tests
+// time (refresh, expiry: framework.Spec.Timed), up to
+// framework.SequenceAttempts times: a broken rule misses on every attempt.
+// A plain repeat inside the TTL is settled by re-sends instead.
 func ttlSequence(ctx context.Context, cell matrix.Cell, ttl matrix.TTL, steps []ttlStep) framework.Call {
 	GinkgoHelper()
 	fixture := systemFixture(cell, "ttl/"+string(ttl), 1, 40)
 	r, err := newRequest(cell, fixture, matrix.SystemOnly, ttl)
 	s := openApplicable(ctx, framework.AreaTTL, cell, map[matrix.TTL]string{matrix.TTLDefault: "five-minutes", matrix.TTLOneHour: "one-hour"}[ttl], r, err)
+	for attempt := 1; ; attempt++ {
+		if prime, done := ttlAttempt(ctx, s, cell, ttl, fixture, steps, attempt); done {
+			return prime
+		}
+		fixture = systemFixture(cell, fmt.Sprintf("ttl/%s/attempt-%d", ttl, attempt+1), 1, 40)
+	}
+}
+
+// ttlAttempt runs the sequence once on fixture; it reports false when a
+// call that must hit missed with the noise's shape and the sequence is to
+// run again.
+func ttlAttempt(ctx context.Context, s *framework.Spec, cell matrix.Cell, ttl matrix.TTL, fixture fixtures.Spec, steps []ttlStep, attempt int) (framework.Call, bool) {
+	GinkgoHelper()
+	r := build(cell, fixture, matrix.SystemOnly, ttl)
 	var prime framework.Call
 	var e verdict.Expectation
 	var obs verdict.Observation
 	if _, disputed := cell.Model.Disputed(matrix.FactOneHour); disputed && ttl == matrix.TTLOneHour {
 		var accepted bool
 		if prime, e, obs, accepted = settledPrime(ctx, s, r, matrix.FactOneHour); !accepted {
-			return prime // the target has no one-hour TTL on this model: nothing to time
+			return prime, true // the target has no one-hour TTL on this model: nothing to time
 		}
 	} else {
 		prime, e, obs = primed(ctx, s, r, "prime")
 	}
+	touches := 0
+	if attempt > 1 {
+		touches = ttlTouches
+	}
+	s.Touch(ctx, nil, "prime", r, touches)
+	calls := []framework.Call{prime}
 	for _, st := range steps {
 		framework.ExpectNoError(run.Advance(ctx, st.wait), "advancing the clock")
 		e.Hits, e.Rule = nil, st.rule
 		if st.hit {
 			e.Hits = r.Layers()
 		}
-		s.Judge(s.Send(ctx, st.name, build(cell, fixture, matrix.SystemOnly, ttl)), e, obs)
+		c := s.Send(ctx, st.name, build(cell, fixture, matrix.SystemOnly, ttl))
+		calls = append(calls, c)
+		o := obs
+		o.Usage, o.Err = c.Usage, c.Err
+		// A repeat inside the TTL is no question of time: a miss of the
+		// noise's shape is settled by re-sends (which also leave the entry
+		// in more Regions for the next step). A step about time is not.
+		timed := st.rule != matrix.RuleRepeat
+		if timed && st.hit && framework.NoiseMiss(e, o) && s.RetrySequence(attempt, calls...) {
+			return prime, false
+		}
+		s.Timed(timed)
+		s.Judge(c, e, obs)
+		s.Timed(false)
+		calls[len(calls)-1] = s.Decided(c) // the others are noise already
+		if st.hit {
+			s.Touch(ctx, nil, st.name, r, touches)
+		}
 	}
 	if ttl == matrix.TTLOneHour {
 		s.Conclude("prime", verdict.JudgeTTLDetails(prime.Usage, ttl))
 	}
-	return prime
+	return prime, true
 }
 
 // ttlDecorators are the TTL specs' decorators. They move the target's

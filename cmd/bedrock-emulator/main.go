@@ -155,6 +155,8 @@ type flags struct {
 	readTime   time.Duration
 	detIDs     bool
 	adminOpen  bool
+	noiseSeed  uint64
+	regions    string
 }
 
 // parseFlags parses args, writing usage and flag errors to stderr, and
@@ -182,6 +184,8 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.DurationVar(&f.readTime, "body-read-timeout", 0, "time a client has to send a request body after its headers; later is 408 (0: 60s, -1s: none)")
 	fs.BoolVar(&f.detIDs, "deterministic-request-ids", false, "derive x-amzn-RequestId from a counter, the same on every run (for tests); default random UUIDs")
 	fs.BoolVar(&f.adminOpen, "admin-open", false, "let non-loopback clients use the /_emulator/ admin endpoints (default: 403 to them)")
+	fs.Uint64Var(&f.noiseSeed, "noise-seed", 0, "seed of the noise profiles (routing, extra-writes, drift): the same seed repeats a run (0: a fixed default)")
+	fs.StringVar(&f.regions, "regions", "", "weights of the Regions the routing noise profile lands inference-profile calls in, comma-separated, home first (default 0.9,0.05,0.05)")
 	if err := fs.Parse(args); err != nil {
 		return flags{}, err
 	}
@@ -224,6 +228,14 @@ func emulatorOptions(f flags) (emulator.Options, error) {
 		if id = strings.TrimSpace(id); id != "" {
 			opts.NoAccess = append(opts.NoAccess, id)
 		}
+	}
+	opts.NoiseSeed = f.noiseSeed
+	if f.regions != "" {
+		w, err := emulator.ParseRegionWeights(f.regions)
+		if err != nil {
+			return emulator.Options{}, fmt.Errorf("-regions: %w", err)
+		}
+		opts.Regions = w
 	}
 	switch f.threshold {
 	case "cumulative":

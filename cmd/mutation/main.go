@@ -46,6 +46,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -70,16 +71,19 @@ type options struct {
 	parallel int
 	timeout  time.Duration
 	keep     bool
+	// noiseSeeds is how many seeds each noise run takes (see noise.go).
+	noiseSeeds int
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("mutation", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o options
-	fs.StringVar(&o.profiles, "profiles", "", "comma-separated profiles to run (\"baseline\" is the healthy run); default: every fault, every benign profile and the baseline")
+	fs.StringVar(&o.profiles, "profiles", "", "comma-separated profiles to run (\"baseline\" is the healthy run, \"default\" the default set); default: every fault, every benign profile and the baseline (and the -noise-seeds runs)")
 	fs.IntVar(&o.parallel, "parallel", 2, "how many runs at once")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "time limit of one run of the suites")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (test binary, logs, JSON reports)")
+	fs.IntVar(&o.noiseSeeds, "noise-seeds", 0, "also run the suites under each noise profile alone and all together, with seeds 1..N each (each must pass), and every fault under all noise profiles together (each must still be caught); 0: none")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -100,7 +104,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
-	targets, err := selectTargets(allTargets(), o.profiles)
+	if o.noiseSeeds < 0 {
+		fmt.Fprintln(stderr, "mutation: -noise-seeds must not be negative")
+		return 2
+	}
+	targets, err := selectTargets(append(allTargets(), noiseTargets(o.noiseSeeds)...), expandDefault(o.profiles))
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2
@@ -162,7 +170,7 @@ func runAll(ctx context.Context, bin, root, tmp string, targets []Target, o opti
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			res := runSuites(ctx, bin, filepath.Join(root, "suites"), tmp, t, o.timeout)
-			out := classify(t, rules[t.Name], res)
+			out := classify(t, rules[t.fault()], res)
 			outcomes[i] = out
 			mu.Lock()
 			defer mu.Unlock()
@@ -309,6 +317,12 @@ func childEnv(env []string, t Target, reportDir string) []string {
 	profiles := t.Name
 	if t.Kind == KindBaseline {
 		profiles = ""
+	}
+	if t.Profiles != nil {
+		profiles = strings.Join(t.Profiles, ",")
+	}
+	if t.Seed != 0 {
+		out = append(out, envvar.EmulatorNoiseSeed+"="+strconv.FormatUint(t.Seed, 10))
 	}
 	return append(out,
 		envvar.Mode+"=live",

@@ -19,6 +19,9 @@ type Summary struct {
 type Counts struct {
 	Faults, Caught, Survived int
 	Benign, Alarms           int
+	// Noise counts the runs under noise alone; NoiseAlarms those that
+	// failed a spec.
+	Noise, NoiseAlarms int
 	// Baseline is the baseline's verdict, empty when it did not run.
 	Baseline Verdict
 	Crashed  int
@@ -44,6 +47,11 @@ func (s Summary) Counts() Counts {
 			c.Benign++
 			if o.Verdict == FalseAlarm {
 				c.Alarms++
+			}
+		case KindNoise:
+			c.Noise++
+			if o.Verdict == FalseAlarm {
+				c.NoiseAlarms++
 			}
 		case KindBaseline:
 			c.Baseline = o.Verdict
@@ -103,6 +111,9 @@ func (s Summary) Markdown() string {
 		b.WriteString("; the baseline: " + string(c.Baseline))
 	}
 	b.WriteString(".**\n\n")
+	if c.Noise > 0 {
+		fmt.Fprintf(&b, "**Noise alarms: %d/%d runs under the service's noise alone (each noise profile and all together, over seeds).**\n\n", c.NoiseAlarms, c.Noise)
+	}
 	if c.Crashed > 0 {
 		fmt.Fprintf(&b, "**Crashed runs: %d.**\n\n", c.Crashed)
 	}
@@ -127,7 +138,7 @@ func (s Summary) Markdown() string {
 		case o.Kind == KindFault:
 			fmt.Fprintf(&details, "\n### %s: failed for another reason (%d of %d failed specs)\n\n", o.Name, len(o.Others), o.Failed)
 			if o.Verdict == Survived {
-				fmt.Fprintf(&details, "None of these names the rule (%s), so they do not count as a catch.\n\n", rules[o.Name])
+				fmt.Fprintf(&details, "None of these names the rule (%s), so they do not count as a catch.\n\n", rules[o.fault()])
 			}
 		default:
 			fmt.Fprintf(&details, "\n### %s: FALSE ALARM (%d failed specs)\n\n", o.Name, len(o.Others))

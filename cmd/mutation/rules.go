@@ -97,6 +97,9 @@ const (
 	KindFault    Kind = "fault"
 	KindBenign   Kind = "benign"
 	KindBaseline Kind = "baseline"
+	// KindNoise is a run under noise profiles alone (see noise.go): like
+	// a benign run, it must pass.
+	KindNoise Kind = "noise"
 )
 
 // Baseline is the name of the healthy run, with no profile.
@@ -109,6 +112,21 @@ type Target struct {
 	// Description is the profile's description: for a fault, the rule it
 	// breaks.
 	Description string
+	// Profiles are the emulator profiles of the run when they are not
+	// just Name (a fault under noise, a noise run); Fault names the fault
+	// among them whose rule must be caught; Seed seeds the noise
+	// (emulator.Options.NoiseSeed), 0 for none. See noise.go.
+	Profiles []string
+	Fault    string
+	Seed     uint64
+}
+
+// fault returns the name of the target's fault, whose rule must be caught.
+func (t Target) fault() string {
+	if t.Fault != "" {
+		return t.Fault
+	}
+	return t.Name
 }
 
 // Verdict is the outcome of one run.

@@ -16,6 +16,13 @@ import (
 func Confirm(c Change, second report.Row) *Result {
 	r := Result{Change: c, Evidence: Evidence{Confirm: &second}}
 	switch {
+	case c.Live.Outcome.Passed() && second.Outcome.Passed() && (c.Live.RoutingMisses > 0 || second.RoutingMisses > 0):
+		// The service's noise, told apart by the suites (a call routed to
+		// another Region's cache, an extra write): the counts moved with
+		// the noise and the twins that settled it, not with the service.
+		r.Class = NonDeterministic
+		r.Note = fmt.Sprintf("the live runs passed by telling the service's noise from a broken rule (%d and %d routing misses, %d and %d extra calls): the counts moved with the noise, not the service; old cassette kept",
+			c.Live.RoutingMisses, second.RoutingMisses, c.Live.NoiseCalls, second.NoiseCalls)
 	case Same(second, c.Live) && c.Live.Outcome.Passed():
 		return nil
 	case Same(second, c.Live):

@@ -594,6 +594,7 @@ func TestFlakyAndInputDriftProfiles(t *testing.T) {
 		want            string
 	}{
 		{"random-evictions", "area:cascade || area:conversation", []int{ExitNonDeterministic}, "non-deterministic"},
+		{"routing", "area:cascade || area:conversation", []int{ExitNonDeterministic}, "non-deterministic"},
 		{"extra-input-tokens", "model:nova-lite && area:cascade", []int{ExitServiceChanged}, "input "},
 	} {
 		t.Run(tc.profile, func(t *testing.T) {

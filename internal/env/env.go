@@ -40,6 +40,18 @@ const (
 	// and EmulatorProfiles naming "latency". Measurements of parallel runs
 	// set it to a real call's latency.
 	EmulatorLatency = "CACHECASCADE_EMULATOR_LATENCY"
+	// EmulatorNoiseSeed seeds the in-process emulator's noise profiles
+	// (emulator.Options.NoiseSeed), a positive integer: the same seed
+	// repeats a run call for call (cmd/mutation sets one per noise run).
+	EmulatorNoiseSeed = "CACHECASCADE_EMULATOR_NOISE_SEED"
+	// EmulatorRegions are the weights of the Regions the in-process
+	// emulator's routing profile lands calls through inference profiles
+	// in (emulator.Options.Regions), comma-separated ("0.8,0.1,0.1").
+	EmulatorRegions = "CACHECASCADE_EMULATOR_REGIONS"
+	// NoiseResends caps the extra calls a run may spend telling the
+	// service's noise from a broken rule (see suites/framework's resend):
+	// a positive integer, over all of the run's processes.
+	NoiseResends = "CACHECASCADE_NOISE_RESENDS"
 	// Cassettes overrides the cassette directory, cassettes/ at the
 	// module root by default.
 	Cassettes = "CACHECASCADE_CASSETTES"
@@ -104,7 +116,7 @@ const (
 // All lists every variable named above (not Prefix), cachecascade's own
 // first, in the order they are declared. Callers must not modify it.
 var All = []string{
-	Mode, Target, EmulatorProfiles, EmulatorModels, EmulatorLatency, Cassettes, CassetteCache, ReportDir, SecondProfile, BudgetUSD, BudgetTokens,
+	Mode, Target, EmulatorProfiles, EmulatorModels, EmulatorLatency, EmulatorNoiseSeed, EmulatorRegions, NoiseResends, Cassettes, CassetteCache, ReportDir, SecondProfile, BudgetUSD, BudgetTokens,
 	Procs, ModelConcurrency, Quiet, WireLog,
 	Endpoint, BearerToken, GitHubStepSummary,
 }

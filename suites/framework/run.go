@@ -75,6 +75,9 @@ type Run struct {
 	budget budget
 	ledger *ledger
 	slots  *slots
+	// resends counts the extra calls spent on the service's noise
+	// against their cap (see resend.go).
+	resends *runResends
 }
 
 // Started returns the run's start data as NewRun takes it: the start time
@@ -144,6 +147,9 @@ func (r *Run) shareSpending() error {
 	if r.budget, err = budgetFromEnv(); err != nil {
 		return err
 	}
+	if r.resends, err = runResendsFromEnv(); err != nil {
+		return err
+	}
 	per, err := modelConcurrencyFromEnv()
 	if err != nil {
 		return err
@@ -210,6 +216,9 @@ func (r *Run) startEmulator() error {
 			return fmt.Errorf("framework: %s=%q: want a positive duration such as 1.5s", env.EmulatorLatency, v)
 		}
 		opts.Latency = d
+	}
+	if err := noiseOptionsFromEnv(&opts); err != nil {
+		return err
 	}
 	srv, err := emulator.Start(opts)
 	if err != nil {

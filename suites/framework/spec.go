@@ -50,6 +50,10 @@ type Spec struct {
 	waited time.Duration
 	// judged is the call Judge checked, until Conclude files its step.
 	judged *judgedCall
+	// noise is the spec's account of the calls it spent on the service's
+	// noise (see resend.go); sent numbers its calls.
+	noise specNoise
+	sent  int
 }
 
 // Open starts a spec of an area on a cell: it opens the recorder session on
@@ -152,8 +156,12 @@ func (s *Spec) progress() {
 	if s.waited >= time.Millisecond {
 		waited = fmt.Sprintf(" (%s waiting for a slot of the model)", s.waited.Round(time.Millisecond))
 	}
-	fmt.Fprintf(os.Stderr, "cachecascade: %-8s %s: %s%s, %d calls, $%.4f (%s)\n",
-		s.row.Outcome, s.cell(), s.row.Duration.Round(time.Millisecond), waited, s.row.Calls, s.row.CostUSD, s.Run.progressTotal())
+	noise := ""
+	if s.row.NoiseCalls > 0 {
+		noise = fmt.Sprintf(" (+%d, $%.4f, to tell the service's noise from a broken rule)", s.row.NoiseCalls, s.row.NoiseUSD)
+	}
+	fmt.Fprintf(os.Stderr, "cachecascade: %-8s %s: %s%s, %d calls%s, $%.4f (%s)\n",
+		s.row.Outcome, s.cell(), s.row.Duration.Round(time.Millisecond), waited, s.row.Calls, noise, s.row.CostUSD, s.Run.progressTotal())
 }
 
 // fileProvenance files where the spec's new cassette came from as a report
@@ -177,6 +185,14 @@ type Call struct {
 	Usage usage.Usage
 	// Err is the call's error, with a hint where the framework has one.
 	Err error
+
+	// seq, ctx, client and req are the call's number in its spec and how
+	// it was sent, and twin its twins, for Settle (see resend.go).
+	seq    int
+	ctx    context.Context
+	client *bedrockruntime.Client
+	req    *request.Request
+	twin   func(n int) *request.Request
 }
 
 // Request builds the spec's request from material: for the cell's model,
@@ -206,7 +222,8 @@ func (s *Spec) SendAs(ctx context.Context, client *bedrockruntime.Client, step s
 	release := s.holdSlot(ctx)
 	u, err := request.Send(ctx, client, r)
 	release()
-	c := Call{Step: step, Usage: u, Err: explain(err, s.Cell.Model, s.Run.Region)}
+	s.sent++
+	c := Call{Step: step, Usage: u, Err: explain(err, s.Cell.Model, s.Run.Region), seq: s.sent, ctx: ctx, client: client, req: r}
 	s.row.Calls++
 	s.total = s.total.Add(u)
 	with, _ := s.Cell.Model.InvokedPrices().Cost(u)
@@ -253,9 +270,14 @@ func (s *Spec) ClientAs(p aws.CredentialsProvider) *bedrockruntime.Client {
 // concludes the finding (see Conclude).
 func (s *Spec) Judge(c Call, e verdict.Expectation, o verdict.Observation) verdict.Finding {
 	GinkgoHelper()
+	c, unsettled := s.settleStep(c, e, o)
 	o.Usage, o.Err = c.Usage, c.Err
+	f := verdict.Judge(e, o)
+	if !f.OK() {
+		f.Reason += unsettled
+	}
 	s.judged = &judgedCall{call: c, e: e, o: o}
-	return s.Conclude(c.Step, verdict.Judge(e, o))
+	return s.Conclude(c.Step, f)
 }
 
 // Conclude applies a finding of the spec's step: it is the one way a check
