@@ -24,9 +24,11 @@ type Change struct {
 }
 
 // Differences returns how two rows of the same spec differ, or nothing
-// when they agree: the outcome, the number of calls, routing misses the
-// second met beyond the first's (the service's noise), and each measure of
-// Measures beyond its stated tolerance, for the larger call count.
+// when they agree: the outcome, the number of calls, and each measure of
+// Measures beyond its stated tolerance, for the larger call count. The
+// service's noise a spec settled (its routing misses and extra calls) is no
+// difference: the suites told it from a broken rule, and its verdict and
+// counts are the cassette's; the summary reports it apart (writeNoise).
 func Differences(a, b report.Row) []string {
 	var out []string
 	if a.Outcome != b.Outcome {
@@ -34,12 +36,6 @@ func Differences(a, b report.Row) []string {
 	}
 	if a.Calls != b.Calls {
 		out = append(out, fmt.Sprintf("calls %d → %d", a.Calls, b.Calls))
-	}
-	if b.RoutingMisses > a.RoutingMisses {
-		// The suites told the service's noise from a broken rule (see
-		// suites/framework's resend): the verdicts agree, but the night
-		// met noise, which the nightly reports as non-deterministic.
-		out = append(out, fmt.Sprintf("the service's noise: %d routing misses settled by %d extra calls", b.RoutingMisses, b.NoiseCalls))
 	}
 	calls := max(a.Calls, b.Calls)
 	for _, m := range Measures {

@@ -190,6 +190,7 @@ func (s Summary) render(limit, capChars int) string {
 	var b strings.Builder
 	s.writeHeader(&b)
 	s.writePhases(&b)
+	s.writeNoise(&b)
 	s.writeProblems(&b, limit)
 	s.writeNightDrift(&b)
 	s.writeDifferences(&b, limit)
@@ -262,6 +263,33 @@ func (s Summary) writePhases(b *strings.Builder) {
 		fmt.Fprintf(b, "| %s | %s | %d | %d | %d | %s | %s |\n", p.Name, p.Mode, sum.Specs, sum.Pass+sum.ExpectedError, sum.Fail+sum.Inconclusive, exit, p.Duration.Round(100*time.Millisecond))
 	}
 	b.WriteString("\n")
+}
+
+// writeNoise says how much of the service's noise the live runs met and
+// settled (see README, "How a verdict survives the service's noise"): the
+// specs that met it, their routing misses and extra calls. Settled noise
+// is no difference and no alarm; a spec it failed is a difference like any
+// other, classed non-deterministic when a second live run does not
+// reproduce it.
+func (s Summary) writeNoise(b *strings.Builder) {
+	for _, p := range s.Phases {
+		if p.Name != PhaseLive && p.Name != PhaseConfirm {
+			continue
+		}
+		specs, misses, calls, cost := 0, 0, 0, 0.0
+		for _, r := range p.Rows {
+			if r.RoutingMisses > 0 || r.NoiseCalls > 0 {
+				specs++
+				misses += r.RoutingMisses
+				calls += r.NoiseCalls
+				cost += r.NoiseUSD
+			}
+		}
+		if specs > 0 {
+			fmt.Fprintf(b, "The service's noise in the %s run: %d of %d specs met it, %d routing misses settled by %d extra calls (%s); settled noise is no difference (the suites told it from a broken rule).\n\n",
+				p.Name, specs, len(p.Rows), misses, calls, usd(cost))
+		}
+	}
 }
 
 // writeProblems lists the problems, if any, at most limit of them.
