@@ -372,3 +372,14 @@ func TestFlags(t *testing.T) {
 		t.Errorf("-h: %d %q", code, stderr.String())
 	}
 }
+
+// copyCassettes copies the project's cassettes (under root) into a new
+// temporary directory, which it returns, for a night that may rewrite them.
+func copyCassettes(t *testing.T, root string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "cassettes")
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join(root, "cassettes"))); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -57,10 +56,7 @@ func TestNightlyOverProcessesAgainstTheEmulator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cassettes, reports := filepath.Join(t.TempDir(), "cassettes"), t.TempDir()
-	if err := os.CopyFS(cassettes, os.DirFS(filepath.Join(root, "cassettes"))); err != nil {
-		t.Fatal(err)
-	}
+	cassettes, reports := copyCassettes(t, root), t.TempDir()
 	t.Setenv(env.Cassettes, cassettes)
 	t.Setenv(env.ReportDir, reports)
 	t.Setenv(env.Endpoint, "")

@@ -411,10 +411,7 @@ func TestFaultProfilesKeepEveryCassette(t *testing.T) {
 		{"no-cascade", "model:nova-lite && area:cascade"},
 	} {
 		t.Run(tc.profile, func(t *testing.T) {
-			cassettes, reports := filepath.Join(t.TempDir(), "cassettes"), t.TempDir()
-			if err := os.CopyFS(cassettes, os.DirFS(filepath.Join(root, "cassettes"))); err != nil {
-				t.Fatal(err)
-			}
+			cassettes, reports := copyCassettes(t, root), t.TempDir()
 			before, err := hashTree(cassettes)
 			if err != nil {
 				t.Fatal(err)
@@ -607,10 +604,7 @@ func TestFlakyAndInputDriftProfiles(t *testing.T) {
 			if _, ok := emulator.LookupProfile(tc.profile); !ok {
 				t.Skipf("the emulator has no %s profile yet", tc.profile)
 			}
-			cassettes, reports := filepath.Join(t.TempDir(), "cassettes"), t.TempDir()
-			if err := os.CopyFS(cassettes, os.DirFS(filepath.Join(root, "cassettes"))); err != nil {
-				t.Fatal(err)
-			}
+			cassettes, reports := copyCassettes(t, root), t.TempDir()
 			before, _ := hashTree(cassettes)
 			t.Setenv(env.Cassettes, cassettes)
 			t.Setenv(env.ReportDir, reports)

@@ -46,6 +46,14 @@ func goTestSuites(t *testing.T, args []string, vars ...string) (string, bool) {
 	return string(out), err == nil
 }
 
+// copyCassettes copies the project's cassettes into a new temporary
+// directory, which it returns, for a test that records or damages them.
+func copyCassettes(t *testing.T) string {
+	t.Helper()
+	dir := copyCassettes(t)
+	return dir
+}
+
 // printedCommand returns the command a failed replay printed to record the
 // cassette at path again: the line after "record it with:" in the block
 // naming the cassette.

@@ -1,12 +1,9 @@
 package framework_test
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/cachecascade/cachecascade/internal/env"
-	"github.com/cachecascade/cachecascade/internal/modroot"
 )
 
 // TestNoiseDecisionReplaysFromTheCassette records the cascade and
@@ -19,14 +16,7 @@ func TestNoiseDecisionReplaysFromTheCassette(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go test ./suites/ twice, recording against the in-process emulator")
 	}
-	root, err := modroot.Find()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(t.TempDir(), "cassettes")
-	if err := os.CopyFS(dir, os.DirFS(filepath.Join(root, "cassettes"))); err != nil {
-		t.Fatal(err)
-	}
+	dir := copyCassettes(t)
 	focus := "-ginkgo.label-filter=(area:cascade || area:conversation) && (model:claude-sonnet-4-5 || model:claude-opus-4-7 || model:nova-lite)"
 	vars := []string{env.Cassettes + "=" + dir, env.CassetteCache + "=" + t.TempDir()}
 	recorded := t.TempDir()
