@@ -145,8 +145,10 @@ type pair struct{ prime, changed *request.Request }
 // The service's noise (a call routed to another Region's cache, an entry
 // evicted early) only ever loses entries, so a step that kept fewer
 // checkpoints than the reading says may be noise: the step runs again on
-// fresh material, a new prime and the same change, through
-// framework.RetrySequence (its caps, its noise counts). A broken rule
+// fresh material, a new prime (an extra call, framework.SendExtra) and the
+// same change, through framework.RetrySequence (its caps, its noise
+// counts), so that the row counts one call for the step whatever the
+// noise. A broken rule
 // loses them on every attempt; the noise does not. A step that kept more
 // than the reading says is never retried: noise cannot make a hit.
 // retry builds the n-th attempt's pair (n from 2).
@@ -172,9 +174,9 @@ func judgeChange(ctx context.Context, s *framework.Spec, cr matrix.ChangeRule, s
 	calls := []framework.Call{c}
 	for n := 2; keptTooFew(cr, o, v) && retry != nil && s.RetrySequence(n-1, calls...); n++ {
 		p := retry(n)
-		pc := s.Send(ctx, fmt.Sprintf("%s: attempt %d, prime", step, n), p.prime)
+		pc := s.SendExtra(ctx, fmt.Sprintf("%s: attempt %d, prime", step, n), p.prime)
 		c = s.Send(ctx, fmt.Sprintf("%s: attempt %d", step, n), p.changed)
-		calls = []framework.Call{pc, c}
+		calls = []framework.Call{c}
 		o = verdict.Observation{Checkpoints: p.prime.Layers(), Baseline: pc.Usage.Write, Usage: c.Usage, Err: c.Err}
 		v = verdict.JudgeChange(cr, o)
 	}

@@ -258,6 +258,18 @@ func (s *Spec) SettleWith(c Call, ev Evidence) (Call, string) {
 	return cur, ""
 }
 
+// SendExtra sends r as an extra call of the spec, spent on the service's
+// noise: it is recorded in the cassette like any call, but counted among
+// the row's noise calls, not its calls, tokens and cost (see toNoise), so
+// that a row that survived noise still compares equal with its cassette.
+// A retried sequence primes its fresh material with it.
+func (s *Spec) SendExtra(ctx context.Context, step string, r *request.Request) Call {
+	GinkgoHelper()
+	c := s.Send(ctx, step, r)
+	s.toNoise(c)
+	return c
+}
+
 // sendExtra sends an extra call for c's step through c's client.
 func (s *Spec) sendExtra(c Call, step string, r *request.Request) Call {
 	GinkgoHelper()
