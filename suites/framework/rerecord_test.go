@@ -50,7 +50,14 @@ func goTestSuites(t *testing.T, args []string, vars ...string) (string, bool) {
 // directory, which it returns, for a test that records or damages them.
 func copyCassettes(t *testing.T) string {
 	t.Helper()
-	dir := copyCassettes(t)
+	root, err := modroot.Find()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "cassettes")
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join(root, "cassettes"))); err != nil {
+		t.Fatal(err)
+	}
 	return dir
 }
 
@@ -84,10 +91,7 @@ func TestPrintedRerecordCommandRestoresACassette(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(t.TempDir(), "cassettes")
-	if err := os.CopyFS(dir, os.DirFS(filepath.Join(root, "cassettes"))); err != nil {
-		t.Fatal(err)
-	}
+	dir := copyCassettes(t)
 	m, err := recorder.ReadManifest(dir)
 	if err != nil {
 		t.Fatal(err)
