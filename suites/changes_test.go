@@ -148,9 +148,10 @@ type pair struct{ prime, changed *request.Request }
 // fresh material, a new prime (an extra call, framework.SendExtra) and the
 // same change, through framework.RetrySequence (its caps, its noise
 // counts), so that the row counts one call for the step whatever the
-// noise. A broken rule
-// loses them on every attempt; the noise does not. A step that kept more
-// than the reading says is never retried: noise cannot make a hit.
+// noise. From the third attempt on the prime is touched once more, so that
+// a second Region more likely holds it. A broken rule loses the entries on
+// every attempt; the noise does not. A step that kept more than the
+// reading says is never retried: noise cannot make a hit.
 // retry builds the n-th attempt's pair (n from 2).
 func judgeChange(ctx context.Context, s *framework.Spec, cr matrix.ChangeRule, step string, r *request.Request, obs verdict.Observation, retry func(n int) pair) {
 	GinkgoHelper()
@@ -175,6 +176,11 @@ func judgeChange(ctx context.Context, s *framework.Spec, cr matrix.ChangeRule, s
 	for n := 2; keptTooFew(cr, o, v) && retry != nil && s.RetrySequence(n-1, calls...); n++ {
 		p := retry(n)
 		pc := s.SendExtra(ctx, fmt.Sprintf("%s: attempt %d, prime", step, n), p.prime)
+		if n >= 3 {
+			// A second miss in a row: the prime re-sent once, so that
+			// the Region the change lands in more likely holds it.
+			s.Touch(ctx, nil, fmt.Sprintf("%s: attempt %d, prime", step, n), p.prime, 1)
+		}
 		c = s.Send(ctx, fmt.Sprintf("%s: attempt %d", step, n), p.changed)
 		calls = []framework.Call{c}
 		o = verdict.Observation{Checkpoints: p.prime.Layers(), Baseline: pc.Usage.Write, Usage: c.Usage, Err: c.Err}
