@@ -173,7 +173,7 @@ func judgeChange(ctx context.Context, s *framework.Spec, cr matrix.ChangeRule, s
 	o.Usage, o.Err = c.Usage, c.Err
 	v := verdict.JudgeChange(cr, o)
 	calls := []framework.Call{c}
-	for n := 2; keptTooFew(cr, o, v) && retry != nil && s.RetrySequence(n-1, calls...); n++ {
+	for n := 2; keptTooFew(cr, o, v) && retry != nil && s.RetrySequence(n-1, "the change kept fewer checkpoints than its reading says, with the noise's shape", calls...); n++ {
 		p := retry(n)
 		pc := s.SendExtra(ctx, fmt.Sprintf("%s: attempt %d, prime", step, n), p.prime)
 		if n >= 3 {

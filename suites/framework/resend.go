@@ -290,13 +290,14 @@ func (s *Spec) toNoise(x Call) {
 	s.total.Total -= u.Total
 }
 
-// RetrySequence reports whether a timed spec (see Timed) may run its
-// sequence again on fresh material after a step of the noise's shape, and
-// if so moves the calls of the attempt that ends here to the row's noise
-// counts (counting one routing miss). It may when the spec's cap on
-// attempts (SequenceAttempts) and the run's cap on extra calls allow; a
-// broken rule misses on every attempt, the noise does not.
-func (s *Spec) RetrySequence(attempt int, calls ...Call) bool {
+// RetrySequence reports whether a spec may run a sequence again on fresh
+// material after attempt (from 1) ended for why (a step of the noise's
+// shape, or one that could not prove its rule), and if so moves the calls
+// of the attempt that ends here to the row's noise counts (counting one
+// routing miss) and notes why. It may when the spec's cap on attempts
+// (SequenceAttempts) and the run's cap on extra calls allow; a broken rule
+// misses on every attempt, the noise does not.
+func (s *Spec) RetrySequence(attempt int, why string, calls ...Call) bool {
 	if attempt >= SequenceAttempts {
 		return false
 	}
@@ -307,7 +308,7 @@ func (s *Spec) RetrySequence(attempt int, calls ...Call) bool {
 		s.toNoise(c)
 	}
 	s.row.RoutingMisses++
-	s.Note("attempt %d: a timed step missed with the noise's shape; the sequence runs again on fresh material", attempt)
+	s.Note("attempt %d: %s; the sequence runs again on fresh material", attempt, why)
 	return true
 }
 

@@ -51,9 +51,11 @@ type Spec struct {
 	// judged is the call Judge checked, until Conclude files its step.
 	judged *judgedCall
 	// noise is the spec's account of the calls it spent on the service's
-	// noise (see resend.go); sent numbers its calls.
-	noise specNoise
-	sent  int
+	// noise (see resend.go); sent numbers its calls; written adds up
+	// the cache writes of every call, noise included (see Written).
+	noise   specNoise
+	sent    int
+	written int
 }
 
 // Open starts a spec of an area on a cell: it opens the recorder session on
@@ -195,6 +197,11 @@ type Call struct {
 	twin   func(n int) *request.Request
 }
 
+// Written returns the cache-write tokens of every call the spec has sent,
+// the extra calls spent on the service's noise included: a timed step can
+// tell from it whether any call since a point wrote an entry again.
+func (s *Spec) Written() int { return s.written }
+
 // Request builds the spec's request from material: for the cell's model,
 // through the cell's API, with no checkpoints.
 func (s *Spec) Request(set fixtures.Set) *request.Request {
@@ -223,6 +230,7 @@ func (s *Spec) SendAs(ctx context.Context, client *bedrockruntime.Client, step s
 	u, err := request.Send(ctx, client, r)
 	release()
 	s.sent++
+	s.written += u.Write
 	c := Call{Step: step, Usage: u, Err: explain(err, s.Cell.Model, s.Run.Region), seq: s.sent, ctx: ctx, client: client, req: r}
 	s.row.Calls++
 	s.total = s.total.Add(u)
