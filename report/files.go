@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/cachecascade/cachecascade/internal/atomicfile"
 	"github.com/cachecascade/cachecascade/internal/env"
@@ -31,7 +32,18 @@ func WriteFiles(m Matrix, dir string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	js, err := m.JSON()
+	// The three renderings only read m: rendered side by side, the
+	// report of the full matrix costs the longest of them, not the sum.
+	var (
+		wg       sync.WaitGroup
+		md, html string
+		js       []byte
+		err      error
+	)
+	wg.Go(func() { md = m.Markdown() })
+	wg.Go(func() { html = m.HTML() })
+	js, err = m.JSON()
+	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
@@ -39,9 +51,9 @@ func WriteFiles(m Matrix, dir string) ([]string, error) {
 		name string
 		data []byte
 	}{
-		{MarkdownFile, []byte(m.Markdown())},
+		{MarkdownFile, []byte(md)},
 		{JSONFile, js},
-		{HTMLFile, []byte(m.HTML())},
+		{HTMLFile, []byte(html)},
 	}
 	var paths []string
 	for _, f := range files {
