@@ -25,6 +25,9 @@ type Spend struct {
 	// Calls counts the calls sent, the free CountTokens calls included, as
 	// the report rows count them.
 	Calls int `json:"calls"`
+	// NoiseCalls counts the extra calls taken to tell the service's noise
+	// from a broken rule (see Run.takeResends), against the run's cap.
+	NoiseCalls int `json:"noiseCalls,omitempty"`
 }
 
 // ledger is the tally every process of a run charges: a small JSON file in
@@ -72,6 +75,19 @@ func (l *ledger) Charge(usd float64, tokens int) (Spend, error) {
 		s.Tokens += tokens
 		s.Calls++
 	})
+}
+
+// Reserve takes n extra calls of the run's cap on them (limit) and reports
+// whether it could: all n or none.
+func (l *ledger) Reserve(n, limit int) (bool, error) {
+	ok := false
+	_, err := l.update(func(s *Spend) {
+		if s.NoiseCalls+n <= limit {
+			s.NoiseCalls += n
+			ok = true
+		}
+	})
+	return ok && err == nil, err
 }
 
 // update reads the tally under the lock and, when change is not nil,

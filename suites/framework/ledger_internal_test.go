@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cachecascade/cachecascade/internal/env"
+	"github.com/cachecascade/cachecascade/recorder"
 	"github.com/cachecascade/cachecascade/usage"
 )
 
@@ -217,5 +218,49 @@ func TestModelConcurrencyFromEnv(t *testing.T) {
 		if n != want || (want == 0) != (err != nil) {
 			t.Errorf("%q: %d, %v", v, n, err)
 		}
+	}
+}
+
+// TestResendCapIsTheWholeRuns gives two processes of one run (two Runs on
+// one tally) a cap of 5 extra calls and checks that they share it: what
+// one takes the other cannot, a reservation is all or nothing, and replay
+// takes nothing from it.
+func TestResendCapIsTheWholeRuns(t *testing.T) {
+	path := filepath.Join(t.TempDir(), LedgerFile)
+	var runs []*Run
+	for range 2 {
+		l, err := openLedger(path, "run")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		runs = append(runs, &Run{Mode: recorder.Live, resends: &runResends{cap: 5}, ledger: l})
+	}
+	steps := []struct {
+		run  int
+		n    int
+		want bool
+	}{
+		{0, 3, true},
+		{1, 3, false}, // 3 + 3 > 5: none of the three
+		{1, 2, true},
+		{0, 1, false},
+	}
+	for i, st := range steps {
+		if got := runs[st.run].takeResends(st.n); got != st.want {
+			t.Errorf("step %d: process %d taking %d: %v, want %v", i+1, st.run+1, st.n, got, st.want)
+		}
+	}
+	s, err := runs[0].ledger.Read()
+	if err != nil || s.NoiseCalls != 5 {
+		t.Errorf("the tally holds %d extra calls (%v), want 5", s.NoiseCalls, err)
+	}
+	replay := &Run{Mode: recorder.Replay, resends: &runResends{cap: 5}, ledger: runs[0].ledger}
+	if !replay.takeResends(100) {
+		t.Error("replay was refused extra calls: the cassette decides, not the cap")
+	}
+	alone := &Run{Mode: recorder.Live, resends: &runResends{cap: 2}}
+	if !alone.takeResends(2) || alone.takeResends(1) {
+		t.Error("a run without a tally does not keep its cap")
 	}
 }

@@ -45,8 +45,8 @@ import (
 //     in (or the re-sent previous step does, for a look-back read), so
 //     every Region it can land in warms and the re-sends end.
 //
-// The extra calls are capped per spec (SpecResends) and per process of the
-// run (env.NoiseResends, RunResends by default); they go through the
+// The extra calls are capped per spec (SpecResends) and per run, over all
+// of its processes (env.NoiseResends, RunResends by default); they go through the
 // recorder like any other call, so a cassette replays the same decision,
 // and are charged to the run's budget. A miss the cap does not settle is
 // judged as it stands: a broken rule.
@@ -63,14 +63,38 @@ const (
 	SpecResends = 40
 )
 
-// RunResends is the default cap on the extra calls of one process of a run
-// (env.NoiseResends overrides it).
+// RunResends is the default cap on the extra calls of a run, over all of
+// its processes (env.NoiseResends overrides it).
 const RunResends = 2000
 
-// runResends is a run's count of extra calls against its cap.
+// runResends is a run's count of extra calls against its cap: used counts
+// them where the run has no tally shared by its processes (see
+// Run.takeResends).
 type runResends struct {
 	used atomic.Int64
 	cap  int64
+}
+
+// takeResends reserves n extra calls under the run's cap and reports
+// whether it could. The processes of a run share the cap through the
+// run's tally (the ledger); a tally that cannot be read or written refuses
+// them (the next charge reports why). Replay takes nothing from the cap:
+// the cassette holds what the recorded run sent, whatever other specs
+// spent.
+func (r *Run) takeResends(n int) bool {
+	switch {
+	case r.Mode == recorder.Replay || r.resends == nil:
+		return true
+	case r.ledger != nil:
+		ok, err := r.ledger.Reserve(n, int(r.resends.cap))
+		return ok && err == nil
+	default:
+		if r.resends.used.Add(int64(n)) > r.resends.cap {
+			r.resends.used.Add(-int64(n))
+			return false
+		}
+		return true
+	}
 }
 
 // runResendsFromEnv reads env.NoiseResends.
@@ -110,10 +134,8 @@ func (s *Spec) spend(step *int) bool {
 	if *step >= StepResends || s.noise.extra >= SpecResends {
 		return false
 	}
-	if s.Run.Mode != recorder.Replay && s.Run.resends != nil {
-		if s.Run.resends.used.Add(1) > s.Run.resends.cap {
-			return false
-		}
+	if !s.Run.takeResends(1) {
+		return false
 	}
 	s.noise.extra++
 	*step++
@@ -301,7 +323,7 @@ func (s *Spec) RetrySequence(attempt int, why string, calls ...Call) bool {
 	if attempt >= SequenceAttempts {
 		return false
 	}
-	if s.Run.Mode != recorder.Replay && s.Run.resends != nil && s.Run.resends.used.Add(int64(len(calls))) > s.Run.resends.cap {
+	if !s.Run.takeResends(len(calls)) {
 		return false
 	}
 	for _, c := range calls {
@@ -331,7 +353,7 @@ func (s *Spec) Touch(ctx context.Context, client *bedrockruntime.Client, step st
 		client = s.Client
 	}
 	for i := 1; i <= n; i++ {
-		if s.Run.Mode != recorder.Replay && s.Run.resends != nil && s.Run.resends.used.Add(1) > s.Run.resends.cap {
+		if !s.Run.takeResends(1) {
 			return
 		}
 		s.toNoise(s.SendAs(ctx, client, fmt.Sprintf("%s: touch %d", step, i), r))
