@@ -52,7 +52,11 @@ import (
 // judged as it stands: a broken rule.
 
 // StepResends caps the extra calls one step may spend on the service's
-// noise, and SpecResends those of one spec. A twin after a re-sent
+// noise, and SpecResends those of one spec, its reruns of a sequence
+// included: one broken rule cannot spend the run's cap (RunResends) and
+// leave the noise of other specs unsettled. A TTL attempt under noise sends
+// about five calls, so 64 leave room for the SequenceAttempts a timed spec
+// may need. A twin after a re-sent
 // previous step failed to land in a Region that held the entry about one
 // time in four under heavy noise (three Regions weighted 0.8/0.1/0.1, one
 // extra write in 12: 3 of some 700 settled misses needed more than four
@@ -60,12 +64,16 @@ import (
 // 65,000.
 const (
 	StepResends = 16
-	SpecResends = 40
+	SpecResends = 64
 )
 
 // RunResends is the default cap on the extra calls of a run, over all of
-// its processes (env.NoiseResends overrides it).
-const RunResends = 2000
+// its processes (env.NoiseResends overrides it). A full run under all the
+// emulator's noise profiles spends about 650 and under heavier routing
+// about 750; one broken rule that reruns every TTL spec to its cap spends
+// about 46 × SpecResends ≈ 2,900 more, and the noise elsewhere must still
+// be settled.
+const RunResends = 5000
 
 // runResends is a run's count of extra calls against its cap: used counts
 // them where the run has no tally shared by its processes (see
@@ -289,6 +297,7 @@ func (s *Spec) SendExtra(ctx context.Context, step string, r *request.Request) C
 	GinkgoHelper()
 	c := s.Send(ctx, step, r)
 	s.toNoise(c)
+	s.noise.extra++
 	return c
 }
 
@@ -316,16 +325,17 @@ func (s *Spec) toNoise(x Call) {
 // material after attempt (from 1) ended for why (a step of the noise's
 // shape, or one that could not prove its rule), and if so moves the calls
 // of the attempt that ends here to the row's noise counts (counting one
-// routing miss) and notes why. It may when the spec's cap on attempts
-// (SequenceAttempts) and the run's cap on extra calls allow; a broken rule
-// misses on every attempt, the noise does not.
+// routing miss) and notes why. It may when the spec's caps on attempts
+// (SequenceAttempts) and on extra calls (SpecResends) and the run's cap
+// allow; a broken rule misses on every attempt, the noise does not.
 func (s *Spec) RetrySequence(attempt int, why string, calls ...Call) bool {
-	if attempt >= SequenceAttempts {
+	if attempt >= SequenceAttempts || s.noise.extra >= SpecResends {
 		return false
 	}
 	if !s.Run.takeResends(len(calls)) {
 		return false
 	}
+	s.noise.extra += len(calls)
 	for _, c := range calls {
 		s.toNoise(c)
 	}
@@ -353,9 +363,10 @@ func (s *Spec) Touch(ctx context.Context, client *bedrockruntime.Client, step st
 		client = s.Client
 	}
 	for i := 1; i <= n; i++ {
-		if !s.Run.takeResends(1) {
+		if s.noise.extra >= SpecResends || !s.Run.takeResends(1) {
 			return
 		}
+		s.noise.extra++
 		s.toNoise(s.SendAs(ctx, client, fmt.Sprintf("%s: touch %d", step, i), r))
 	}
 }
