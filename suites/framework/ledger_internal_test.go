@@ -133,9 +133,10 @@ func TestLedgerStartsOverForANewRun(t *testing.T) {
 	}
 }
 
-// TestBudgetIsTheWholeRuns: two processes' Runs (two ledgers on one file)
-// reach one budget together, each seeing the other's spending.
-func TestBudgetIsTheWholeRuns(t *testing.T) {
+// processesOfOneRun returns the Runs of two processes of one run: each
+// made by newRun with a ledger of its own on one tally file.
+func processesOfOneRun(t *testing.T, newRun func(*ledger) *Run) []*Run {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), LedgerFile)
 	var runs []*Run
 	for range 2 {
@@ -143,9 +144,16 @@ func TestBudgetIsTheWholeRuns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer l.Close()
-		runs = append(runs, &Run{budget: budget{usd: 1}, ledger: l})
+		t.Cleanup(func() { l.Close() })
+		runs = append(runs, newRun(l))
 	}
+	return runs
+}
+
+// TestBudgetIsTheWholeRuns: two processes' Runs (two ledgers on one file)
+// reach one budget together, each seeing the other's spending.
+func TestBudgetIsTheWholeRuns(t *testing.T) {
+	runs := processesOfOneRun(t, func(l *ledger) *Run { return &Run{budget: budget{usd: 1}, ledger: l} })
 	if err := runs[0].charge(usage.Usage{Input: 100}, 0.6); err != nil {
 		t.Fatal(err)
 	}
@@ -226,16 +234,9 @@ func TestModelConcurrencyFromEnv(t *testing.T) {
 // one takes the other cannot, a reservation is all or nothing, and replay
 // takes nothing from it.
 func TestResendCapIsTheWholeRuns(t *testing.T) {
-	path := filepath.Join(t.TempDir(), LedgerFile)
-	var runs []*Run
-	for range 2 {
-		l, err := openLedger(path, "run")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		runs = append(runs, &Run{Mode: recorder.Live, resends: &runResends{cap: 5}, ledger: l})
-	}
+	runs := processesOfOneRun(t, func(l *ledger) *Run {
+		return &Run{Mode: recorder.Live, resends: &runResends{cap: 5}, ledger: l}
+	})
 	steps := []struct {
 		run  int
 		n    int
