@@ -45,23 +45,25 @@ import (
 //     in (or the re-sent previous step does, for a look-back read), so
 //     every Region it can land in warms and the re-sends end.
 //
-// The extra calls are capped per spec (SpecResends) and per run, over all
-// of its processes (env.NoiseResends, RunResends by default); they go through the
-// recorder like any other call, so a cassette replays the same decision,
-// and are charged to the run's budget. A miss the cap does not settle is
-// judged as it stands: a broken rule.
+// The extra calls are capped per step (StepResends), per spec
+// (SpecResends) and per run, over all of its processes (env.NoiseResends,
+// RunResends by default); they go through the recorder like any other
+// call, so a cassette replays the same decision, and are charged to the
+// run's budget. A miss the cap does not settle is judged as it stands: a
+// broken rule.
 
 // StepResends caps the extra calls one step may spend on the service's
 // noise, and SpecResends those of one spec, its reruns of a sequence
 // included: one broken rule cannot spend the run's cap (RunResends) and
 // leave the noise of other specs unsettled. A TTL attempt under noise sends
 // about five calls, so 64 leave room for the SequenceAttempts a timed spec
-// may need. A twin after a re-sent
-// previous step failed to land in a Region that held the entry about one
-// time in four under heavy noise (three Regions weighted 0.8/0.1/0.1, one
-// extra write in 12: 3 of some 700 settled misses needed more than four
-// rounds), so eight rounds leave a noise miss unsettled about once in
-// 65,000.
+// may need (the most a spec spent under all noise, over 40 runs: 31).
+//
+// For StepResends: a twin after a re-sent previous step failed to land in
+// a Region that held the entry about one time in four under heavy noise
+// (three Regions weighted 0.8/0.1/0.1, one extra write in 12: 3 of some
+// 700 settled misses needed more than four rounds), so eight rounds leave
+// a noise miss unsettled about once in 65,000.
 const (
 	StepResends = 16
 	SpecResends = 64
