@@ -4,7 +4,7 @@
 //
 // Usage (from anywhere in the module):
 //
-//	go run ./cmd/nightly -target aws|emulator [-label-filter EXPR] [-profile FAULT] [-budget USD] [-timeout 4h] [-allow-dirty] [-keep] [-v]
+//	go run ./cmd/nightly -target aws|emulator|endpoint [-label-filter EXPR] [-profile FAULT] [-budget USD] [-timeout 4h] [-allow-dirty] [-keep] [-v]
 //
 // The target comes from -target or CACHECASCADE_TARGET; there is no
 // default, so a run never goes to AWS by accident. -profile names emulator
@@ -274,9 +274,13 @@ func parseOptions(args []string, stderr io.Writer) (o options, code int, ok bool
 	case fs.NArg() > 0:
 		return o, usageError(stderr, "unexpected arguments %q", fs.Args()), false
 	case o.target == "":
-		return o, usageError(stderr, "say where live calls go: -target aws or -target emulator (or set %s)", env.Target), false
-	case o.target != "aws" && o.target != "emulator":
-		return o, usageError(stderr, "-target %q: want aws or emulator", o.target), false
+		return o, usageError(stderr, "say where live calls go: -target aws, -target emulator or -target endpoint (or set %s)", env.Target), false
+	case o.target != "aws" && o.target != "emulator" && o.target != "endpoint":
+		return o, usageError(stderr, "-target %q: want aws, emulator or endpoint", o.target), false
+	case o.target == "endpoint" && os.Getenv(env.Endpoint) == "":
+		return o, usageError(stderr, "-target endpoint sends the live calls to $%s, which is unset", env.Endpoint), false
+	case o.target == "aws" && os.Getenv(env.Endpoint) != "":
+		return o, usageError(stderr, "-target aws, but %s=%s sends the calls elsewhere and the cassettes would be labelled as recorded on AWS: use -target endpoint, or unset it", env.Endpoint, os.Getenv(env.Endpoint)), false
 	case o.profile != "" && o.target != "emulator":
 		return o, usageError(stderr, "-profile simulates a changed service with the emulator; it needs -target emulator"), false
 	case profileError(o.profile) != "":
@@ -312,7 +316,7 @@ func flagSet(o *options, stderr io.Writer) *flag.FlagSet {
 		o.budgetTokens, err = parseBudgetTokens(os.Getenv(env.BudgetTokens))
 		return err
 	}
-	fs.StringVar(&o.target, "target", os.Getenv(env.Target), "where live and record calls go: aws or emulator (default $"+env.Target+"; required)")
+	fs.StringVar(&o.target, "target", os.Getenv(env.Target), "where live and record calls go: aws, emulator (in-process) or endpoint ($"+env.Endpoint+", such as cmd/bedrock-emulator) (default $"+env.Target+"; required)")
 	fs.StringVar(&o.labelFilter, "label-filter", "", "Ginkgo label filter selecting the specs, such as '!slow'")
 	fs.StringVar(&o.profile, "profile", "", "emulator profile(s), comma-separated, to simulate a changed service (emulator only)")
 	fs.DurationVar(&o.timeout, "timeout", 4*time.Hour, "time limit of one phase")
@@ -320,7 +324,7 @@ func flagSet(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (test binary and cassette backup)")
 	fs.BoolVar(&o.verbose, "v", false, "stream the suites' output to standard error (it is always in reports/nightly/<phase>/log)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: nightly -target aws|emulator [-label-filter EXPR] [-profile FAULT] [-budget USD] [-history FILE] [-procs N] [-timeout D] [-allow-dirty] [-keep] [-v]")
+		fmt.Fprintln(stderr, "usage: nightly -target aws|emulator|endpoint [-label-filter EXPR] [-profile FAULT] [-budget USD] [-history FILE] [-procs N] [-timeout D] [-allow-dirty] [-keep] [-v]")
 		fmt.Fprintln(stderr, "       nightly merge [-cassettes DIR] [-reports DIR] SHARD_REPORT_DIR...")
 		fs.PrintDefaults()
 		fmt.Fprintln(stderr, "\nexit statuses:")
@@ -359,9 +363,10 @@ func newNightly(o options, stderr io.Writer) (*nightly, error) {
 // the suites' own pre-flight does (package preflight): against AWS, a
 // region, credentials and an endpoint that answers. A night that cannot
 // reach its target stops in seconds, with the reason in the summary, and
-// exits ExitBroke. The in-process emulator needs no check.
+// exits ExitBroke. The in-process emulator needs no check; an endpoint
+// target gets the same one as AWS (package preflight checks the endpoint).
 func (n *nightly) preflight(ctx context.Context) error {
-	if n.target != "aws" {
+	if n.target == "emulator" {
 		return nil
 	}
 	n.logf("pre-flight: checking the target")
@@ -854,6 +859,11 @@ func (n *nightly) phase(ctx context.Context, name, mode string, args []string) P
 		// account for what went wrong.
 		p.Crashed, p.Err = true, fmt.Sprintf("the suites failed (exit 1) but no spec filed a failure (%d specs reported): a spec failed before filing its result, or the run stopped before its first spec", sum.Specs)
 	}
+	if msg := setupFailure(filepath.Join(p.Dir, "ginkgo.json")); p.Crashed && msg != "" {
+		// Say why, not only that no report came: a suite-level setup
+		// node failed (the suites' pre-flight among others).
+		p.Err = "the suites stopped before their first spec: " + msg
+	}
 	n.logf("%s: %d specs, %d passed, %d failed, exit %d, %s (log: %s)", name, sum.Specs, sum.Pass+sum.ExpectedError, sum.Fail+sum.Inconclusive, p.Exit, time.Since(start).Round(100*time.Millisecond), filepath.Join(p.Dir, "log"))
 	switch {
 	case p.TimedOut:
@@ -923,6 +933,9 @@ func (n *nightly) describeTarget() string {
 	if region == "" {
 		region = "(AWS_REGION unset)"
 	}
+	if n.target == "endpoint" {
+		return "endpoint " + os.Getenv(env.Endpoint) + " " + region
+	}
 	return "aws " + region
 }
 
@@ -989,6 +1002,36 @@ func specialFailures(path string) []string {
 		out = append(out, r.SpecialSuiteFailureReasons...)
 	}
 	return out
+}
+
+// setupFailure returns the message of the first suite-level setup node
+// (BeforeSuite, SynchronizedBeforeSuite) that did not pass in a Ginkgo
+// JSON report, or "" when none failed or the report cannot be read: a run
+// that stops before its first spec says why there, the suites' pre-flight
+// (an account without access to a model) among others.
+func setupFailure(path string) string {
+	var reps []struct {
+		SpecReports []struct {
+			LeafNodeType string
+			State        string
+			Failure      struct{ Message string }
+		}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || json.Unmarshal(b, &reps) != nil {
+		return ""
+	}
+	for _, r := range reps {
+		for _, sr := range r.SpecReports {
+			switch sr.LeafNodeType {
+			case "BeforeSuite", "SynchronizedBeforeSuite":
+				if sr.State != "passed" && strings.TrimSpace(sr.Failure.Message) != "" {
+					return strings.TrimSpace(sr.Failure.Message)
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // suiteDescription reads the suite's description from a Ginkgo JSON

@@ -123,6 +123,11 @@ func (s Summary) Headline() string {
 		return "the target failed its pre-flight check, nothing ran"
 	}
 	if len(s.Problems) > 0 && s.Exit == ExitBroke && len(s.Results) == 0 {
+		for _, p := range s.Problems {
+			if strings.Contains(p, "stopped before their first spec: pre-flight:") {
+				return "the target failed the suites' pre-flight check, no spec ran against it"
+			}
+		}
 		return "a phase crashed"
 	}
 	switch {

@@ -350,12 +350,14 @@ func TestRestoreAll(t *testing.T) {
 
 func TestFlags(t *testing.T) {
 	t.Setenv(env.Target, "")
+	t.Setenv(env.Endpoint, "")
 	cases := []struct {
 		args []string
 		want string
 	}{
-		{nil, "-target aws or -target emulator"},
-		{[]string{"-target", "gcp"}, `want aws or emulator`},
+		{[]string{"-target", "endpoint"}, "AWS_ENDPOINT_URL_BEDROCK_RUNTIME, which is unset"},
+		{nil, "-target aws, -target emulator or -target endpoint"},
+		{[]string{"-target", "gcp"}, `want aws, emulator or endpoint`},
 		{[]string{"--target", "aws", "--profile", "no-cascade"}, "needs -target emulator"},
 		{[]string{"-target", "emulator", "extra"}, "unexpected arguments"},
 		{[]string{"-target", "emulator", "-procs", "0"}, "want at least one process"},
@@ -367,7 +369,13 @@ func TestFlags(t *testing.T) {
 			t.Errorf("run(%q) = %d, stderr %q; want %d and %q", c.args, code, stderr.String(), ExitUsage, c.want)
 		}
 	}
+	t.Setenv(env.Endpoint, "http://127.0.0.1:1")
 	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"-target", "aws"}, &stdout, &stderr); code != ExitUsage || !strings.Contains(stderr.String(), "use -target endpoint") {
+		t.Errorf("-target aws with an endpoint set: %d, stderr %q; want %d and the advice to use -target endpoint", code, stderr.String(), ExitUsage)
+	}
+	stdout.Reset()
+	stderr.Reset()
 	if code := run(context.Background(), []string{"-h"}, &stdout, &stderr); code != 0 || !strings.Contains(stderr.String(), "13  the service changed") {
 		t.Errorf("-h: %d %q", code, stderr.String())
 	}

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/cachecascade/cachecascade/emulator"
 	"github.com/cachecascade/cachecascade/internal/env"
+	"github.com/cachecascade/cachecascade/internal/modroot"
 )
 
 // TestPreflightStopsTheNight runs the nightly against AWS with no region,
@@ -24,13 +27,14 @@ func TestPreflightStopsTheNight(t *testing.T) {
 	closed := "http://" + ln.Addr().String()
 	ln.Close()
 	for _, tc := range []struct {
-		name string
-		vars map[string]string
-		want string
+		name   string
+		target string
+		vars   map[string]string
+		want   string
 	}{
-		{"no region", map[string]string{"AWS_ACCESS_KEY_ID": "AKIANIGHTLYTEST00000", "AWS_SECRET_ACCESS_KEY": "s"}, "no AWS region"},
-		{"no credentials", map[string]string{"AWS_REGION": "us-east-1"}, "no AWS credentials"},
-		{"closed endpoint", map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIANIGHTLYTEST00000", "AWS_SECRET_ACCESS_KEY": "s", env.Endpoint: closed}, "cannot reach the endpoint"},
+		{"no region", "aws", map[string]string{"AWS_ACCESS_KEY_ID": "AKIANIGHTLYTEST00000", "AWS_SECRET_ACCESS_KEY": "s"}, "no AWS region"},
+		{"no credentials", "aws", map[string]string{"AWS_REGION": "us-east-1"}, "no AWS credentials"},
+		{"closed endpoint", "endpoint", map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIANIGHTLYTEST00000", "AWS_SECRET_ACCESS_KEY": "s", env.Endpoint: closed}, "cannot reach the endpoint"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			none := filepath.Join(t.TempDir(), "none")
@@ -50,7 +54,7 @@ func TestPreflightStopsTheNight(t *testing.T) {
 			t.Setenv(env.Cassettes, cassettes)
 			t.Setenv(env.ReportDir, reports)
 			var stdout, stderr bytes.Buffer
-			code := run(context.Background(), []string{"-target", "aws", "-procs", "1", "-label-filter", "model:nova-lite && area:cascade"}, &stdout, &stderr)
+			code := run(context.Background(), []string{"-target", tc.target, "-procs", "1", "-label-filter", "model:nova-lite && area:cascade"}, &stdout, &stderr)
 			if code != ExitBroke {
 				t.Errorf("exit %d, want %d", code, ExitBroke)
 			}
@@ -62,5 +66,61 @@ func TestPreflightStopsTheNight(t *testing.T) {
 				t.Errorf("the summary does not give the reason %q:\n%s", tc.want, summary)
 			}
 		})
+	}
+}
+
+// TestNoModelAccessStopsTheNight runs the nightly against an endpoint that
+// serves everything but Nova Lite (the emulator with NoAccess, standing in
+// for an account without model access): the replay phase passes, the live
+// phase stops at the suites' pre-flight before any spec, and the night is a
+// crash (12) whose summary says which model and what to do, never "nothing
+// differs", and no cassette changes.
+func TestNoModelAccessStopsTheNight(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the suites and runs them")
+	}
+	emu, err := emulator.New(emulator.Options{NoAccess: []string{"amazon.nova-lite-v1:0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(emu)
+	defer srv.Close()
+	root, err := modroot.Find()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cassettes, reports := copyCassettes(t, root), t.TempDir()
+	none := filepath.Join(t.TempDir(), "none")
+	for k, v := range map[string]string{
+		env.Cassettes: cassettes, env.ReportDir: reports, env.Endpoint: srv.URL, env.BearerToken: "", env.GitHubStepSummary: "",
+		"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIANIGHTLYTEST00000", "AWS_SECRET_ACCESS_KEY": "s", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "",
+		"AWS_CONFIG_FILE": none, "AWS_SHARED_CREDENTIALS_FILE": none, "AWS_EC2_METADATA_DISABLED": "true",
+	} {
+		t.Setenv(k, v)
+	}
+	before, err := hashTree(cassettes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"-target", "endpoint", "-procs", "1", "-label-filter", "model:nova-lite && area:cascade"}, &stdout, &stderr)
+	if code != ExitBroke {
+		t.Errorf("exit %d, want %d:\n%s\n%s", code, ExitBroke, stderr.String(), stdout.String())
+	}
+	summary := readFile(t, filepath.Join(reports, "nightly", "summary.md"))
+	for _, w := range []string{"no access to Amazon Nova Lite", "bedrock:InvokeModel", "!model:nova-lite"} {
+		if !strings.Contains(summary, w) {
+			t.Errorf("the summary does not say %q:\n%s", w, summary)
+		}
+	}
+	if !strings.HasPrefix(summary, "# cachecascade nightly: the target failed the suites' pre-flight check") {
+		t.Errorf("the summary's headline does not say the pre-flight stopped the night:\n%s", summary)
+	}
+	after, err := hashTree(cassettes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch := changedFiles(before, after); len(ch) > 0 {
+		t.Errorf("%d cassettes changed: %q", len(ch), ch)
 	}
 }

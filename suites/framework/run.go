@@ -172,10 +172,13 @@ func targetFromEnv() (string, error) {
 			return "", fmt.Errorf("framework: %s=aws, but %s=%s sends the calls elsewhere, and the cassettes would be labelled as recorded on AWS; unset one of them", env.Target, env.Endpoint, os.Getenv(env.Endpoint))
 		}
 		return TargetAWS, nil
-	case t == "":
+	case t == "" || t == TargetEndpoint:
+		if os.Getenv(env.Endpoint) == "" {
+			return "", fmt.Errorf("framework: %s=endpoint sends the calls to %s, which is unset", env.Target, env.Endpoint)
+		}
 		return TargetEndpoint, nil
 	default:
-		return "", fmt.Errorf("framework: %s=%q: want emulator or aws", env.Target, t)
+		return "", fmt.Errorf("framework: %s=%q: want emulator, aws or endpoint", env.Target, t)
 	}
 }
 
