@@ -836,6 +836,23 @@ func (n *nightly) phase(ctx context.Context, name, mode string, args []string) P
 	case p.Exit != 0 && p.Exit != 1:
 		p.Crashed, p.Err = true, fmt.Sprintf("the suites exited with status %d (%v)", p.Exit, err)
 	}
+	sum := n.account(&p, mode, log.Name())
+	n.logf("%s: %d specs, %d passed, %d failed, exit %d, %s (log: %s)", name, sum.Specs, sum.Pass+sum.ExpectedError, sum.Fail+sum.Inconclusive, p.Exit, time.Since(start).Round(100*time.Millisecond), filepath.Join(p.Dir, "log"))
+	switch {
+	case p.TimedOut:
+		n.problem(fmt.Sprintf("the %s phase timed out: %s, %d specs filed a result; nothing of it is classified; see %s", name, p.Err, sum.Specs, filepath.Join(p.Dir, "log")))
+	case p.Crashed:
+		n.problem(fmt.Sprintf("the %s phase crashed: %s; see %s", name, p.Err, filepath.Join(p.Dir, "log")))
+	}
+	return p
+}
+
+// account reads the rows a finished phase filed into p, charges a phase
+// against the target to the night's tally (its log at logPath), and marks
+// p crashed when it did not account for its work: no report, or a failed
+// run whose report holds no failure, quoting a suite-level setup failure
+// when there is one. It returns the rows' summary.
+func (n *nightly) account(p *Phase, mode, logPath string) report.Summary {
 	b, rerr := os.ReadFile(filepath.Join(p.Dir, "matrix.json"))
 	if rerr == nil {
 		m, perr := report.ParseJSON(b)
@@ -848,7 +865,7 @@ func (n *nightly) phase(ctx context.Context, name, mode string, args []string) P
 		p.TimedOut, p.Err = true, "timed out after "+n.timeout.String()+" (Ginkgo: Suite Timeout Elapsed)"
 	}
 	if mode != "replay" {
-		n.charge(&p, log.Name())
+		n.charge(p, logPath)
 	}
 	if rerr != nil && !p.Crashed && !p.TimedOut && !p.BudgetStop {
 		p.Crashed, p.Err = true, "no report: "+rerr.Error()
@@ -864,14 +881,7 @@ func (n *nightly) phase(ctx context.Context, name, mode string, args []string) P
 		// node failed (the suites' pre-flight among others).
 		p.Err = "the suites stopped before their first spec: " + msg
 	}
-	n.logf("%s: %d specs, %d passed, %d failed, exit %d, %s (log: %s)", name, sum.Specs, sum.Pass+sum.ExpectedError, sum.Fail+sum.Inconclusive, p.Exit, time.Since(start).Round(100*time.Millisecond), filepath.Join(p.Dir, "log"))
-	switch {
-	case p.TimedOut:
-		n.problem(fmt.Sprintf("the %s phase timed out: %s, %d specs filed a result; nothing of it is classified; see %s", name, p.Err, sum.Specs, filepath.Join(p.Dir, "log")))
-	case p.Crashed:
-		n.problem(fmt.Sprintf("the %s phase crashed: %s; see %s", name, p.Err, filepath.Join(p.Dir, "log")))
-	}
-	return p
+	return sum
 }
 
 // describeProcs says how many processes a phase in a mode runs.
