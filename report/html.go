@@ -243,7 +243,7 @@ Cost: <strong>{{usd .CostUSD}}</strong> with caching, {{usd .CostWithoutCacheUSD
 {{range .}}<figure class="cost-chart fam-{{slug .Family}}" data-model="{{.Key}}"><figcaption><b>{{.Name}}</b> — {{saving .With .Without}}</figcaption>{{costBars .With .Without 250}}</figure>
 {{end}}</div>{{end}}
 {{with .Vis.History}}<h2 id="history">Across nights</h2>
-<p class="legend">The nightly run's live cost per night, the latest last:<span class="key t-read"></span>a clean night<span class="key h-bad"></span>specs differed from their cassettes or the night failed. Hover or focus a bar for its numbers.</p>
+<p class="legend">The nightly run's live cost per night, the latest last:<span class="key t-read"></span>a clean night<span class="key h-bad"></span>specs differed from their cassettes or the night failed<span class="key t-input"></span>the same calls without caching. Hover or focus a bar for its numbers.</p>
 {{history .}}{{end}}
 {{with .Vis.AreaTokens}}<h2 id="tokens">Where the tokens go, per area</h2>
 <p class="legend"><span class="key t-read"></span>read from cache<span class="key t-write"></span>written to cache<span class="key t-input"></span>uncached input<span class="key t-output"></span>output</p>

@@ -244,4 +244,21 @@ func TestHTMLHistory(t *testing.T) {
 	if n := strings.Count(page, `<rect class="h-bad"`); n != 1 {
 		t.Errorf("%d red nights, want 1", n)
 	}
+
+	// Nights that kept their live specs' cost without caching draw it
+	// behind the cost with caching, on one scale over all nights.
+	m.History = []report.Night{
+		{Started: day(23), CostUSD: 3, LiveUSD: 2, WithoutCacheUSD: 8, Compared: 800},
+		{Started: day(24), CostUSD: 5, LiveUSD: 4, WithoutCacheUSD: 4, Compared: 800},
+	}
+	page = m.HTML()
+	for _, want := range []string{
+		`<title>2026-11-23: $3.00 spent; the live specs $2.00 with caching, $8.00 without (75.0% saved), 800 specs compared, 0 differed, exit 0</title><rect class="t-input" x="0" y="4" width="14" height="86"/><rect class="t-read" x="0" y="69" width="14" height="21"/>`,
+		`<rect class="t-input" x="18" y="47" width="14" height="43"/><rect class="t-read" x="18" y="47" width="14" height="43"/>`,
+		`the same calls without caching`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
 }

@@ -43,20 +43,24 @@ type Night struct {
 	Cells map[string]Cell `json:"cells"`
 }
 
-// Cell is one spec on one night.
+// Cell is one spec on one night: its class, its live cost and what the
+// same tokens would have cost with no caching (zero in a history written
+// before that was kept).
 type Cell struct {
-	Class   Class   `json:"class,omitempty"`
-	CostUSD float64 `json:"costUSD"`
+	Class               Class   `json:"class,omitempty"`
+	CostUSD             float64 `json:"costUSD"`
+	CostWithoutCacheUSD float64 `json:"costWithoutCacheUSD,omitempty"`
 }
 
-// CellDoc is one spec the live run filed, in summary.json: its live cost
-// and calls and, when it differed, its class. A merge reads the cells of
-// every shard for the history.
+// CellDoc is one spec the live run filed, in summary.json: its live cost,
+// its cost without caching and its calls and, when it differed, its class.
+// A merge reads the cells of every shard for the history.
 type CellDoc struct {
-	Spec    string  `json:"spec"`
-	CostUSD float64 `json:"costUSD"`
-	Calls   int     `json:"calls"`
-	Class   Class   `json:"class,omitempty"`
+	Spec                string  `json:"spec"`
+	CostUSD             float64 `json:"costUSD"`
+	CostWithoutCacheUSD float64 `json:"costWithoutCacheUSD,omitempty"`
+	Calls               int     `json:"calls"`
+	Class               Class   `json:"class,omitempty"`
 }
 
 // cellsOf lists the cells of a run: every spec of its live phase, with the
@@ -73,7 +77,7 @@ func cellsOf(s Summary) []CellDoc {
 		}
 		for _, r := range p.Rows {
 			if r.Outcome != report.Skipped {
-				out = append(out, CellDoc{Spec: r.Spec, CostUSD: r.CostUSD, Calls: r.Calls, Class: class[r.Spec]})
+				out = append(out, CellDoc{Spec: r.Spec, CostUSD: r.CostUSD, CostWithoutCacheUSD: r.CostWithoutCacheUSD, Calls: r.Calls, Class: class[r.Spec]})
 			}
 		}
 	}
@@ -84,7 +88,7 @@ func cellsOf(s Summary) []CellDoc {
 func nightOf(d SummaryDoc, started time.Time) Night {
 	n := Night{Started: started.UTC(), Exit: d.Exit, Compared: d.Compared, Differ: len(d.Results), LiveCalls: d.LiveCalls, ActualUSD: d.ActualUSD, Cells: map[string]Cell{}}
 	for _, c := range d.Cells {
-		n.Cells[c.Spec] = Cell{Class: c.Class, CostUSD: c.CostUSD}
+		n.Cells[c.Spec] = Cell{Class: c.Class, CostUSD: c.CostUSD, CostWithoutCacheUSD: c.CostWithoutCacheUSD}
 	}
 	return n
 }

@@ -10,6 +10,17 @@ import (
 	"github.com/cachecascade/cachecascade/report"
 )
 
+// plotted is the night as the HTML report plots it: what it spent, and
+// its live cells' cost with and without caching.
+func (night Night) plotted() report.Night {
+	p := report.Night{Started: night.Started, CostUSD: night.ActualUSD, Compared: night.Compared, Differ: night.Differ, Exit: night.Exit}
+	for _, c := range night.Cells {
+		p.LiveUSD += c.CostUSD
+		p.WithoutCacheUSD += c.CostWithoutCacheUSD
+	}
+	return p
+}
+
 // drawHistory renders the live phase's HTML report again, from its
 // matrix.json, with the history's nights plotted (report.Matrix.History).
 // A night with no live report has nothing to draw on.
@@ -27,7 +38,7 @@ func (n *nightly) drawHistory(h History) error {
 		return err
 	}
 	for _, night := range h.Nights {
-		m.History = append(m.History, report.Night{Started: night.Started, CostUSD: night.ActualUSD, Compared: night.Compared, Differ: night.Differ, Exit: night.Exit})
+		m.History = append(m.History, night.plotted())
 	}
 	return atomicfile.WriteFile(filepath.Join(dir, report.HTMLFile), []byte(m.HTML()), 0o644)
 }

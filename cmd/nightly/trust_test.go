@@ -505,6 +505,7 @@ func TestHistoryTrend(t *testing.T) {
 func TestNightKeepsItsHistory(t *testing.T) {
 	const spec = "spec a"
 	old := row(spec, report.Pass, 2, 100, 100)
+	old.CostWithoutCacheUSD = 0.08
 	hist := filepath.Join(t.TempDir(), HistoryFile)
 	prev := History{}.With(Night{Started: time.Date(2026, 11, 1, 4, 23, 0, 0, time.UTC), LiveCalls: 2, ActualUSD: 0.01,
 		Cells: map[string]Cell{spec: {CostUSD: 0.01}}})
@@ -521,13 +522,16 @@ func TestNightKeepsItsHistory(t *testing.T) {
 	}
 	for _, p := range []string{hist, filepath.Join(n.reports, HistoryFile)} {
 		h, err := ReadHistory(p)
-		if err != nil || len(h.Nights) != 2 || h.Nights[1].Cells[spec].CostUSD != 0.02 {
+		if err != nil || len(h.Nights) != 2 || h.Nights[1].Cells[spec].CostUSD != 0.02 || h.Nights[1].Cells[spec].CostWithoutCacheUSD != 0.08 {
 			t.Errorf("%s: %+v, %v", p, h, err)
 		}
 	}
-	// The live report plots the nights.
+	// The live report plots the nights: the one before the history kept
+	// the cost without caching as one bar, tonight beside what the same
+	// calls would have cost without caching.
 	page := readFile(t, filepath.Join(n.reports, "live", report.HTMLFile))
-	if !strings.Contains(page, "Across nights") || strings.Count(page, `<g tabindex="0"><title>2026-11-01: $0.01000 live`) != 1 || strings.Count(page, `$0.02000 live`) != 1 {
+	if !strings.Contains(page, "Across nights") || strings.Count(page, `<g tabindex="0"><title>2026-11-01: $0.01000 live`) != 1 ||
+		strings.Count(page, `spent; the live specs $0.02000 with caching, $0.08000 without (75.0% saved)`) != 1 {
 		t.Errorf("the live report does not plot the 2 nights")
 	}
 }
