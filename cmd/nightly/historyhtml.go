@@ -10,9 +10,9 @@ import (
 	"github.com/cachecascade/cachecascade/report"
 )
 
-// plotted is the night as the HTML report plots it: what it spent, and
+// forReport is the night as the HTML report plots it: what it spent, and
 // its live cells' cost with and without caching.
-func (night Night) plotted() report.Night {
+func (night Night) forReport() report.Night {
 	p := report.Night{Started: night.Started, CostUSD: night.ActualUSD, Compared: night.Compared, Differ: night.Differ, Exit: night.Exit}
 	for _, c := range night.Cells {
 		p.LiveUSD += c.CostUSD
@@ -38,7 +38,7 @@ func (n *nightly) drawHistory(h History) error {
 		return err
 	}
 	for _, night := range h.Nights {
-		m.History = append(m.History, night.plotted())
+		m.History = append(m.History, night.forReport())
 	}
 	return atomicfile.WriteFile(filepath.Join(dir, report.HTMLFile), []byte(m.HTML()), 0o644)
 }
