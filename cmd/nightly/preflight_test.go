@@ -92,7 +92,9 @@ func TestNoModelAccessStopsTheNight(t *testing.T) {
 	cassettes, reports := copyCassettes(t, root), t.TempDir()
 	none := filepath.Join(t.TempDir(), "none")
 	for k, v := range map[string]string{
-		env.Cassettes: cassettes, env.ReportDir: reports, env.Endpoint: srv.URL, env.BearerToken: "", env.GitHubStepSummary: "",
+		// The control plane too (the catalog-drift check): nothing leaves
+		// the machine.
+		env.Cassettes: cassettes, env.ReportDir: reports, env.Endpoint: srv.URL, "AWS_ENDPOINT_URL_BEDROCK": srv.URL, env.BearerToken: "", env.GitHubStepSummary: "",
 		"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIANIGHTLYTEST00000", "AWS_SECRET_ACCESS_KEY": "s", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "",
 		"AWS_CONFIG_FILE": none, "AWS_SHARED_CREDENTIALS_FILE": none, "AWS_EC2_METADATA_DISABLED": "true",
 	} {
