@@ -355,22 +355,11 @@ func TestNoiseAndInputProfiles(t *testing.T) {
 		}
 		return out
 	}
-	evicted := func(rs []cacheResult) (n int) {
-		for _, r := range rs[1:] {
-			if r.read > 0 && r.write > 0 {
-				t.Fatalf("Expected\n%+v\nnot to read and write at once", r)
-			}
-			if r.read == 0 {
-				n++
-			}
-		}
-		return n
-	}
-	if n := evicted(repeats()); n != 0 {
+	if n := misses(t, repeats()); n != 0 {
 		t.Fatalf("Expected\n%d misses\nto be 0 without the profile", n)
 	}
 	first, second := repeats(NoiseRandomEvictions), repeats(NoiseRandomEvictions)
-	if n := evicted(first); n == 0 || n > 63/2 {
+	if n := misses(t, first); n == 0 || n > 63/2 {
 		t.Errorf("Expected\n%d misses of 63 repeats\nto be some, about one in %d", n, randomEvictionOdds)
 	}
 	if !slices.Equal(first, second) {
