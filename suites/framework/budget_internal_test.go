@@ -87,14 +87,7 @@ func TestEstimateSpecsFromTheCassettes(t *testing.T) {
 // such cassettes instead of failing (it used to stop the very run that
 // would write them).
 func TestEstimateSkipsMissingAndCorruptCassettes(t *testing.T) {
-	root, err := modroot.Find()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(t.TempDir(), "cassettes")
-	if err := os.CopyFS(dir, os.DirFS(filepath.Join(root, "cassettes"))); err != nil {
-		t.Fatal(err)
-	}
+	dir := copyCassettes(t)
 	m, err := recorder.ReadManifest(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -38,7 +38,7 @@ func TestRecordInParallelLeavesTheSerialManifest(t *testing.T) {
 	const filter = "model:nova-lite && (area:limits || area:streaming)"
 	manifests := map[string]recorder.Manifest{}
 	for _, procs := range []string{"1", "2"} {
-		dir := copyCassettes(t)
+		dir := framework.CopyCassettes(t)
 		cmd := exec.Command("go", "tool", "ginkgo", "run", "--no-color", "--succinct", "--procs="+procs, "--label-filter="+filter, "./suites")
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(), env.Mode+"=record", env.Target+"=emulator", env.Cassettes+"="+dir,

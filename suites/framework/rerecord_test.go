@@ -13,6 +13,7 @@ import (
 	"github.com/cachecascade/cachecascade/internal/modroot"
 	"github.com/cachecascade/cachecascade/recorder"
 	"github.com/cachecascade/cachecascade/report"
+	"github.com/cachecascade/cachecascade/suites/framework"
 )
 
 // cleanEnv returns the environment without any of cachecascade's or the
@@ -46,21 +47,6 @@ func goTestSuites(t *testing.T, args []string, vars ...string) (string, bool) {
 	return string(out), err == nil
 }
 
-// copyCassettes copies the project's cassettes into a new temporary
-// directory, which it returns, for a test that records or damages them.
-func copyCassettes(t *testing.T) string {
-	t.Helper()
-	root, err := modroot.Find()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(t.TempDir(), "cassettes")
-	if err := os.CopyFS(dir, os.DirFS(filepath.Join(root, "cassettes"))); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 // printedCommand returns the command a failed replay printed to record the
 // cassette at path again: the line after "record it with:" in the block
 // naming the cassette.
@@ -91,7 +77,7 @@ func TestPrintedRerecordCommandRestoresACassette(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := copyCassettes(t)
+	dir := framework.CopyCassettes(t)
 	m, err := recorder.ReadManifest(dir)
 	if err != nil {
 		t.Fatal(err)

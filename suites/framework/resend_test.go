@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/cachecascade/cachecascade/internal/env"
+	"github.com/cachecascade/cachecascade/suites/framework"
 )
 
 // TestNoiseDecisionReplaysFromTheCassette records the cascade and
@@ -16,7 +17,7 @@ func TestNoiseDecisionReplaysFromTheCassette(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go test ./suites/ twice, recording against the in-process emulator")
 	}
-	dir := copyCassettes(t)
+	dir := framework.CopyCassettes(t)
 	focus := "-ginkgo.label-filter=(area:cascade || area:conversation) && (model:claude-sonnet-4-5 || model:claude-opus-4-7 || model:nova-lite)"
 	vars := []string{env.Cassettes + "=" + dir, env.CassetteCache + "=" + t.TempDir()}
 	recorded := t.TempDir()
