@@ -95,5 +95,8 @@ func (r *Result) callTable(w io.Writer) {
 
 // cell escapes text for a Markdown table cell.
 func cell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+	return cellEscaper.Replace(s)
 }
+
+// cellEscaper is cell's replacer, built once.
+var cellEscaper = strings.NewReplacer("|", `\|`, "\n", " ")

@@ -114,7 +114,16 @@ func cachePath(path string) string {
 // given hash, or from the file with the given stamp (either may be nil).
 func readCopy(copyPath string, sum *[sha256.Size]byte, stamp []byte) ([]*cassette.Interaction, bool) {
 	data, err := os.ReadFile(copyPath)
-	if err != nil || len(data) < len(copyMagic)+sha256.Size+1 || string(data[:len(copyMagic)]) != copyMagic {
+	if err != nil {
+		return nil, false
+	}
+	return decodeCopy(data, sum, stamp)
+}
+
+// decodeCopy decodes a copy's bytes (see readCopy). The interactions'
+// strings share data.
+func decodeCopy(data []byte, sum *[sha256.Size]byte, stamp []byte) ([]*cassette.Interaction, bool) {
+	if len(data) < len(copyMagic)+sha256.Size+1 || string(data[:len(copyMagic)]) != copyMagic {
 		return nil, false
 	}
 	data = data[len(copyMagic):]

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"time"
+	"unsafe"
 
 	"gopkg.in/dnaeon/go-vcr.v2/cassette"
 )
@@ -60,7 +61,8 @@ func (w *copyWriter) interaction(in *cassette.Interaction) {
 }
 
 // copyReader reads a binary copy; a malformed one sets bad, and every
-// later read gives zero values.
+// later read gives zero values. The strings it returns point into b, which
+// must not change afterwards.
 type copyReader struct {
 	b   []byte
 	bad bool
@@ -84,7 +86,12 @@ func (r *copyReader) str() string {
 		r.bad, r.b = true, nil
 		return ""
 	}
-	s := string(r.b[:n])
+	if n == 0 {
+		return ""
+	}
+	// The strings share the copy's bytes, read for this decoding alone and
+	// never written again: no second copy of every body.
+	s := unsafe.String(&r.b[0], n)
 	r.b = r.b[n:]
 	return s
 }

@@ -99,13 +99,60 @@ func canonical(b []byte) []byte {
 }
 
 // readBody reads a request's body and restores it for whoever reads next.
+// A body it restored is not read again: its bytes are handed back, so the
+// transport and the matcher read a request once between them. A body of
+// known length is read into a buffer of that size, not grown to it.
 func readBody(r *http.Request) ([]byte, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
-	b, err := io.ReadAll(r.Body)
+	if rb, ok := r.Body.(*readBack); ok {
+		restore(r, rb.b)
+		return rb.b, nil
+	}
+	var b []byte
+	var err error
+	if n := r.ContentLength; n > 0 && n <= maxPresized {
+		b = make([]byte, n)
+		var got int
+		got, err = io.ReadFull(r.Body, b)
+		b = b[:got]
+		switch err {
+		case nil: // more than its Content-Length says? Keep all of it.
+			probe := make([]byte, 1)
+			if _, err = io.ReadFull(r.Body, probe); err == nil {
+				var rest []byte
+				rest, err = io.ReadAll(r.Body)
+				b = append(append(b, probe...), rest...)
+			} else if err == io.EOF {
+				err = nil
+			}
+		case io.ErrUnexpectedEOF, io.EOF:
+			err = nil
+		}
+	} else {
+		b, err = io.ReadAll(r.Body)
+	}
 	r.Body.Close()
-	r.Body = io.NopCloser(bytes.NewReader(b))
-	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+	restore(r, b)
 	return b, err
+}
+
+// maxPresized bounds the buffer readBody allocates from a Content-Length
+// before reading: a larger body is read as it comes.
+const maxPresized = 64 << 20
+
+// readBack is a request body readBody restored: the bytes it read.
+type readBack struct {
+	*bytes.Reader
+	b []byte
+}
+
+// Close does nothing: the bytes are in memory.
+func (*readBack) Close() error { return nil }
+
+// restore puts b back as r's body, and as what GetBody returns.
+func restore(r *http.Request, b []byte) {
+	r.Body = &readBack{bytes.NewReader(b), b}
+	r.GetBody = func() (io.ReadCloser, error) { return &readBack{bytes.NewReader(b), b}, nil }
 }

@@ -208,8 +208,7 @@ func writeAreaTable(b *strings.Builder, t areaTable, multiAPI bool) {
 // "<int>" is not taken for an HTML tag, and line breaks become <br>.
 func cellText(s string) string {
 	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
-	r := strings.NewReplacer(`\`, `\\`, "|", `\|`, "<", "&lt;", "\n", "<br>", "\r", "<br>")
-	return r.Replace(s)
+	return cellEscaper.Replace(s)
 }
 
 // inline puts s on one line, for headings and other single-line places
@@ -232,3 +231,7 @@ func fenceFor(s string) string {
 	}
 	return strings.Repeat("`", max(3, longest+1))
 }
+
+// cellEscaper is cellText's replacer, built once: a Replacer is safe for
+// concurrent use, and building one costs more than most replacements.
+var cellEscaper = strings.NewReplacer(`\`, `\\`, "|", `\|`, "<", "&lt;", "\n", "<br>", "\r", "<br>")

@@ -221,7 +221,7 @@ func targetTable(b *strings.Builder, c *comparison) {
 
 // cell makes text safe in a Markdown table cell.
 func cell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ", "`", "'").Replace(s)
+	return cellEscaper.Replace(s)
 }
 
 // thousands writes n with thousands separators.
@@ -235,3 +235,6 @@ func thousands(n int) string {
 	}
 	return s
 }
+
+// cellEscaper is cell's replacer, built once.
+var cellEscaper = strings.NewReplacer("|", `\|`, "\n", " ", "`", "'")
