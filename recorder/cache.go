@@ -3,13 +3,16 @@ package recorder
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"gopkg.in/dnaeon/go-vcr.v2/cassette"
 
@@ -93,6 +96,21 @@ func loadInteractions(path string) ([]*cassette.Interaction, error) {
 	return c.Interactions, nil
 }
 
+// loadReplay returns what replay needs of the cassette file path: its
+// interactions, and, when they come from the head of a copy made from the
+// file as it stands (see readCopyHead), the digests of their request
+// bodies, which are then left out. Otherwise the interactions are whole
+// (see loadInteractions) and the digests nil.
+func loadReplay(path string) ([]*cassette.Interaction, []bodyDigest, error) {
+	if stamp, copyPath := fileStamp(path), cachePath(path); stamp != nil && copyPath != "" {
+		if is, digests, ok := readCopyHead(copyPath, stamp); ok {
+			return is, digests, nil
+		}
+	}
+	is, err := loadInteractions(path)
+	return is, nil, err
+}
+
 // readYAML reads a cassette's YAML; tests count the reads through it.
 var readYAML = os.ReadFile
 
@@ -110,39 +128,121 @@ func cachePath(path string) string {
 	return filepath.Join(dir, hex.EncodeToString(key[:12])+".gob")
 }
 
-// readCopy decodes the copy at copyPath if it was made from YAML with the
-// given hash, or from the file with the given stamp (either may be nil).
+// readCopy decodes the copy at copyPath, request bodies included, if it
+// was made from YAML with the given hash, or from the file with the given
+// stamp (either may be nil).
 func readCopy(copyPath string, sum *[sha256.Size]byte, stamp []byte) ([]*cassette.Interaction, bool) {
 	data, err := os.ReadFile(copyPath)
 	if err != nil {
 		return nil, false
 	}
-	return decodeCopy(data, sum, stamp)
+	head, bodies, ok := splitCopy(data, sum, stamp)
+	if !ok {
+		return nil, false
+	}
+	is, sizes, _, ok := decodeHead(head)
+	if !ok {
+		return nil, false
+	}
+	for i, n := range sizes {
+		if n > len(bodies) {
+			return nil, false
+		}
+		// The strings share the copy's bytes (see copyReader).
+		if n > 0 {
+			is[i].Request.Body = unsafe.String(&bodies[0], n)
+		}
+		bodies = bodies[n:]
+	}
+	return is, len(bodies) == 0
 }
 
-// decodeCopy decodes a copy's bytes (see readCopy). The interactions'
-// strings share data.
-func decodeCopy(data []byte, sum *[sha256.Size]byte, stamp []byte) ([]*cassette.Interaction, bool) {
+// copyPrefix is how much of a copy readCopyHead reads first: the fixed
+// fields and, for most cassettes, all of the head.
+const copyPrefix = 16 << 10
+
+// readCopyHead decodes the head of the copy at copyPath if it was made
+// from the file with the given stamp: the interactions without their
+// request bodies (left empty), and the bodies' digests. It reads the head
+// alone, not the bodies after it.
+func readCopyHead(copyPath string, stamp []byte) ([]*cassette.Interaction, []bodyDigest, bool) {
+	f, err := os.Open(copyPath)
+	if err != nil {
+		return nil, nil, false
+	}
+	defer f.Close()
+	buf := make([]byte, copyPrefix)
+	n, err := io.ReadFull(f, buf)
+	if err != nil && err != io.ErrUnexpectedEOF {
+		return nil, nil, false
+	}
+	buf = buf[:n]
+	fixed := len(copyMagic) + sha256.Size + 1
+	if len(buf) < fixed {
+		return nil, nil, false
+	}
+	fixed += int(buf[fixed-1]) + 8
+	if len(buf) < fixed {
+		return nil, nil, false
+	}
+	headLen := binary.LittleEndian.Uint64(buf[fixed-8:])
+	if headLen > 1<<32 {
+		return nil, nil, false
+	}
+	if end := uint64(fixed) + headLen; end > uint64(len(buf)) {
+		whole := make([]byte, end)
+		copy(whole, buf)
+		if _, err := f.ReadAt(whole[len(buf):], int64(len(buf))); err != nil {
+			return nil, nil, false
+		}
+		buf = whole
+	}
+	head, _, ok := splitCopy(buf, nil, stamp)
+	if !ok || uint64(len(head)) != headLen {
+		return nil, nil, false
+	}
+	is, _, digests, ok := decodeHead(head)
+	return is, digests, ok
+}
+
+// splitCopy checks a copy's fixed fields against the YAML's hash or the
+// file's stamp (either may be nil) and returns its head and what follows
+// it (the bodies, or whatever part of them data holds).
+func splitCopy(data []byte, sum *[sha256.Size]byte, stamp []byte) (head, rest []byte, ok bool) {
 	if len(data) < len(copyMagic)+sha256.Size+1 || string(data[:len(copyMagic)]) != copyMagic {
-		return nil, false
+		return nil, nil, false
 	}
 	data = data[len(copyMagic):]
 	gotSum, n := data[:sha256.Size], int(data[sha256.Size])
 	data = data[sha256.Size+1:]
-	if len(data) < n {
-		return nil, false
+	if len(data) < n+8 {
+		return nil, nil, false
 	}
 	gotStamp := data[:n]
 	if !(sum != nil && bytes.Equal(gotSum, sum[:]) || stamp != nil && n > 0 && bytes.Equal(gotStamp, stamp)) {
-		return nil, false
+		return nil, nil, false
 	}
-	r := copyReader{b: data[n:]}
+	headLen := binary.LittleEndian.Uint64(data[n:])
+	data = data[n+8:]
+	if headLen > uint64(len(data)) {
+		return data, nil, true // a head read in part: the caller checks its length
+	}
+	return data[:headLen], data[headLen:], true
+}
+
+// decodeHead decodes a copy's head: the interactions without request
+// bodies, each body's size and digests.
+func decodeHead(head []byte) ([]*cassette.Interaction, []int, []bodyDigest, bool) {
+	r := copyReader{b: head}
 	count := r.count()
-	out := make([]*cassette.Interaction, 0, count)
+	is := make([]*cassette.Interaction, 0, count)
+	sizes := make([]int, 0, count)
+	digests := make([]bodyDigest, 0, count)
 	for i := 0; i < count && r.ok(); i++ {
-		out = append(out, r.interaction())
+		in, n, d := r.interaction()
+		is, sizes, digests = append(is, in), append(sizes, n), append(digests, d)
 	}
-	return out, r.ok() && len(r.b) == 0
+	return is, sizes, digests, r.ok() && len(r.b) == 0
 }
 
 // writeCopy leaves a copy of the interactions parsed from YAML with the
@@ -152,9 +252,15 @@ func writeCopy(copyPath string, sum [sha256.Size]byte, stamp []byte, is []*casse
 	w := copyWriter{b: append([]byte(copyMagic), sum[:]...)}
 	w.b = append(w.b, byte(len(stamp)))
 	w.b = append(w.b, stamp...)
+	lenAt := len(w.b)
+	w.b = binary.LittleEndian.AppendUint64(w.b, 0)
 	w.count(len(is))
 	for _, in := range is {
 		w.interaction(in)
+	}
+	binary.LittleEndian.PutUint64(w.b[lenAt:], uint64(len(w.b)-lenAt-8))
+	for _, in := range is {
+		w.b = append(w.b, in.Request.Body...)
 	}
 	if os.MkdirAll(filepath.Dir(copyPath), 0o755) == nil {
 		_ = atomicfile.WriteFile(copyPath, w.b, 0o644)

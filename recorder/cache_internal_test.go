@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -211,5 +212,57 @@ func TestPruneCopies(t *testing.T) {
 	}
 	if want := []string{"06.gob", "07.gob", "08.gob", "09.gob", "notes.txt"}; !slices.Equal(left, want) {
 		t.Errorf("Expected\n%v\nto equal\n%v", left, want)
+	}
+}
+
+// TestReplayReadsTheCopysHeadAlone: once a cassette has a copy made from
+// it as it stands, replay reads the copy's head (request bodies left out,
+// known by their digests) and matches requests by the digests exactly as
+// the matcher matches bodies: the same bytes, or the same canonical form.
+func TestReplayReadsTheCopysHeadAlone(t *testing.T) {
+	t.Setenv(env.CassetteCache, t.TempDir())
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	body := `{"b":1,"a":[2,3]}`
+	os.WriteFile(path, []byte("---\nversion: 1\ninteractions:\n- request:\n    body: '"+body+"'\n    url: /model/x/converse\n    method: POST\n  response:\n    body: '{}'\n    code: 200\n    duration: 0s\n"), 0o644)
+
+	is, digests, err := loadReplay(path)
+	if err != nil || digests != nil || len(is) != 1 || is[0].Request.Body != body {
+		t.Fatalf("first read = %+v, %v, %v; want the whole interaction from the YAML", is, digests, err)
+	}
+	is, digests, err = loadReplay(path)
+	if err != nil || len(is) != 1 || len(digests) != 1 || is[0].Request.Body != "" || is[0].Request.URL != "/model/x/converse" || is[0].Response.Body != "{}" {
+		t.Fatalf("second read = %+v, %v, %v; want the copy's head: the interaction without its request body, and its digests", is, digests, err)
+	}
+	if digests[0] != digestOf(body) {
+		t.Fatalf("Expected\n%x\nto equal the digests of the recorded body\n%x", digests[0], digestOf(body))
+	}
+	if whole, ok := readCopy(cachePath(path), nil, fileStamp(path)); !ok || whole[0].Request.Body != body {
+		t.Fatalf("the whole copy gives %+v, %v; want the request body back", whole, ok)
+	}
+	for _, tc := range []struct {
+		sent string
+		want bool
+	}{
+		{body, true},
+		{`{"a":[2,3],"b":1}`, true}, // the same canonical form
+		{`{"a":[3,2],"b":1}`, false},
+		{`{"b":1}`, false},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, "https://bedrock-runtime.us-east-1.amazonaws.com/model/x/converse", strings.NewReader(tc.sent))
+		m := NewMatcher()
+		if got, byBody := m.matchDigest(req, is[0].Request, digests[0]), NewMatcher().Match(req, cassette.Request{Method: "POST", URL: "/model/x/converse", Body: body}); got != tc.want || byBody != tc.want {
+			t.Errorf("matching %s: by digests %v, by body %v; want %v", tc.sent, got, byBody, tc.want)
+		}
+	}
+
+	// A copy whose bodies were cut short still serves its head; the whole
+	// copy is refused, so the bodies come from the YAML.
+	data, _ := os.ReadFile(cachePath(path))
+	os.WriteFile(cachePath(path), data[:len(data)-3], 0o644)
+	if _, ok := readCopy(cachePath(path), nil, fileStamp(path)); ok {
+		t.Error("a copy with its bodies cut short was read whole")
+	}
+	if is, err := loadInteractions(path); err != nil || is[0].Request.Body != body {
+		t.Errorf("loadInteractions past a cut copy = %+v, %v; want the body from the YAML", is, err)
 	}
 }

@@ -1,6 +1,7 @@
 package recorder
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"net/http"
 	"net/url"
@@ -13,15 +14,35 @@ import (
 
 // copyMagic starts every binary copy in the cassette cache; a change of the
 // format changes it, so that old copies are parsed again.
-const copyMagic = "cachecascade-cassette-copy-2\x00"
+const copyMagic = "cachecascade-cassette-copy-3\x00"
 
 // The binary copy's format, after copyMagic, the YAML's SHA-256 and the
-// YAML file's stamp (a length byte, then fileStamp's bytes): the
-// number of interactions, then for each the request (method, URL, body,
-// headers, form) and the response (status, code, duration, body,
-// headers). Strings are a uvarint length and the bytes; numbers varints;
-// a header map its key count, then each key (in sorted order) with its
-// value count and values. It is a cache, read only by this package.
+// YAML file's stamp (a length byte, then fileStamp's bytes): the length of
+// the head as 8 little-endian bytes, the head, then the request bodies
+// one after another. The head is the number of interactions, then for
+// each the request (method, URL, the body's length, the SHA-256 of the
+// body and of its canonical form, headers, form) and the response
+// (status, code, duration, body, headers). Strings are a uvarint length
+// and the bytes; numbers varints; a header map its key count, then each
+// key (in sorted order) with its value count and values. It is a cache,
+// read only by this package.
+//
+// Replay reads the head alone (readCopyHead): a replayed request is
+// matched by its body's digests (see Matcher.MatchDigest), and the
+// recorded bodies, most of a cassette's bytes, are read only to explain a
+// miss.
+
+// bodyDigest identifies a recorded request body without its bytes: the
+// SHA-256 of the body as recorded and of its canonical form
+// (CanonicalBody).
+type bodyDigest struct {
+	raw, canonical [sha256.Size]byte
+}
+
+// digestOf returns the digests of a recorded body.
+func digestOf(body string) bodyDigest {
+	return bodyDigest{raw: sha256.Sum256([]byte(body)), canonical: sha256.Sum256(canonical([]byte(body)))}
+}
 
 // copyWriter appends the binary copy of interactions.
 type copyWriter struct{ b []byte }
@@ -45,12 +66,16 @@ func (w *copyWriter) values(h map[string][]string) {
 	}
 }
 
-// interaction appends one interaction.
+// interaction appends the head's entry of one interaction; its request
+// body goes in the bodies section (see writeCopy).
 func (w *copyWriter) interaction(in *cassette.Interaction) {
 	q, a := in.Request, in.Response
 	w.str(q.Method)
 	w.str(q.URL)
-	w.str(q.Body)
+	w.count(len(q.Body))
+	d := digestOf(q.Body)
+	w.b = append(w.b, d.raw[:]...)
+	w.b = append(w.b, d.canonical[:]...)
 	w.values(q.Headers)
 	w.values(q.Form)
 	w.str(a.Status)
@@ -73,6 +98,18 @@ func (r *copyReader) ok() bool { return !r.bad }
 func (r *copyReader) count() int {
 	n, k := binary.Uvarint(r.b)
 	if k <= 0 || n > uint64(len(r.b)) {
+		r.bad, r.b = true, nil
+		return 0
+	}
+	r.b = r.b[k:]
+	return int(n)
+}
+
+// size reads a length that counts bytes elsewhere (a request body's, in
+// the bodies section): it is not bounded by what is left to read here.
+func (r *copyReader) size() int {
+	n, k := binary.Uvarint(r.b)
+	if k <= 0 || n > 1<<40 {
 		r.bad, r.b = true, nil
 		return 0
 	}
@@ -123,10 +160,25 @@ func (r *copyReader) values() map[string][]string {
 	return h
 }
 
-// interaction reads one interaction.
-func (r *copyReader) interaction() *cassette.Interaction {
+// digest reads a SHA-256.
+func (r *copyReader) digest() (d [sha256.Size]byte) {
+	if len(r.b) < sha256.Size {
+		r.bad, r.b = true, nil
+		return d
+	}
+	copy(d[:], r.b)
+	r.b = r.b[sha256.Size:]
+	return d
+}
+
+// interaction reads the head's entry of one interaction: the interaction
+// without its request body, the body's length and its digests.
+func (r *copyReader) interaction() (*cassette.Interaction, int, bodyDigest) {
 	var in cassette.Interaction
-	in.Request.Method, in.Request.URL, in.Request.Body = r.str(), r.str(), r.str()
+	in.Request.Method, in.Request.URL = r.str(), r.str()
+	n := r.size()
+	var d bodyDigest
+	d.raw, d.canonical = r.digest(), r.digest()
 	in.Request.Headers = http.Header(r.values())
 	in.Request.Form = url.Values(r.values())
 	in.Response.Status = r.str()
@@ -134,5 +186,5 @@ func (r *copyReader) interaction() *cassette.Interaction {
 	in.Response.Duration = time.Duration(r.number())
 	in.Response.Body = r.str()
 	in.Response.Headers = http.Header(r.values())
-	return &in
+	return &in, n, d
 }

@@ -2,6 +2,7 @@ package recorder
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"io"
 	"net/http"
 	"net/url"
@@ -22,6 +23,9 @@ type Matcher struct {
 	last     *http.Request
 	lastRaw  []byte // account IDs redacted
 	lastBody []byte // canonical, computed on first need
+	// lastSum is the SHA-256 of lastRaw when lastSummed.
+	lastSum    [sha256.Size]byte
+	lastSummed bool
 }
 
 // NewMatcher returns a Matcher.
@@ -31,14 +35,7 @@ func NewMatcher() *Matcher { return &Matcher{recorded: map[string][]byte{}} }
 // and puts it back, so the body is still there for the next candidate.
 // It has the signature of go-vcr's cassette.Matcher.
 func (m *Matcher) Match(r *http.Request, i cassette.Request) bool {
-	if r.Method != i.Method {
-		return false
-	}
-	if want := i.Headers.Get(AccountHeader); want != "" && r.Header.Get(AccountHeader) != want {
-		return false
-	}
-	u, err := url.Parse(i.URL)
-	if err != nil || canonicalPath(r.URL) != canonicalPath(u) {
+	if !sameLine(r, i) {
 		return false
 	}
 	raw, err := m.requestRaw(r)
@@ -53,6 +50,46 @@ func (m *Matcher) Match(r *http.Request, i cassette.Request) bool {
 	return bytes.Equal(m.requestCanonical(), m.recordedBody(i.Body))
 }
 
+// matchDigest is Match against a recorded request whose body is known by
+// its digests alone (see bodyDigest): the same decision, made by comparing
+// the SHA-256 of r's body, and then of its canonical form, with the
+// recorded ones.
+func (m *Matcher) matchDigest(r *http.Request, i cassette.Request, d bodyDigest) bool {
+	if !sameLine(r, i) {
+		return false
+	}
+	if _, err := m.requestRaw(r); err != nil {
+		return false
+	}
+	if m.requestRawSum() == d.raw {
+		return true
+	}
+	return sha256.Sum256(m.requestCanonical()) == d.canonical
+}
+
+// sameLine reports whether r has the method, escaped path and account
+// (where recorded) of the recorded request i.
+func sameLine(r *http.Request, i cassette.Request) bool {
+	if r.Method != i.Method {
+		return false
+	}
+	if want := i.Headers.Get(AccountHeader); want != "" && r.Header.Get(AccountHeader) != want {
+		return false
+	}
+	u, err := url.Parse(i.URL)
+	return err == nil && canonicalPath(r.URL) == canonicalPath(u)
+}
+
+// requestRawSum returns the SHA-256 of the body requestRaw last read.
+func (m *Matcher) requestRawSum() [sha256.Size]byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.lastSummed {
+		m.lastSum, m.lastSummed = sha256.Sum256(m.lastRaw), true
+	}
+	return m.lastSum
+}
+
 // requestRaw returns the body of r with account IDs redacted, reading it
 // once.
 func (m *Matcher) requestRaw(r *http.Request) ([]byte, error) {
@@ -65,7 +102,7 @@ func (m *Matcher) requestRaw(r *http.Request) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.last, m.lastRaw, m.lastBody = r, redactAccounts(body), nil
+	m.last, m.lastRaw, m.lastBody, m.lastSummed = r, redactAccounts(body), nil, false
 	return m.lastRaw, nil
 }
 

@@ -150,14 +150,15 @@ func (s *Session) openReplay(o Options) error {
 	// Replay answers from the cassette's interactions directly, read once
 	// (through the cassette cache, see loadInteractions) and at hand for
 	// diagnostics.
-	interactions, err := loadInteractions(name + ".yaml")
+	interactions, digests, err := loadReplay(name + ".yaml")
 	if err != nil {
 		return fail(err)
 	}
 	if len(interactions) == 0 {
 		return fail(errors.New("it holds no interactions"))
 	}
-	s.replay = &replayTransport{recorded: interactions, matcher: NewMatcher(), accounts: &accounts{}, opts: o}
+	s.replay = &replayTransport{recorded: interactions, digests: digests, path: name + ".yaml",
+		matcher: NewMatcher(), accounts: &accounts{}, opts: o}
 	s.Client = bedrockruntime.New(bedrockruntime.Options{
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDREPLAYONLY00000", "replay-only-secret", ""),
@@ -300,7 +301,7 @@ func (s *Session) Finish(keep bool) error {
 		if s.replay == nil || !keep {
 			return nil
 		}
-		if used, all := s.replay.used(), len(s.replay.recorded); used < all {
+		if used, all := s.replay.progress(); used < all {
 			return fmt.Errorf("spec %q replayed %d of the %d interactions in %s: it sends fewer requests than when it was recorded; re-record with:\n    %s",
 				s.replay.opts.Spec, used, all, s.Cassette, s.replay.opts.Rerecord)
 		}
@@ -396,6 +397,11 @@ func syncFile(name string) error {
 // answered with another step's response. A mismatch is a *MissError.
 type replayTransport struct {
 	recorded []*cassette.Interaction
+	// digests, when set, stand for the recorded request bodies, which
+	// recorded then lacks (see loadReplay); path is the cassette, read
+	// whole to explain a miss.
+	digests  []bodyDigest
+	path     string
 	matcher  *Matcher
 	accounts *accounts
 	opts     Options
@@ -416,7 +422,7 @@ func (t *replayTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	next := t.replayed
-	if next >= len(t.recorded) || !t.matcher.Match(req, t.recorded[next].Request) {
+	if next >= len(t.recorded) || !t.matches(req, next) {
 		m := t.miss(req, body, next)
 		t.logWire(body, m.Next, false)
 		return nil, m
@@ -461,11 +467,37 @@ func checkResponse(r cassette.Response) error {
 	return nil
 }
 
-// used returns how many interactions were replayed.
-func (t *replayTransport) used() int {
+// progress returns how many interactions were replayed, and how many the
+// cassette holds.
+func (t *replayTransport) progress() (used, all int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.replayed
+	return t.replayed, len(t.recorded)
+}
+
+// matches reports whether req is recorded interaction i.
+func (t *replayTransport) matches(req *http.Request, i int) bool {
+	if t.digests != nil {
+		return t.matcher.matchDigest(req, t.recorded[i].Request, t.digests[i])
+	}
+	return t.matcher.Match(req, t.recorded[i].Request)
+}
+
+// withBodies reads the recorded request bodies in, if only their digests
+// are at hand.
+func (t *replayTransport) withBodies() error {
+	if t.digests == nil {
+		return nil
+	}
+	is, err := loadInteractions(t.path)
+	if err != nil {
+		return err
+	}
+	if len(is) != len(t.recorded) {
+		return fmt.Errorf("%s now holds %d interactions, not %d: it changed during the run", t.path, len(is), len(t.recorded))
+	}
+	t.recorded, t.digests = is, nil
+	return nil
 }
 
 // miss describes a request that does not match the next recorded
@@ -473,12 +505,17 @@ func (t *replayTransport) used() int {
 func (t *replayTransport) miss(req *http.Request, body []byte, next int) *MissError {
 	e := &MissError{Spec: t.opts.Spec, Cassette: t.opts.Cassette, Method: req.Method, Path: canonicalPath(req.URL),
 		Call: next + 1, Recorded: len(t.recorded), Next: -1, Elsewhere: -1, Rerecord: t.opts.Rerecord}
+	bodiesErr := t.withBodies()
 	if next < len(t.recorded) {
 		e.Next = next
-		e.Diff = requestDiff(t.recorded[next].Request, req, body)
+		if bodiesErr != nil {
+			e.Diff = fmt.Sprintf("the recorded request cannot be read to compare: %v\n", bodiesErr)
+		} else {
+			e.Diff = requestDiff(t.recorded[next].Request, req, body)
+		}
 	}
-	for i, in := range t.recorded {
-		if i != next && t.matcher.Match(req, in.Request) {
+	for i := range t.recorded {
+		if i != next && t.matches(req, i) {
 			e.Elsewhere = i
 			break
 		}

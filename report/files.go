@@ -3,6 +3,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -23,45 +24,38 @@ const (
 
 // WriteFiles writes the matrix to dir as matrix.md, matrix.json and
 // matrix.html, creating dir if needed, and returns the paths it wrote in
-// that order. Each file is written with atomicfile.WriteFile (a temporary
-// file in dir, fsynced and renamed into place, mode 0644), so a reader sees
-// either the old file or the complete new one and no temporary file is left
-// behind, even on error. On error the paths already written are returned
-// with it.
+// that order. The three are written at once, each with atomicfile.WriteWith
+// (a temporary file in dir, fsynced and renamed into place, mode 0644), so
+// a reader sees either the old file or the complete new one and no
+// temporary file is left behind, even on error. On error the paths of the
+// files before the first that failed, in that order, are returned with it.
 func WriteFiles(m Matrix, dir string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	// The three renderings only read m: rendered side by side, the
-	// report of the full matrix costs the longest of them, not the sum.
-	var (
-		wg       sync.WaitGroup
-		md, html string
-		js       []byte
-		err      error
-	)
-	wg.Go(func() { md = m.Markdown() })
-	wg.Go(func() { html = m.HTML() })
-	js, err = m.JSON()
-	wg.Wait()
-	if err != nil {
-		return nil, err
-	}
+	// The three files only read m: rendered and written side by side, the
+	// report of the full matrix costs the longest of them, not the sum. The
+	// JSON is written a row at a time, never held whole.
 	files := []struct {
 		name string
-		data []byte
+		fill func(w io.Writer) error
 	}{
-		{MarkdownFile, []byte(md)},
-		{JSONFile, js},
-		{HTMLFile, []byte(html)},
+		{MarkdownFile, func(w io.Writer) error { _, err := io.WriteString(w, m.Markdown()); return err }},
+		{JSONFile, m.WriteJSON},
+		{HTMLFile, func(w io.Writer) error { _, err := io.WriteString(w, m.HTML()); return err }},
 	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(files))
+	for i, f := range files {
+		wg.Go(func() { errs[i] = atomicfile.WriteWith(filepath.Join(dir, f.name), 0o644, f.fill) })
+	}
+	wg.Wait()
 	var paths []string
-	for _, f := range files {
-		path := filepath.Join(dir, f.name)
-		if err := atomicfile.WriteFile(path, f.data, 0o644); err != nil {
-			return paths, fmt.Errorf("report: %w", err)
+	for i, f := range files {
+		if errs[i] != nil {
+			return paths, fmt.Errorf("report: %w", errs[i])
 		}
-		paths = append(paths, path)
+		paths = append(paths, filepath.Join(dir, f.name))
 	}
 	return paths, nil
 }

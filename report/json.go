@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -68,6 +69,58 @@ func (r *Row) UnmarshalJSON(data []byte) error {
 // models, the strategies and the rows in the order given. Empty lists are
 // written as [] rather than null. ParseJSON reads it back.
 func (m Matrix) JSON() ([]byte, error) {
+	var buf bytes.Buffer
+	if err := m.WriteJSON(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// WriteJSON writes JSON's bytes to w a row at a time, so that the report
+// of a large matrix is never held whole in memory.
+func (m Matrix) WriteJSON(w io.Writer) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(m.document()); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	const noRows = "\"rows\": []\n}\n"
+	head, ok := bytes.CutSuffix(buf.Bytes(), []byte(noRows))
+	if !ok || len(m.Rows) == 0 {
+		_, err := w.Write(buf.Bytes())
+		return err
+	}
+	if _, err := w.Write(append(head, "\"rows\": [\n"...)); err != nil {
+		return err
+	}
+	// Each row as the document's encoder would indent it at its depth.
+	var row bytes.Buffer
+	renc := json.NewEncoder(&row)
+	renc.SetEscapeHTML(false)
+	renc.SetIndent("    ", "  ")
+	for i, r := range m.Rows {
+		row.Reset()
+		row.WriteString("    ")
+		if err := renc.Encode(r); err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		b := bytes.TrimSuffix(row.Bytes(), []byte("\n"))
+		if i < len(m.Rows)-1 {
+			b = append(b, ',')
+		}
+		if _, err := w.Write(append(b, '\n')); err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(w, "  ]\n}\n")
+	return err
+}
+
+// document returns the matrix's JSON document without its rows (an empty
+// list), which WriteJSON writes one by one.
+func (m Matrix) document() document {
 	s := m.Summary()
 	d := document{
 		Schema:     Schema,
@@ -77,7 +130,7 @@ func (m Matrix) JSON() ([]byte, error) {
 		Summary:    &summaryDoc{Summary: s, Duration: s.Duration.String()},
 		Models:     m.Models,
 		Strategies: m.Strategies,
-		Rows:       m.Rows,
+		Rows:       []Row{},
 	}
 	if !m.Generated.IsZero() {
 		d.Generated = m.Generated.Format(time.RFC3339Nano)
@@ -88,17 +141,7 @@ func (m Matrix) JSON() ([]byte, error) {
 	if d.Strategies == nil {
 		d.Strategies = []string{}
 	}
-	if d.Rows == nil {
-		d.Rows = []Row{}
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(d); err != nil {
-		return nil, fmt.Errorf("report: %w", err)
-	}
-	return buf.Bytes(), nil
+	return d
 }
 
 // ParseJSON reads a matrix written by JSON. It accepts a document with no

@@ -5,7 +5,9 @@
 package atomicfile
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -32,7 +34,17 @@ var (
 // it), the directory must already exist, and a symbolic link at path is
 // replaced by a regular file rather than followed. Errors name path and
 // wrap the cause, so errors.Is sees it.
-func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
+func WriteFile(path string, data []byte, perm os.FileMode) error {
+	return WriteWith(path, perm, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// WriteWith is WriteFile for content too large to hold at once: fill
+// writes it to w, through a buffer, and an error from fill leaves path as
+// it was, as any other failure does.
+func WriteWith(path string, perm os.FileMode, fill func(w io.Writer) error) (err error) {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("atomicfile: write %s: %w", path, err)
@@ -47,7 +59,11 @@ func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 			err = fmt.Errorf("atomicfile: write %s: %w", path, err)
 		}
 	}()
-	if _, err = write(tmp, data); err != nil {
+	bw := bufio.NewWriterSize(fileWriter{tmp}, 64<<10)
+	if err = fill(bw); err != nil {
+		return err
+	}
+	if err = bw.Flush(); err != nil {
 		return err
 	}
 	if err = chmod(tmp, perm); err != nil {
@@ -62,3 +78,9 @@ func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 	}
 	return rename(tmp.Name(), path)
 }
+
+// fileWriter writes to a file through write, so that tests can make the
+// write fail.
+type fileWriter struct{ f *os.File }
+
+func (w fileWriter) Write(p []byte) (int, error) { return write(w.f, p) }
