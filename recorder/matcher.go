@@ -3,11 +3,13 @@ package recorder
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"net/http"
 	"net/url"
 	"sync"
 
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"gopkg.in/dnaeon/go-vcr.v2/cassette"
 )
 
@@ -21,6 +23,7 @@ type Matcher struct {
 	mu       sync.Mutex
 	recorded map[string][]byte
 	last     *http.Request
+	lastRead []byte // as read
 	lastRaw  []byte // account IDs redacted
 	lastBody []byte // canonical, computed on first need
 	// lastSum is the SHA-256 of lastRaw when lastSummed.
@@ -85,9 +88,25 @@ func (m *Matcher) requestRawSum() [sha256.Size]byte {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !m.lastSummed {
-		m.lastSum, m.lastSummed = sha256.Sum256(m.lastRaw), true
+		m.lastSum, m.lastSummed = m.sdkSum(), true
 	}
 	return m.lastSum
+}
+
+// sdkSum returns the SHA-256 of lastRaw: the one the SDK computed to sign
+// the request (v4.GetPayloadHash), when the redaction left the body as
+// sent and the SDK's is a hash; otherwise its own. A wrong hash from the
+// SDK could only make a body match by its canonical form instead, never
+// make a wrong body match.
+func (m *Matcher) sdkSum() (sum [sha256.Size]byte) {
+	if m.lastRead != nil && len(m.lastRaw) > 0 && &m.lastRaw[0] == &m.lastRead[0] {
+		if h := v4.GetPayloadHash(m.last.Context()); len(h) == 2*sha256.Size {
+			if n, err := hex.Decode(sum[:], []byte(h)); err == nil && n == sha256.Size {
+				return sum
+			}
+		}
+	}
+	return sha256.Sum256(m.lastRaw)
 }
 
 // requestRaw returns the body of r with account IDs redacted, reading it
@@ -102,7 +121,7 @@ func (m *Matcher) requestRaw(r *http.Request) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.last, m.lastRaw, m.lastBody, m.lastSummed = r, redactAccounts(body), nil, false
+	m.last, m.lastRead, m.lastRaw, m.lastBody, m.lastSummed = r, body, redactAccounts(body), nil, false
 	return m.lastRaw, nil
 }
 

@@ -4,7 +4,10 @@
 // so that both name the same resources alike.
 package arnredact
 
-import "regexp"
+import (
+	"bytes"
+	"regexp"
+)
 
 // Account is what every ARN's account ID becomes.
 const Account = "000000000000"
@@ -24,11 +27,21 @@ func Accounts(b []byte) []byte {
 
 // mayHoldARN reports whether b holds "arn:" or "arn%" in any case, which
 // every match of accountInARN starts with: it spares the expression the
-// large prompt bodies that hold none, without a copy.
+// large prompt bodies that hold none, without a copy. It looks only where
+// a ':' or '%' is (found with bytes.IndexByte, which scans many bytes at a
+// time): a prompt body has few of them, and every match ends in one.
 func mayHoldARN(b []byte) bool {
-	for i := 0; i+4 <= len(b); i++ {
-		if b[i]|0x20 == 'a' && b[i+1]|0x20 == 'r' && b[i+2]|0x20 == 'n' && (b[i+3] == ':' || b[i+3] == '%') {
-			return true
+	for _, sep := range []byte{':', '%'} {
+		for i := 0; ; {
+			j := bytes.IndexByte(b[i:], sep)
+			if j < 0 {
+				break
+			}
+			i += j
+			if i >= 3 && b[i-3]|0x20 == 'a' && b[i-2]|0x20 == 'r' && b[i-1]|0x20 == 'n' {
+				return true
+			}
+			i++
 		}
 	}
 	return false
