@@ -77,7 +77,7 @@ type listProfilesJSON struct {
 
 // serveListInferenceProfiles answers GET /inference-profiles with a
 // SYSTEM_DEFINED profile per (model, prefix) of every model not past its
-// end of life, sorted by ID, paged by maxResults and nextToken.
+// end of life (unless Options.ServeEndOfLife), sorted by ID, paged by maxResults and nextToken.
 func (e *Emulator) serveListInferenceProfiles(w http.ResponseWriter, r *http.Request, reqID string) {
 	if r.Method != http.MethodGet {
 		writeError(w, reqID, errUnknownOperation())
@@ -181,7 +181,7 @@ func parsePageToken(tok string) (int, bool) {
 func (e *Emulator) systemProfiles() []profileSummaryJSON {
 	var out []profileSummaryJSON
 	for _, spec := range e.models {
-		if spec.lifecycle == LifecycleEndOfLife {
+		if e.retired(spec) {
 			continue
 		}
 		for _, p := range spec.profiles {

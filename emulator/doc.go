@@ -33,7 +33,8 @@
 // active, legacy, gated or end-of-life; only end-of-life changes anything:
 // every call (Claude 3.5 Haiku, Claude 3.7 Sonnet, ...) answers 404
 // ResourceNotFoundException. Legacy and gated models answer like active
-// ones.
+// ones. Options.ServeEndOfLife (-serve-end-of-life) serves end-of-life
+// models as before their end of life, to re-record their cassettes.
 //
 // Options.Models and Options.ModelsFile add models or replace built-in
 // ones by base ID; LoadModels reads a models file:

@@ -114,6 +114,14 @@ type Options struct {
 	// not granted the model (or an identity whose policy does not allow
 	// it). A pre-flight's model check is tested this way.
 	NoAccess []string
+	// ServeEndOfLife serves the models past their end of life as they were
+	// served before it, with their table entry's family, minimums and
+	// prefixes, and lists their system-defined profiles again; by default
+	// every call to one answers 404 ResourceNotFoundException, as the
+	// service does. It exists to re-record the cassettes of those models
+	// (recorded history) against the emulator; the service itself can no
+	// longer answer them.
+	ServeEndOfLife bool
 	// Credentials maps access key IDs to secret access keys whose SigV4
 	// signatures (and short-term API keys) the emulator verifies, besides
 	// BuiltinCredentials. A key it holds no secret for is accepted with its

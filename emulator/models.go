@@ -249,7 +249,7 @@ func (e *Emulator) lookupModel(id string) (*modelSpec, modelRef, *apiError) {
 	if !ok || spec == nil {
 		return nil, ref, errValidation(msgInvalidModelID)
 	}
-	if spec.lifecycle == LifecycleEndOfLife {
+	if e.retired(spec) {
 		return nil, ref, errResourceNotFound(msgEndOfLife)
 	}
 	if e.noAccess[ref.base] {
@@ -259,6 +259,12 @@ func (e *Emulator) lookupModel(id string) (*modelSpec, modelRef, *apiError) {
 		return nil, ref, errValidation(msgInvalidModelID)
 	}
 	return spec, ref, nil
+}
+
+// retired reports whether spec is past its end of life and not served
+// anyway (see Options.ServeEndOfLife).
+func (e *Emulator) retired(spec *modelSpec) bool {
+	return spec.lifecycle == LifecycleEndOfLife && !e.opts.ServeEndOfLife
 }
 
 // resolveModel maps a model identifier as it arrives in the (unescaped)

@@ -153,13 +153,24 @@ var hints = slices.Sorted(maps.Keys(hintIndex))
 // the file holds base64-encoded, decoded, with the base64 bytes of each
 // InvokeModelWithResponseStream chunk decoded in turn (reported at line 0).
 // A finding shows the secret masked.
+//
+// Dot-files are not cassettes (a recording in progress is written as
+// ".NAME.recording-PID-N.yaml" beside its cassette, see Tidy) and are not
+// scanned; nor is a file that disappears between the walk and its read, as
+// another process's recording does when it is renamed into place.
 func Scan(root string) ([]Finding, error) {
 	var paths []string
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".yaml") {
+		if err != nil {
+			if path != root && errors.Is(err, fs.ErrNotExist) {
+				return nil // gone since its directory was read
+			}
+			return err
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".yaml") && !strings.HasPrefix(d.Name(), ".") {
 			paths = append(paths, path)
 		}
-		return err
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -199,6 +210,9 @@ func scanFile(path string) ([]Finding, error) {
 		return nil, nil
 	}
 	data, err := readYAML(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // gone since the walk: nothing left to leak
+	}
 	if err != nil {
 		return nil, err
 	}

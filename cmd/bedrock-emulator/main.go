@@ -155,6 +155,7 @@ type flags struct {
 	readTime   time.Duration
 	detIDs     bool
 	adminOpen  bool
+	serveEOL   bool
 	noiseSeed  uint64
 	regions    string
 }
@@ -184,6 +185,7 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.DurationVar(&f.readTime, "body-read-timeout", 0, "time a client has to send a request body after its headers; later is 408 (0: 60s, -1s: none)")
 	fs.BoolVar(&f.detIDs, "deterministic-request-ids", false, "derive x-amzn-RequestId from a counter, the same on every run (for tests); default random UUIDs")
 	fs.BoolVar(&f.adminOpen, "admin-open", false, "let non-loopback clients use the /_emulator/ admin endpoints (default: 403 to them)")
+	fs.BoolVar(&f.serveEOL, "serve-end-of-life", false, "serve end-of-life models as before their end of life, to re-record their cassettes (default: 404 ResourceNotFoundException, as the service)")
 	fs.Uint64Var(&f.noiseSeed, "noise-seed", 0, "seed of the noise profiles (routing, extra-writes, drift): the same seed repeats a run (0: a fixed default)")
 	fs.StringVar(&f.regions, "regions", "", "weights of the Regions the routing noise profile lands inference-profile calls in, comma-separated, home first (default 0.9,0.05,0.05)")
 	if err := fs.Parse(args); err != nil {
@@ -218,7 +220,8 @@ func listProfiles(stdout io.Writer) {
 func emulatorOptions(f flags) (emulator.Options, error) {
 	opts := emulator.Options{CharsPerToken: f.ratio, MaxEntries: f.maxEntries, MaxBodyBytes: f.maxBody,
 		Region: f.region, CredentialsFile: f.creds, StrictCredentials: f.strict,
-		MaxInflightBodyBytes: f.inflight, BodyReadTimeout: f.readTime, DeterministicRequestIDs: f.detIDs, AdminOpen: f.adminOpen}
+		MaxInflightBodyBytes: f.inflight, BodyReadTimeout: f.readTime, DeterministicRequestIDs: f.detIDs, AdminOpen: f.adminOpen,
+		ServeEndOfLife: f.serveEOL}
 	for _, name := range strings.Split(f.faults, ",") {
 		if name = strings.TrimSpace(name); name != "" {
 			opts.Profiles = append(opts.Profiles, name)

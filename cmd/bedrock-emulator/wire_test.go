@@ -29,6 +29,7 @@ func TestWireFlags(t *testing.T) {
 		{[]string{"-body-read-timeout", "2s"}, emulator.Options{BodyReadTimeout: 2 * time.Second}},
 		{[]string{"-deterministic-request-ids"}, emulator.Options{DeterministicRequestIDs: true}},
 		{[]string{"-admin-open"}, emulator.Options{AdminOpen: true}},
+		{[]string{"-serve-end-of-life"}, emulator.Options{ServeEndOfLife: true}},
 	} {
 		f, err := parseFlags(tc.args, io.Discard)
 		if err != nil {
@@ -39,7 +40,7 @@ func TestWireFlags(t *testing.T) {
 			t.Fatalf("%v: %v", tc.args, err)
 		}
 		got := emulator.Options{MaxInflightBodyBytes: opts.MaxInflightBodyBytes, BodyReadTimeout: opts.BodyReadTimeout,
-			DeterministicRequestIDs: opts.DeterministicRequestIDs, AdminOpen: opts.AdminOpen}
+			DeterministicRequestIDs: opts.DeterministicRequestIDs, AdminOpen: opts.AdminOpen, ServeEndOfLife: opts.ServeEndOfLife}
 		if diff := cmp.Diff(tc.want, got); diff != "" {
 			t.Errorf("%v: options differ (-want +got):\n%s", tc.args, diff)
 		}

@@ -48,6 +48,13 @@ const (
 	// emulator's routing profile lands calls through inference profiles
 	// in (emulator.Options.Regions), comma-separated ("0.8,0.1,0.1").
 	EmulatorRegions = "CACHECASCADE_EMULATOR_REGIONS"
+	// RecordEndOfLife, set to "1", re-records the recorded history of the
+	// models past their end of life: a record run against the in-process
+	// emulator (Target "emulator") runs their specs, which record runs
+	// otherwise leave out, and the emulator serves them as before their
+	// end of life (emulator.Options.ServeEndOfLife). Any other mode or
+	// target refuses it: the service answers those models 404.
+	RecordEndOfLife = "CACHECASCADE_RECORD_END_OF_LIFE"
 	// NoiseResends caps the extra calls a run may spend telling the
 	// service's noise from a broken rule (see suites/framework's resend):
 	// a positive integer, over all of the run's processes.
@@ -116,7 +123,7 @@ const (
 // All lists every variable named above (not Prefix), cachecascade's own
 // first, in the order they are declared. Callers must not modify it.
 var All = []string{
-	Mode, Target, EmulatorProfiles, EmulatorModels, EmulatorLatency, EmulatorNoiseSeed, EmulatorRegions, NoiseResends, Cassettes, CassetteCache, ReportDir, SecondProfile, BudgetUSD, BudgetTokens,
+	Mode, Target, EmulatorProfiles, EmulatorModels, EmulatorLatency, EmulatorNoiseSeed, EmulatorRegions, RecordEndOfLife, NoiseResends, Cassettes, CassetteCache, ReportDir, SecondProfile, BudgetUSD, BudgetTokens,
 	Procs, ModelConcurrency, Quiet, WireLog,
 	Endpoint, BearerToken, GitHubStepSummary,
 }

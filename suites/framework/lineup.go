@@ -58,9 +58,10 @@ func labelChar(c byte) bool {
 
 // leftOut reports whether a run leaves a model's specs out, and why: a run
 // that calls a target leaves out end-of-life models, which the service
-// answers with a 404.
+// answers with a 404, unless it re-records their history against the
+// emulator (RecordEndOfLife).
 func (r *Run) leftOut(m matrix.Model) (string, bool) {
-	if m.Lifecycle != matrix.EndOfLife || !r.Mode.CallsTarget() {
+	if m.Lifecycle != matrix.EndOfLife || !r.Mode.CallsTarget() || r.RecordEndOfLife {
 		return "", false
 	}
 	return fmt.Sprintf("%s reached end of life on %s: the service answers every call with a 404 ResourceNotFoundException, so a %s run leaves it out; its cassettes keep its recorded history for replay",

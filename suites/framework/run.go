@@ -63,6 +63,9 @@ type Run struct {
 	Root, Cassettes, Reports string
 	// Catalog is the model catalog.
 	Catalog *matrix.Catalog
+	// RecordEndOfLife says the run re-records the history of end-of-life
+	// models against the in-process emulator (see env.RecordEndOfLife).
+	RecordEndOfLife bool
 	// Started is when the run began.
 	Started time.Time
 
@@ -122,6 +125,9 @@ func NewRun(started []byte) (*Run, error) {
 		return nil, err
 	}
 	r := &Run{Mode: mode, Root: root, Catalog: matrix.Default(), Started: start, ID: id, admin: &http.Client{Timeout: 10 * time.Second}}
+	if r.RecordEndOfLife, err = recordEndOfLifeFromEnv(mode); err != nil {
+		return nil, err
+	}
 	r.Cassettes = envOr(env.Cassettes, filepath.Join(root, "cassettes"))
 	r.Reports = envOr(env.ReportDir, filepath.Join(root, "reports"))
 	if mode == recorder.Replay {
@@ -212,7 +218,7 @@ func (r *Run) startEmulator() error {
 	if p := os.Getenv(env.EmulatorProfiles); p != "" {
 		r.Profiles = strings.Split(p, ",")
 	}
-	opts := emulator.Options{Profiles: r.Profiles, ModelsFile: os.Getenv(env.EmulatorModels)}
+	opts := emulator.Options{Profiles: r.Profiles, ModelsFile: os.Getenv(env.EmulatorModels), ServeEndOfLife: r.RecordEndOfLife}
 	if v := os.Getenv(env.EmulatorLatency); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {

@@ -176,7 +176,7 @@ func (s *Spec) fileProvenance() {
 
 // provenance is the manifest entry of the spec's new cassette.
 func (s *Spec) provenance() recorder.Provenance {
-	return recorder.Provenance{Spec: s.row.Spec, Model: s.Cell.Model.ModelID(), Source: s.Run.Source(), SDK: s.Run.SDKVersions(), Recorded: s.Run.Started.Format(time.RFC3339)}
+	return recorder.Provenance{Spec: s.row.Spec, Model: s.Cell.Model.ModelID(), Source: s.Run.provenanceSource(s.Cell.Model), SDK: s.Run.SDKVersions(), Recorded: s.Run.Started.Format(time.RFC3339)}
 }
 
 // Call is one call's result.
