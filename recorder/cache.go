@@ -136,14 +136,15 @@ func readCopy(copyPath string, sum *[sha256.Size]byte, stamp []byte) ([]*cassett
 	if err != nil {
 		return nil, false
 	}
-	head, bodies, ok := splitCopy(data, sum, stamp)
+	start, end, ok := copyHead(data, sum, stamp)
+	if !ok || end > len(data) {
+		return nil, false
+	}
+	is, sizes, _, ok := decodeHead(data[start:end])
 	if !ok {
 		return nil, false
 	}
-	is, sizes, _, ok := decodeHead(head)
-	if !ok {
-		return nil, false
-	}
+	bodies := data[end:]
 	for i, n := range sizes {
 		if n > len(bodies) {
 			return nil, false
@@ -178,19 +179,11 @@ func readCopyHead(copyPath string, stamp []byte) ([]*cassette.Interaction, []bod
 		return nil, nil, false
 	}
 	buf = buf[:n]
-	fixed := len(copyMagic) + sha256.Size + 1
-	if len(buf) < fixed {
+	start, end, ok := copyHead(buf, nil, stamp)
+	if !ok {
 		return nil, nil, false
 	}
-	fixed += int(buf[fixed-1]) + 8
-	if len(buf) < fixed {
-		return nil, nil, false
-	}
-	headLen := binary.LittleEndian.Uint64(buf[fixed-8:])
-	if headLen > 1<<32 {
-		return nil, nil, false
-	}
-	if end := uint64(fixed) + headLen; end > uint64(len(buf)) {
+	if end > len(buf) {
 		whole := make([]byte, end)
 		copy(whole, buf)
 		if _, err := f.ReadAt(whole[len(buf):], int64(len(buf))); err != nil {
@@ -198,37 +191,37 @@ func readCopyHead(copyPath string, stamp []byte) ([]*cassette.Interaction, []bod
 		}
 		buf = whole
 	}
-	head, _, ok := splitCopy(buf, nil, stamp)
-	if !ok || uint64(len(head)) != headLen {
-		return nil, nil, false
-	}
-	is, _, digests, ok := decodeHead(head)
+	is, _, digests, ok := decodeHead(buf[start:end])
 	return is, digests, ok
 }
 
-// splitCopy checks a copy's fixed fields against the YAML's hash or the
-// file's stamp (either may be nil) and returns its head and what follows
-// it (the bodies, or whatever part of them data holds).
-func splitCopy(data []byte, sum *[sha256.Size]byte, stamp []byte) (head, rest []byte, ok bool) {
+// maxHead bounds the head length a copy may claim.
+const maxHead = 1 << 32
+
+// copyHead checks the fixed fields at the start of a copy (data may hold
+// only its start) against the YAML's hash or the file's stamp (either may
+// be nil), and returns where its head starts and ends; the request bodies
+// follow it.
+func copyHead(data []byte, sum *[sha256.Size]byte, stamp []byte) (start, end int, ok bool) {
 	if len(data) < len(copyMagic)+sha256.Size+1 || string(data[:len(copyMagic)]) != copyMagic {
-		return nil, nil, false
+		return 0, 0, false
 	}
-	data = data[len(copyMagic):]
-	gotSum, n := data[:sha256.Size], int(data[sha256.Size])
-	data = data[sha256.Size+1:]
-	if len(data) < n+8 {
-		return nil, nil, false
+	gotSum := data[len(copyMagic) : len(copyMagic)+sha256.Size]
+	n := int(data[len(copyMagic)+sha256.Size])
+	start = len(copyMagic) + sha256.Size + 1
+	if len(data) < start+n+8 {
+		return 0, 0, false
 	}
-	gotStamp := data[:n]
+	gotStamp := data[start : start+n]
 	if !(sum != nil && bytes.Equal(gotSum, sum[:]) || stamp != nil && n > 0 && bytes.Equal(gotStamp, stamp)) {
-		return nil, nil, false
+		return 0, 0, false
 	}
-	headLen := binary.LittleEndian.Uint64(data[n:])
-	data = data[n+8:]
-	if headLen > uint64(len(data)) {
-		return data, nil, true // a head read in part: the caller checks its length
+	headLen := binary.LittleEndian.Uint64(data[start+n:])
+	if headLen > maxHead {
+		return 0, 0, false
 	}
-	return data[:headLen], data[headLen:], true
+	start += n + 8
+	return start, start + int(headLen), true
 }
 
 // decodeHead decodes a copy's head: the interactions without request
