@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -101,8 +100,9 @@ func loadInteractions(path string) ([]*cassette.Interaction, error) {
 // file as it stands (see readCopyHead), the digests of their request
 // bodies, which are then left out. Otherwise the interactions are whole
 // (see loadInteractions) and the digests nil.
-func loadReplay(path string) ([]*cassette.Interaction, []bodyDigest, error) {
-	if stamp, copyPath := fileStamp(path), cachePath(path); stamp != nil && copyPath != "" {
+// The stamp is the file's (see fileStamp), taken by the caller.
+func loadReplay(path string, stamp []byte) ([]*cassette.Interaction, []bodyDigest, error) {
+	if copyPath := cachePath(path); stamp != nil && copyPath != "" {
 		if is, digests, ok := readCopyHead(copyPath, stamp); ok {
 			return is, digests, nil
 		}
@@ -168,32 +168,31 @@ const copyPrefix = 8 << 10
 // request bodies (left empty), and the bodies' digests. It reads the head
 // alone, not the bodies after it.
 func readCopyHead(copyPath string, stamp []byte) ([]*cassette.Interaction, []bodyDigest, bool) {
-	f, err := os.Open(copyPath)
+	buf, err := readAtMost(copyPath, copyPrefix)
 	if err != nil {
 		return nil, nil, false
 	}
-	defer f.Close()
-	buf := make([]byte, copyPrefix)
-	n, err := io.ReadFull(f, buf)
-	if err != nil && err != io.ErrUnexpectedEOF {
-		return nil, nil, false
-	}
-	buf = buf[:n]
 	start, end, ok := copyHead(buf, nil, stamp)
-	if !ok {
-		return nil, nil, false
-	}
-	if end > len(buf) {
-		whole := make([]byte, end)
-		copy(whole, buf)
-		if _, err := f.ReadAt(whole[len(buf):], int64(len(buf))); err != nil {
+	if ok && end > len(buf) {
+		// A long head: read again up to its end, and check the fixed fields
+		// again (the copy may have been replaced in between).
+		if buf, err = readAtMost(copyPath, end); err != nil {
 			return nil, nil, false
 		}
-		buf = whole
+		var s2, e2 int
+		s2, e2, ok = copyHead(buf, nil, stamp)
+		ok = ok && s2 == start && e2 == end && end <= len(buf)
+	}
+	if !ok {
+		return nil, nil, false
 	}
 	is, _, digests, ok := decodeHead(buf[start:end])
 	return is, digests, ok
 }
+
+// maxStamp bounds a file stamp's length: copies and scan marks write it
+// with its length in one byte.
+const maxStamp = 255
 
 // maxHead bounds the head length a copy may claim.
 const maxHead = 1 << 32

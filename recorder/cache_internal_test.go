@@ -225,11 +225,11 @@ func TestReplayReadsTheCopysHeadAlone(t *testing.T) {
 	body := `{"b":1,"a":[2,3]}`
 	os.WriteFile(path, []byte("---\nversion: 1\ninteractions:\n- request:\n    body: '"+body+"'\n    url: /model/x/converse\n    method: POST\n  response:\n    body: '{}'\n    code: 200\n    duration: 0s\n"), 0o644)
 
-	is, digests, err := loadReplay(path)
+	is, digests, err := loadReplay(path, fileStamp(path))
 	if err != nil || digests != nil || len(is) != 1 || is[0].Request.Body != body {
 		t.Fatalf("first read = %+v, %v, %v; want the whole interaction from the YAML", is, digests, err)
 	}
-	is, digests, err = loadReplay(path)
+	is, digests, err = loadReplay(path, fileStamp(path))
 	if err != nil || len(is) != 1 || len(digests) != 1 || is[0].Request.Body != "" || is[0].Request.URL != "/model/x/converse" || is[0].Response.Body != "{}" {
 		t.Fatalf("second read = %+v, %v, %v; want the copy's head: the interaction without its request body, and its digests", is, digests, err)
 	}

@@ -144,13 +144,18 @@ func (s *Session) openReplay(o Options) error {
 	if !ok {
 		return fail(errors.New(`the cassette path must end in ".yaml"`))
 	}
-	if _, err := os.Stat(o.Cassette); errors.Is(err, os.ErrNotExist) {
+	info, err := os.Stat(o.Cassette)
+	if errors.Is(err, os.ErrNotExist) {
 		return fail(cassette.ErrCassetteNotFound)
+	}
+	var stamp []byte
+	if err == nil {
+		stamp = stampOf(info)
 	}
 	// Replay answers from the cassette's interactions directly, read once
 	// (through the cassette cache, see loadInteractions) and at hand for
 	// diagnostics.
-	interactions, digests, err := loadReplay(name + ".yaml")
+	interactions, digests, err := loadReplay(name+".yaml", stamp)
 	if err != nil {
 		return fail(err)
 	}

@@ -2,6 +2,7 @@ package recorder
 
 import (
 	"encoding/binary"
+	"os"
 	"syscall"
 )
 
@@ -12,8 +13,17 @@ import (
 // hand, so an equal stamp means the same bytes (git's index relies on the
 // same). It returns nil when it cannot tell, and the caller reads the file.
 func fileStamp(path string) []byte {
-	var st syscall.Stat_t
-	if err := syscall.Stat(path, &st); err != nil {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil
+	}
+	return stampOf(info)
+}
+
+// stampOf returns fileStamp's bytes for a file already statted.
+func stampOf(info os.FileInfo) []byte {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if !ok {
 		return nil
 	}
 	b := make([]byte, 0, 56)
