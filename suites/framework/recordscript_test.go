@@ -1,7 +1,6 @@
 package framework_test
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -36,9 +35,7 @@ func TestRecordScriptCoversEveryLifecycle(t *testing.T) {
 	}
 	cmd := exec.Command(filepath.Join(root, "scripts", "record"), "--target", "emulator", "--procs", "1",
 		"--label-filter", "area:threshold && api:converse && (generation:claude-3 || generation:claude-5)")
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), env.Cassettes+"="+dir, env.ReportDir+"="+t.TempDir(), env.Target+"=",
-		env.Endpoint+"=", env.BearerToken+"=", env.EmulatorProfiles+"=", env.RecordEndOfLife+"=")
+	cmd.Dir, cmd.Env = root, cleanEnv(t, env.Cassettes+"="+dir, env.ReportDir+"="+t.TempDir())
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("scripts/record: %v\n%s", err, out)
