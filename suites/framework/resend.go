@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
-	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/cachecascade/cachecascade/emulator"
 	"github.com/cachecascade/cachecascade/internal/env"
@@ -196,6 +195,8 @@ type Evidence struct {
 	Miss func(Call) bool
 }
 
+var settleHelper helperMark
+
 // Settle returns the call that decides a step: c itself, unless it is an
 // unexpected miss of the shape the service's noise gives (NoiseMiss), in
 // which case it re-sends (see Evidence) until a call no longer shows that
@@ -203,15 +204,17 @@ type Evidence struct {
 // calls that did not decide move from the row's counts to its noise
 // counts. A timed spec's steps are never re-sent (see Timed).
 func (s *Spec) Settle(c Call, e verdict.Expectation, o verdict.Observation) Call {
-	GinkgoHelper()
+	settleHelper.mark()
 	d, _ := s.settleStep(c, e, o)
 	return d
 }
 
+var settleStepHelper helperMark
+
 // settleStep is Settle, also returning what the re-sends showed, for a
 // failing finding's reason ("" when nothing was re-sent).
 func (s *Spec) settleStep(c Call, e verdict.Expectation, o verdict.Observation) (Call, string) {
-	GinkgoHelper()
+	settleStepHelper.mark()
 	if d, ok := s.noise.settled[c.seq]; ok {
 		return d, ""
 	}
@@ -234,11 +237,13 @@ func (s *Spec) settleStep(c Call, e verdict.Expectation, o verdict.Observation) 
 	return s.SettleWith(c, ev)
 }
 
+var settleWithHelper helperMark
+
 // SettleWith re-sends for c as ev says while ev.Miss holds, within the
 // caps, and returns the deciding call (named as c's step) and a note on
 // what the extra calls showed.
 func (s *Spec) SettleWith(c Call, ev Evidence) (Call, string) {
-	GinkgoHelper()
+	settleWithHelper.mark()
 	if s.noise.settled == nil {
 		s.noise.settled = map[int]Call{}
 	}
@@ -290,22 +295,26 @@ func (s *Spec) SettleWith(c Call, ev Evidence) (Call, string) {
 	return cur, ""
 }
 
+var sendExtraHelper helperMark
+
 // SendExtra sends r as an extra call of the spec, spent on the service's
 // noise: it is recorded in the cassette like any call, but counted among
 // the row's noise calls, not its calls, tokens and cost (see toNoise), so
 // that a row that survived noise still compares equal with its cassette.
 // A retried sequence primes its fresh material with it.
 func (s *Spec) SendExtra(ctx context.Context, step string, r *request.Request) Call {
-	GinkgoHelper()
+	sendExtraHelper.mark()
 	c := s.Send(ctx, step, r)
 	s.toNoise(c)
 	s.noise.extra++
 	return c
 }
 
+var sendExtraCallHelper helperMark
+
 // sendExtra sends an extra call for c's step through c's client.
 func (s *Spec) sendExtra(c Call, step string, r *request.Request) Call {
-	GinkgoHelper()
+	sendExtraCallHelper.mark()
 	return s.SendAs(c.ctx, c.client, step, r)
 }
 
@@ -355,12 +364,14 @@ func (s *Spec) RetrySequence(attempt int, why string, calls ...Call) bool {
 // near 100 × 0.27^11 ≈ 5e-5. Eight (about 1e-2) failed a CI run.
 const SequenceAttempts = 12
 
+var touchHelper helperMark
+
 // Touch re-sends r n times as extra calls (noise counts) after a step that
 // hit, so that the Regions a later timed step may land in hold the entry
 // (read, and so refreshed, or written). A retried sequence (see
 // RetrySequence) touches; a first attempt does not.
 func (s *Spec) Touch(ctx context.Context, client *bedrockruntime.Client, step string, r *request.Request, n int) {
-	GinkgoHelper()
+	touchHelper.mark()
 	if client == nil {
 		client = s.Client
 	}

@@ -58,6 +58,8 @@ type Spec struct {
 	written int
 }
 
+var openHelper helperMark
+
 // Open starts a spec of an area on a cell: it opens the recorder session on
 // the spec's cassette, cassettes/<area>/<model>/<name>.yaml (named
 // invoke-<name> through the InvokeModel APIs), and registers the cleanup
@@ -65,7 +67,7 @@ type Spec struct {
 // spec at once if the cassette is missing or corrupt or the target cannot
 // be reached.
 func (r *Run) Open(ctx context.Context, area Area, cell matrix.Cell, name string) *Spec {
-	GinkgoHelper()
+	openHelper.mark()
 	if spent, why := r.exhausted(); spent {
 		Skip(why)
 	}
@@ -202,25 +204,31 @@ type Call struct {
 // tell from it whether any call since a point wrote an entry again.
 func (s *Spec) Written() int { return s.written }
 
+var requestHelper helperMark
+
 // Request builds the spec's request from material: for the cell's model,
 // through the cell's API, with no checkpoints.
 func (s *Spec) Request(set fixtures.Set) *request.Request {
-	GinkgoHelper()
+	requestHelper.mark()
 	r, err := request.Build(s.Cell.Model, s.Cell.Via(), set)
 	ExpectNoError(err, "building the request")
 	return r
 }
 
+var sendHelper helperMark
+
 // Send sends a request as the named step and tallies its usage.
 func (s *Spec) Send(ctx context.Context, step string, r *request.Request) Call {
-	GinkgoHelper()
+	sendHelper.mark()
 	return s.SendAs(ctx, s.Client, step, r)
 }
+
+var sendAsHelper helperMark
 
 // SendAs is Send through another client of the spec's session, such as one
 // from ClientAs.
 func (s *Spec) SendAs(ctx context.Context, client *bedrockruntime.Client, step string, r *request.Request) Call {
-	GinkgoHelper()
+	sendAsHelper.mark()
 	if spent, why := s.Run.exhausted(); spent {
 		// A failure, not a skip: the recording so far is discarded.
 		Fail(fmt.Sprintf("%s, step %q: not sent: %s", s.cell(), step, why))
@@ -239,11 +247,13 @@ func (s *Spec) SendAs(ctx context.Context, client *bedrockruntime.Client, step s
 	return c
 }
 
+var holdSlotHelper helperMark
+
 // holdSlot takes one of the model's call slots for a call against a target
 // (see slots), waiting while all are taken, and returns the function that
 // gives it back. Replay takes none.
 func (s *Spec) holdSlot(ctx context.Context) (release func()) {
-	GinkgoHelper()
+	holdSlotHelper.mark()
 	if s.Run.slots == nil {
 		return func() {}
 	}
@@ -274,10 +284,12 @@ func (s *Spec) ClientAs(p aws.CredentialsProvider) *bedrockruntime.Client {
 	return s.session.ClientAs(p)
 }
 
+var judgeHelper helperMark
+
 // Judge checks a call against an expectation with verdict.Judge and
 // concludes the finding (see Conclude).
 func (s *Spec) Judge(c Call, e verdict.Expectation, o verdict.Observation) verdict.Finding {
-	GinkgoHelper()
+	judgeHelper.mark()
 	c, unsettled := s.settleStep(c, e, o)
 	o.Usage, o.Err = c.Usage, c.Err
 	f := verdict.Judge(e, o)
@@ -288,6 +300,8 @@ func (s *Spec) Judge(c Call, e verdict.Expectation, o verdict.Observation) verdi
 	return s.Conclude(c.Step, f)
 }
 
+var concludeHelper helperMark
+
 // Conclude applies a finding of the spec's step: it is the one way a check
 // passes or fails a spec. A failure fails the spec with the finding (cell,
 // step, rule, expected and observed); an inconclusive finding fails it too,
@@ -296,7 +310,7 @@ func (s *Spec) Judge(c Call, e verdict.Expectation, o verdict.Observation) verdi
 // report and the mutation run read. A not-applicable finding skips the
 // spec, keeping nothing it recorded.
 func (s *Spec) Conclude(step string, f verdict.Finding) verdict.Finding {
-	GinkgoHelper()
+	concludeHelper.mark()
 	f.Cell, f.Step = s.cell(), step
 	s.fileStep(step, f)
 	if f.ImplicitRead > 0 {
@@ -330,10 +344,12 @@ func (s *Spec) implicitRead(step string, n int) {
 	s.Note("step %q: %d tokens read implicitly, without an explicit entry ($%.6f at the read price) [%s]", step, n, usd, matrix.RuleImplicitRead)
 }
 
+var notApplicableHelper helperMark
+
 // NotApplicable ends the spec as not applicable to its cell, saying why (a
 // TTL this SDK cannot express, a checkpoint the API's body cannot carry).
 func (s *Spec) NotApplicable(reason string) {
-	GinkgoHelper()
+	notApplicableHelper.mark()
 	s.Conclude("", verdict.Finding{Outcome: verdict.NotApplicable, Reason: "not applicable: " + reason})
 }
 
@@ -356,11 +372,13 @@ func (s *Spec) cell() string {
 	return string(s.Area) + " " + s.Cell.Name()
 }
 
+var requireHelper helperMark
+
 // Require fails the spec, at the caller's line, unless ok: a precondition
 // of the harness, such as a fixture that must carry five checkpoints to
 // test the limit, never a check of the target.
 func Require(ok bool, format string, args ...any) {
-	GinkgoHelper()
+	requireHelper.mark()
 	if !ok {
 		Fail("harness: " + fmt.Sprintf(format, args...))
 	}
@@ -371,8 +389,10 @@ func Require(ok bool, format string, args ...any) {
 // cannot be moved), never for a check of the target: those go through
 // Conclude.
 func ExpectNoError(err error, explain ...any) {
-	GinkgoHelper()
 	if err != nil {
+		// Marked here, not on every call: finding the caller is a stack
+		// walk, and most calls pass.
+		GinkgoHelper()
 		msg := err.Error()
 		if len(explain) > 0 {
 			msg = fmt.Sprint(explain...) + ": " + msg
