@@ -92,6 +92,11 @@ func ManifestGaps(dir string) (unlisted, missing []string, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	return GapsOf(dir, m)
+}
+
+// GapsOf is ManifestGaps for a manifest already read from dir.
+func GapsOf(dir string, m Manifest) (unlisted, missing []string, err error) {
 	seen := map[string]bool{}
 	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".yaml") || strings.HasPrefix(d.Name(), ".") {

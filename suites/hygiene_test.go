@@ -36,7 +36,9 @@ var _ = Describe("hygiene", Label(framework.AreaHygiene.Label()), func() {
 			Skip("the manifest is rewritten at the end of a record run; checked in replay")
 		}
 		s := run.Offline(framework.AreaHygiene, matrix.Cell{})
-		unlisted, missing, err := recorder.ManifestGaps(run.Cassettes)
+		m, err := run.Manifest()
+		framework.ExpectNoError(err)
+		unlisted, missing, err := recorder.GapsOf(run.Cassettes, m)
 		framework.ExpectNoError(err)
 		s.Conclude("manifest", verdict.Check(matrix.RuleHygiene, len(unlisted)+len(missing) == 0,
 			"cassettes without a manifest entry: %v; manifest entries without a cassette: %v; re-record them (scripts/record) or delete the stale entries", unlisted, missing))

@@ -45,6 +45,19 @@ func Provenances(rep types.Report) ([]Provenance, error) {
 	return out, nil
 }
 
+// Manifest returns the manifest of the run's cassette directory. A replay
+// run reads it once, as nothing writes it during the run (it is 0.5 MB of
+// JSON, read by the report and the hygiene check); the caller must not
+// change it. A run that records reads it afresh each time, as the run and
+// its parallel processes rewrite it.
+func (r *Run) Manifest() (recorder.Manifest, error) {
+	if r.Mode != recorder.Replay {
+		return recorder.ReadManifest(r.Cassettes)
+	}
+	r.manifest.once.Do(func() { r.manifest.m, r.manifest.err = recorder.ReadManifest(r.Cassettes) })
+	return r.manifest.m, r.manifest.err
+}
+
 // WriteManifest records the provenance of every cassette the run wrote
 // (Provenances) in the manifest of the cassette directory, keeping the
 // entries of cassettes it did not touch. It writes nothing when the run

@@ -2,6 +2,7 @@ package framework_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -88,5 +89,46 @@ func TestSDKVersions(t *testing.T) {
 	v := r.SDKVersions()
 	if !strings.HasPrefix(v["github.com/aws/aws-sdk-go-v2/service/bedrockruntime"], "v1.") || !strings.HasPrefix(v["github.com/aws/smithy-go"], "v1.") {
 		t.Errorf("SDKVersions = %v, want bedrockruntime and smithy-go", v)
+	}
+}
+
+// TestManifestReadOnceInReplay checks Run.Manifest: a replay run reads the
+// manifest once (nothing writes it during the run), a recording run every
+// time (it and its parallel processes rewrite it).
+func TestManifestReadOnceInReplay(t *testing.T) {
+	for _, tc := range []struct {
+		mode, target string
+		seesRewrite  bool
+	}{{"replay", "", false}, {"record", "emulator", true}} {
+		setenv(t, tc.mode, tc.target)
+		dir := t.TempDir()
+		t.Setenv(env.Cassettes, dir)
+		r, err := framework.NewRun(framework.Started())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		write := func(n int) {
+			m := recorder.Manifest{Cassettes: map[string]recorder.Provenance{}}
+			for i := range n {
+				m.Cassettes[fmt.Sprintf("area/model/c%d.yaml", i)] = recorder.Provenance{Source: "emulator"}
+			}
+			if err := recorder.WriteManifest(dir, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		write(1)
+		first, err := r.Manifest()
+		if err != nil || len(first.Cassettes) != 1 {
+			t.Fatalf("%s: Manifest() = %d entries, %v; want the 1 written", tc.mode, len(first.Cassettes), err)
+		}
+		write(2)
+		again, err := r.Manifest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(again.Cassettes) == 2; got != tc.seesRewrite {
+			t.Errorf("Expected\n%d entries after a rewrite of 2\nto be read afresh: %v (mode %s)", len(again.Cassettes), tc.seesRewrite, tc.mode)
+		}
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -81,6 +82,13 @@ type Run struct {
 	// resends counts the extra calls spent on the service's noise
 	// against their cap (see resend.go).
 	resends *runResends
+
+	// manifest is the manifest as a replay run read it (see Manifest).
+	manifest struct {
+		once sync.Once
+		m    recorder.Manifest
+		err  error
+	}
 }
 
 // Started returns the run's start data as NewRun takes it: the start time
@@ -272,7 +280,7 @@ func (r *Run) Source() string {
 
 // recordedFrom summarises where the cassettes came from, per the manifest.
 func (r *Run) recordedFrom() string {
-	m, err := recorder.ReadManifest(r.Cassettes)
+	m, err := r.Manifest()
 	if err != nil || len(m.Cassettes) == 0 {
 		return ""
 	}
