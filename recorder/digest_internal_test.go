@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
+	"gopkg.in/dnaeon/go-vcr.v2/cassette"
 )
 
 // TestMatcherTakesTheSDKsPayloadHash: the matcher uses the SHA-256 the
@@ -63,3 +64,40 @@ func TestMatcherTakesTheSDKsPayloadHash(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// unreadable is a request body that fails the test if it is read.
+type unreadable struct{ t *testing.T }
+
+func (u unreadable) Read([]byte) (int, error) {
+	u.t.Error("Expected\nthe request body\nnot to be read: the SDK signed it with the recorded body's hash")
+	return 0, io.EOF
+}
+
+func (unreadable) Close() error { return nil }
+
+// TestMatchDigestTrustsTheSignedHash: a request the SDK signed with the
+// recorded body's SHA-256 matches without its body being read; one signed
+// with another hash is read, and matched by its bytes as before (a body
+// with its keys in another order still matches by its canonical form).
+func TestMatchDigestTrustsTheSignedHash(t *testing.T) {
+	const recorded = `{"a":1,"b":2}`
+	rec := cassette.Request{Method: http.MethodPost, URL: "https://h/model/x/converse", Body: recorded}
+	d := digestOf(recorded)
+	signed := func(hash [sha256.Size]byte, body io.ReadCloser) *http.Request {
+		ctx := v4.SetPayloadHash(context.Background(), hex.EncodeToString(hash[:]))
+		r, _ := http.NewRequestWithContext(ctx, http.MethodPost, "https://h/model/x/converse", body)
+		return r
+	}
+	if !NewMatcher().matchDigest(signed(sha256.Sum256([]byte(recorded)), unreadable{t}), rec, d) {
+		t.Error("Expected\na request signed with the recorded body's hash\nto match")
+	}
+	for _, tc := range []struct {
+		body  string
+		match bool
+	}{{`{"b":2,"a":1}`, true}, {`{"a":1,"b":3}`, false}} {
+		r := signed(sha256.Sum256([]byte(tc.body)), io.NopCloser(strings.NewReader(tc.body)))
+		if got := NewMatcher().matchDigest(r, rec, d); got != tc.match {
+			t.Errorf("Expected\n%s\nto match %s: %v", tc.body, recorded, tc.match)
+		}
+	}
+}

@@ -416,10 +416,9 @@ type replayTransport struct {
 }
 
 func (t *replayTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	body, err := readBody(req)
-	if err != nil {
-		return nil, err
-	}
+	// The body is read only when it must be: a request the SDK signed with
+	// the recorded body's hash matches unread (see Matcher.matchDigest).
+	defer closeBody(req)
 	if err := req.Context().Err(); err != nil {
 		return nil, err
 	}
@@ -428,8 +427,12 @@ func (t *replayTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	defer t.mu.Unlock()
 	next := t.replayed
 	if next >= len(t.recorded) || !t.matches(req, next) {
+		body, err := readBody(req)
+		if err != nil {
+			return nil, err
+		}
 		m := t.miss(req, body, next)
-		t.logWire(body, m.Next, false)
+		t.logWire(req, m.Next, false)
 		return nil, m
 	}
 	i := t.recorded[next]
@@ -438,7 +441,7 @@ func (t *replayTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			Err: fmt.Errorf("%w: interaction %d (%s %s): %v", ErrCorruptResponse, next, i.Request.Method, i.Request.URL, err)}
 	}
 	t.replayed++
-	t.logWire(body, next, true)
+	t.logWire(req, next, true)
 	// The response as go-vcr's recorder would build it.
 	return &http.Response{
 		Status: i.Response.Status, StatusCode: i.Response.Code,

@@ -2,6 +2,7 @@ package recorder
 
 import (
 	"encoding/json"
+	"net/http"
 	"os"
 	"sync"
 
@@ -31,9 +32,13 @@ var wireLogMu sync.Mutex
 
 // logWire appends an entry to the wire log, if one is configured. Errors
 // are ignored: the log is a diagnostic and must not change replay.
-func (t *replayTransport) logWire(body []byte, interaction int, matched bool) {
+func (t *replayTransport) logWire(req *http.Request, interaction int, matched bool) {
 	path := os.Getenv(env.WireLog)
 	if path == "" {
+		return
+	}
+	body, err := readBody(req)
+	if err != nil {
 		return
 	}
 	line, err := json.Marshal(WireLogEntry{Spec: t.opts.Spec, Cassette: t.opts.Cassette, Interaction: interaction, Matched: matched, Body: body})

@@ -18,5 +18,10 @@ func TestAccounts(t *testing.T) {
 		if got := string(arnredact.Accounts([]byte(tc.in))); got != tc.want {
 			t.Errorf("Expected\n%s\nto become\n%s\ngot\n%s", tc.in, tc.want, got)
 		}
+		// Redacting a redacted body changes nothing: replay relies on it
+		// to match a request by the hash the SDK signed it with.
+		if got := string(arnredact.Accounts([]byte(tc.want))); got != tc.want {
+			t.Errorf("Expected\n%s\nto stay as it is when redacted again\ngot\n%s", tc.want, got)
+		}
 	}
 }
