@@ -11,6 +11,8 @@ import (
 
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"gopkg.in/dnaeon/go-vcr.v2/cassette"
+
+	"github.com/cachecascade/cachecascade/internal/safebody"
 )
 
 // Matcher matches a request against recorded ones by method, escaped path,
@@ -174,7 +176,7 @@ func canonical(b []byte) []byte {
 // readBody reads a request's body and restores it for whoever reads next.
 // A body it restored is not read again: its bytes are handed back, so the
 // transport and the matcher read a request once between them. A body of
-// known length is read into a buffer of that size, not grown to it.
+// known length is read into a buffer of that size (safebody.Read).
 func readBody(r *http.Request) ([]byte, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
@@ -183,30 +185,7 @@ func readBody(r *http.Request) ([]byte, error) {
 		restore(r, rb.b)
 		return rb.b, nil
 	}
-	var b []byte
-	var err error
-	if n := r.ContentLength; n > 0 && n <= maxPresized {
-		b = make([]byte, n)
-		var got int
-		got, err = io.ReadFull(r.Body, b)
-		b = b[:got]
-		switch err {
-		case nil: // more than its Content-Length says? Keep all of it.
-			probe := make([]byte, 1)
-			if _, err = io.ReadFull(r.Body, probe); err == nil {
-				var rest []byte
-				rest, err = io.ReadAll(r.Body)
-				b = append(append(b, probe...), rest...)
-			} else if err == io.EOF {
-				err = nil
-			}
-		case io.ErrUnexpectedEOF, io.EOF:
-			err = nil
-		}
-	} else {
-		b, err = io.ReadAll(r.Body)
-	}
-	r.Body.Close()
+	b, err := safebody.Read(r)
 	restore(r, b)
 	return b, err
 }
@@ -217,10 +196,6 @@ func closeBody(r *http.Request) {
 		r.Body.Close()
 	}
 }
-
-// maxPresized bounds the buffer readBody allocates from a Content-Length
-// before reading: a larger body is read as it comes.
-const maxPresized = 64 << 20
 
 // readBack is a request body readBody restored: the bytes it read.
 type readBack struct {

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+
+	"github.com/cachecascade/cachecascade/internal/safebody"
 )
 
 // Endpoint is the base endpoint of the capturing client. The .invalid
@@ -45,15 +46,10 @@ type capturer struct {
 
 // Do records the request and fails it with errCaptured.
 func (c *capturer) Do(r *http.Request) (*http.Response, error) {
-	var body []byte
-	if r.Body != nil {
-		b, err := io.ReadAll(r.Body)
-		r.Body.Close()
-		if err != nil {
-			c.err = fmt.Errorf("wire: reading the request body: %w", err)
-			return nil, c.err
-		}
-		body = b
+	body, err := safebody.Read(r)
+	if err != nil {
+		c.err = fmt.Errorf("wire: reading the request body: %w", err)
+		return nil, c.err
 	}
 	if body == nil {
 		body = []byte{}
