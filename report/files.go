@@ -42,7 +42,7 @@ func WriteFiles(m Matrix, dir string) ([]string, error) {
 	}{
 		{MarkdownFile, func(w io.Writer) error { _, err := io.WriteString(w, m.Markdown()); return err }},
 		{JSONFile, m.WriteJSON},
-		{HTMLFile, func(w io.Writer) error { _, err := io.WriteString(w, m.HTML()); return err }},
+		{HTMLFile, m.WriteHTML},
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(files))

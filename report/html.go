@@ -1,9 +1,9 @@
 package report
 
 import (
-	"bytes"
 	"fmt"
 	"html/template"
+	"io"
 	"strings"
 )
 
@@ -17,14 +17,21 @@ import (
 // no external resource; html/template escapes everything taken from the
 // rows.
 func (m Matrix) HTML() string {
-	v := m.layout()
-	var buf bytes.Buffer
-	if err := pageTemplate.Execute(&buf, pageData{view: v, Vis: m.visuals(v), Changes: changesHTML(m.Rows)}); err != nil {
+	var b strings.Builder
+	if err := m.WriteHTML(&b); err != nil {
 		// The template is fixed and the data are plain values, so this
 		// is a programming error; show it rather than an empty page.
 		return "<!DOCTYPE html>\n<pre>report: " + template.HTMLEscapeString(err.Error()) + "</pre>\n"
 	}
-	return buf.String()
+	return b.String()
+}
+
+// WriteHTML writes the page of HTML to w as it is rendered, without holding
+// it whole (the full matrix's is more than a megabyte). An error leaves w
+// with part of the page.
+func (m Matrix) WriteHTML(w io.Writer) error {
+	v := m.layout()
+	return pageTemplate.Execute(w, pageData{view: v, Vis: m.visuals(v), Changes: changesHTML(m.Rows)})
 }
 
 // outcomeClass returns the CSS class for an outcome.
