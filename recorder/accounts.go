@@ -1,13 +1,18 @@
 package recorder
 
 import (
+	"context"
 	"crypto/sha256"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"gopkg.in/dnaeon/go-vcr.v2/cassette"
 )
 
@@ -31,15 +36,19 @@ type accounts struct {
 // key ID, or a hash of its bearer token; "" for an unsigned request.
 func (a *accounts) of(h http.Header) string {
 	auth := h.Get("Authorization")
-	var id string
 	if m := sigV4Key.FindStringSubmatch(auth); m != nil {
-		id = "key:" + m[1]
-	} else if tok, ok := strings.CutPrefix(auth, "Bearer "); ok {
-		sum := sha256.Sum256([]byte(tok))
-		id = "bearer:" + string(sum[:])
-	} else {
-		return ""
+		return a.number("key:" + m[1])
 	}
+	if tok, ok := strings.CutPrefix(auth, "Bearer "); ok {
+		sum := sha256.Sum256([]byte(tok))
+		return a.number("bearer:" + string(sum[:]))
+	}
+	return ""
+}
+
+// number returns the number of the account id names, numbering it if it
+// is new.
+func (a *accounts) number(id string) string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.seen == nil {
@@ -67,4 +76,45 @@ func (a *accounts) filter(i *cassette.Interaction) error {
 		i.Request.Headers.Set(AccountHeader, n)
 	}
 	return nil
+}
+
+// replayAccount takes the place (and the ID) of the SDK's signing step in
+// a replaying client. Nothing checks a signature offline, and signing was a
+// quarter of what a replayed call costs the SDK; what replay needs of it is
+// the account that would have signed, which it marks from the client's
+// credentials as the recorder marks a recorded request from its signature
+// (AccountHeader, numbered in the same order).
+type replayAccount struct {
+	accounts *accounts
+	creds    aws.CredentialsProvider
+}
+
+// ID is the ID of the step it replaces.
+func (replayAccount) ID() string { return signingStep }
+
+// signingStep is the ID of the SDK's signing step in the finalize phase.
+const signingStep = "Signing"
+
+// HandleFinalize marks the request with its credentials' account.
+func (m replayAccount) HandleFinalize(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+	req, ok := in.Request.(*smithyhttp.Request)
+	if !ok {
+		return middleware.FinalizeOutput{}, middleware.Metadata{}, fmt.Errorf("recorder: unexpected transport type %T", in.Request)
+	}
+	c, err := m.creds.Retrieve(ctx)
+	if err != nil {
+		return middleware.FinalizeOutput{}, middleware.Metadata{}, fmt.Errorf("recorder: replay credentials: %w", err)
+	}
+	req.Header.Set(AccountHeader, m.accounts.number("key:"+c.AccessKeyID))
+	return next.HandleFinalize(ctx, in)
+}
+
+// replayUnsigned returns the API option that puts a replayAccount for
+// creds in place of the signing step (the SDK's, or the replayAccount of
+// the client the options were copied from).
+func replayUnsigned(a *accounts, creds aws.CredentialsProvider) func(*middleware.Stack) error {
+	return func(st *middleware.Stack) error {
+		_, err := st.Finalize.Swap(signingStep, replayAccount{accounts: a, creds: creds})
+		return err
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/smithy-go/middleware"
 	"gopkg.in/dnaeon/go-vcr.v2/cassette"
 	vcr "gopkg.in/dnaeon/go-vcr.v2/recorder"
 
@@ -164,12 +166,14 @@ func (s *Session) openReplay(o Options) error {
 	}
 	s.replay = &replayTransport{recorded: interactions, digests: digests, path: name + ".yaml",
 		matcher: NewMatcher(), accounts: &accounts{}, opts: o}
+	creds := credentials.NewStaticCredentialsProvider("AKIDREPLAYONLY00000", "replay-only-secret", "")
 	s.Client = bedrockruntime.New(bedrockruntime.Options{
 		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDREPLAYONLY00000", "replay-only-secret", ""),
+		Credentials:  creds,
 		BaseEndpoint: aws.String("https://bedrock-runtime.replay.invalid"),
 		HTTPClient:   &http.Client{Transport: s.replay},
 		Retryer:      ReplayRetryer(),
+		APIOptions:   []func(*middleware.Stack) error{replayUnsigned(s.replay.accounts, creds)},
 	}, func(bo *bedrockruntime.Options) {
 		// The SDK switches to bearer auth when AWS_BEARER_TOKEN_BEDROCK
 		// (env.BearerToken) is set; replay must not depend on the
@@ -547,10 +551,15 @@ func requestDiff(rec cassette.Request, req *http.Request, body []byte) string {
 
 // ClientAs returns a client that sends through the same session (the same
 // cassette when recording or replaying) but signs with other credentials,
-// as a second AWS account would. Replay ignores credentials.
+// as a second AWS account would. Replay does not sign: it marks each
+// request with the account of its credentials (see replayAccount), which a
+// recorded request must match.
 func (s *Session) ClientAs(p aws.CredentialsProvider) *bedrockruntime.Client {
 	return bedrockruntime.New(s.Client.Options(), func(o *bedrockruntime.Options) {
 		o.Credentials = p
 		noBearer(o)
+		if s.replay != nil {
+			o.APIOptions = append(slices.Clip(o.APIOptions), replayUnsigned(s.replay.accounts, p))
+		}
 	})
 }
