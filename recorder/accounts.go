@@ -111,9 +111,14 @@ func (m replayAccount) HandleFinalize(ctx context.Context, in middleware.Finaliz
 
 // replayUnsigned returns the API option that puts a replayAccount for
 // creds in place of the signing step (the SDK's, or the replayAccount of
-// the client the options were copied from).
+// the client the options were copied from). A stack without that step (an
+// SDK that names it otherwise) is left to sign: the transport then reads
+// the account from the signature (accounts.mark).
 func replayUnsigned(a *accounts, creds aws.CredentialsProvider) func(*middleware.Stack) error {
 	return func(st *middleware.Stack) error {
+		if _, ok := st.Finalize.Get(signingStep); !ok {
+			return nil
+		}
 		_, err := st.Finalize.Swap(signingStep, replayAccount{accounts: a, creds: creds})
 		return err
 	}

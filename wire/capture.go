@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/cachecascade/cachecascade/internal/safebody"
 )
@@ -58,8 +61,9 @@ func (c *capturer) Do(r *http.Request) (*http.Response, error) {
 	return nil, errCaptured
 }
 
-// fakeCredentials are static credentials for signing offline.
-// aws.AnonymousCredentials would make the client panic.
+// fakeCredentials are static credentials for the SDK's identity step (a
+// capture is not signed, see unsigned); aws.AnonymousCredentials would make
+// the client panic.
 var fakeCredentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 	return aws.Credentials{
 		AccessKeyID:     "AKIDWIRECAPTURE",
@@ -68,25 +72,43 @@ var fakeCredentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Cre
 	}, nil
 })
 
-// client returns a new client that captures into c.
-func client(c *capturer) *bedrockruntime.Client {
+// client is the client of every capture: clients are safe for concurrent
+// use, and each capture sets its own HTTP client per call (force).
+var client = sync.OnceValue(func() *bedrockruntime.Client {
 	return bedrockruntime.New(bedrockruntime.Options{
 		Region:           Region,
 		Credentials:      fakeCredentials,
 		BaseEndpoint:     aws.String(Endpoint),
-		HTTPClient:       c,
+		HTTPClient:       &capturer{},
 		RetryMaxAttempts: 1,
 	})
-}
+})
 
 // force is the last per-operation option of every capture: it sets the
 // capturing HTTP client and a single attempt again, so a caller's options
-// (extra middleware, say) apply but cannot send the request anywhere.
+// (extra middleware, say) apply but cannot send the request anywhere, and
+// leaves the request unsigned.
 func force(c *capturer) func(*bedrockruntime.Options) {
 	return func(o *bedrockruntime.Options) {
 		o.HTTPClient = c
 		o.RetryMaxAttempts = 1
+		o.APIOptions = append(slices.Clip(o.APIOptions), unsigned)
 	}
+}
+
+// unsigned removes the steps that sign a request (the payload's hash and
+// the signature) where the stack has them: a capture keeps the method,
+// path and body, never the signature, and signing was about a quarter of
+// what a capture cost.
+func unsigned(st *middleware.Stack) error {
+	for _, id := range []string{"ComputePayloadHash", "Signing"} {
+		if _, ok := st.Finalize.Get(id); ok {
+			if _, err := st.Finalize.Remove(id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // result turns the outcome of a captured call into a Request.
@@ -104,16 +126,16 @@ func result(op string, c *capturer, err error) (Request, error) {
 }
 
 // Converse returns the request the SDK sends for in, without any network:
-// it calls Converse on a new client with static fake credentials, region
+// it calls Converse on a client with static fake credentials, region
 // Region, base endpoint Endpoint and a single attempt, whose HTTP client
 // keeps the request and fails the call. optFns are per-operation options
 // applied before the capture settings (for example middleware that adds
 // cache points). An input the SDK rejects before sending (such as one
-// without a model ID) returns the SDK's error. Every call builds its own
-// client, so Converse is safe for concurrent use.
+// without a model ID) returns the SDK's error. Converse is safe for
+// concurrent use.
 func Converse(ctx context.Context, in *bedrockruntime.ConverseInput, optFns ...func(*bedrockruntime.Options)) (Request, error) {
 	c := &capturer{}
-	_, err := client(c).Converse(ctx, in, append(optFns[:len(optFns):len(optFns)], force(c))...)
+	_, err := client().Converse(ctx, in, append(optFns[:len(optFns):len(optFns)], force(c))...)
 	return result("Converse", c, err)
 }
 
@@ -122,7 +144,7 @@ func Converse(ctx context.Context, in *bedrockruntime.ConverseInput, optFns ...f
 // (/model/{modelId}/converse-stream).
 func ConverseStream(ctx context.Context, in *bedrockruntime.ConverseStreamInput, optFns ...func(*bedrockruntime.Options)) (Request, error) {
 	c := &capturer{}
-	out, err := client(c).ConverseStream(ctx, in, append(optFns[:len(optFns):len(optFns)], force(c))...)
+	out, err := client().ConverseStream(ctx, in, append(optFns[:len(optFns):len(optFns)], force(c))...)
 	if out != nil {
 		if s := out.GetStream(); s != nil {
 			s.Close()

@@ -6,12 +6,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/document"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/cachecascade/cachecascade/fixtures"
 )
@@ -169,6 +172,51 @@ func TestCaptureAppliesCallerOptions(t *testing.T) {
 	}
 	if len(req.Body) == 0 {
 		t.Error("no body captured")
+	}
+}
+
+// TestCaptureIsUnsignedAndConcurrent: the request a capture hands its HTTP
+// client carries no signature (only method, path and body are kept), and
+// captures running at once through the shared client each keep their own.
+func TestCaptureIsUnsignedAndConcurrent(t *testing.T) {
+	var mu sync.Mutex
+	var auths []string
+	seeAuth := func(o *bedrockruntime.Options) {
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("seeAuth", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+				mu.Lock()
+				auths = append(auths, in.Request.(*smithyhttp.Request).Header.Get("Authorization"))
+				mu.Unlock()
+				return next.HandleFinalize(ctx, in)
+			}), middleware.After)
+		})
+	}
+	var wg sync.WaitGroup
+	bodies := make([][]byte, 8)
+	for i := range bodies {
+		wg.Go(func() {
+			in := input()
+			in.Messages[0].Content = []types.ContentBlock{&types.ContentBlockMemberText{Value: fmt.Sprintf("message %d", i)}}
+			req, err := Converse(context.Background(), in, seeAuth)
+			if err != nil {
+				t.Error(err)
+			}
+			bodies[i] = req.Body
+		})
+	}
+	wg.Wait()
+	for i, b := range bodies {
+		if want := fmt.Sprintf("message %d", i); !bytes.Contains(b, []byte(want)) {
+			t.Errorf("Expected\n%s\nto hold its own message\n%s", b, want)
+		}
+	}
+	for _, a := range auths {
+		if a != "" {
+			t.Errorf("Expected\n%q\nto be no signature", a)
+		}
+	}
+	if len(auths) != len(bodies) {
+		t.Errorf("Expected\n%d requests seen\nto be\n%d", len(auths), len(bodies))
 	}
 }
 
