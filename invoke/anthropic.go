@@ -2,6 +2,7 @@ package invoke
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 
 	"github.com/cachecascade/cachecascade/fixtures"
@@ -48,10 +49,10 @@ type Anthropic struct {
 
 // AnthropicTool is one tool: name, description and JSON input schema.
 type AnthropicTool struct {
-	Name         string         `json:"name"`
-	Description  string         `json:"description,omitempty"`
-	InputSchema  map[string]any `json:"input_schema"`
-	CacheControl *CacheControl  `json:"cache_control,omitempty"`
+	Name         string          `json:"name"`
+	Description  string          `json:"description,omitempty"`
+	InputSchema  json.RawMessage `json:"input_schema"`
+	CacheControl *CacheControl   `json:"cache_control,omitempty"`
 }
 
 // AnthropicBlock is a content block (of system or of a message): a text
@@ -106,7 +107,7 @@ func NewAnthropic(s fixtures.Set) *Anthropic {
 	zero := 0.0
 	b := &Anthropic{AnthropicVersion: AnthropicVersion, MaxTokens: fixtures.MaxTokens, Temperature: &zero}
 	for _, t := range s.Tools {
-		b.Tools = append(b.Tools, AnthropicTool{Name: t.Name, Description: t.Description, InputSchema: t.Schema()})
+		b.Tools = append(b.Tools, AnthropicTool{Name: t.Name, Description: t.Description, InputSchema: t.SchemaJSON()})
 	}
 	for _, text := range s.System {
 		b.System = append(b.System, textBlock(text))

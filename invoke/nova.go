@@ -1,6 +1,7 @@
 package invoke
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/cachecascade/cachecascade/fixtures"
@@ -69,7 +70,7 @@ type NovaToolSpec struct {
 
 // NovaToolSchema wraps the JSON schema.
 type NovaToolSchema struct {
-	JSON map[string]any `json:"json"`
+	JSON json.RawMessage `json:"json"`
 }
 
 // NovaInference is the inference configuration.
@@ -86,7 +87,7 @@ func NewNova(s fixtures.Set) *Nova {
 	if len(s.Tools) > 0 {
 		b.ToolConfig = &NovaToolConfig{}
 		for _, t := range s.Tools {
-			b.ToolConfig.Tools = append(b.ToolConfig.Tools, NovaTool{ToolSpec: &NovaToolSpec{Name: t.Name, Description: t.Description, InputSchema: NovaToolSchema{JSON: t.Schema()}}})
+			b.ToolConfig.Tools = append(b.ToolConfig.Tools, NovaTool{ToolSpec: &NovaToolSpec{Name: t.Name, Description: t.Description, InputSchema: NovaToolSchema{JSON: t.SchemaJSON()}}})
 		}
 	}
 	for _, text := range s.System {
