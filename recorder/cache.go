@@ -168,7 +168,7 @@ const copyPrefix = 8 << 10
 // request bodies (left empty), and the bodies' digests. It reads the head
 // alone, not the bodies after it.
 func readCopyHead(copyPath string, stamp []byte) ([]*cassette.Interaction, []bodyDigest, bool) {
-	buf, err := readAtMost(copyPath, copyPrefix)
+	buf, err := heads.read(copyPath, copyPrefix)
 	if err != nil {
 		return nil, nil, false
 	}
@@ -176,7 +176,7 @@ func readCopyHead(copyPath string, stamp []byte) ([]*cassette.Interaction, []bod
 	if ok && end > len(buf) {
 		// A long head: read again up to its end, and check the fixed fields
 		// again (the copy may have been replaced in between).
-		if buf, err = readAtMost(copyPath, end); err != nil {
+		if buf, err = heads.read(copyPath, end); err != nil {
 			return nil, nil, false
 		}
 		var s2, e2 int
@@ -188,6 +188,39 @@ func readCopyHead(copyPath string, stamp []byte) ([]*cassette.Interaction, []bod
 	}
 	is, _, digests, ok := decodeHead(buf[start:end])
 	return is, digests, ok
+}
+
+// heads is where readCopyHead reads copies' heads.
+var heads slab
+
+// slab reads small files into shared chunks of memory, each read taking
+// the bytes it got rather than all it asked for: a copy's head is read by
+// asking for copyPrefix bytes, and most are a third of that. So the pages a
+// replay run touches for heads (dear on the CI's virtual machines, see
+// readAtMost) are about the heads' size. What it returns may be kept: a
+// chunk is never written again, and lives as long as anything read into it.
+type slab struct {
+	mu   sync.Mutex
+	free []byte
+}
+
+// slabChunk is the size of a slab's chunks: room for about eighty heads.
+const slabChunk = 256 << 10
+
+// read returns the first n bytes of the file at path (fewer if it is
+// shorter), as readAtMost does.
+func (s *slab) read(path string, n int) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.free) < n {
+		s.free = make([]byte, max(n, slabChunk))
+	}
+	b, err := readAtMost(path, s.free[:n:n])
+	if err != nil {
+		return nil, err
+	}
+	s.free = s.free[len(b):]
+	return b[:len(b):len(b)], nil
 }
 
 // maxStamp bounds a file stamp's length: copies and scan marks write it

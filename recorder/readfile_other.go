@@ -7,15 +7,14 @@ import (
 	"os"
 )
 
-// readAtMost returns the first n bytes of the file at path (fewer if it is
-// shorter). See the Linux version.
-func readAtMost(path string, n int) ([]byte, error) {
+// readAtMost reads the first len(b) bytes of the file at path into b
+// (fewer if it is shorter) and returns them. See the Linux version.
+func readAtMost(path string, b []byte) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	b := make([]byte, n)
 	got, err := io.ReadFull(f, b)
 	if err == io.ErrUnexpectedEOF || err == io.EOF {
 		err = nil

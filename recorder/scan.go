@@ -267,7 +267,7 @@ func scannedClean(path string, sum *[sha256.Size]byte, stamp []byte) bool {
 	if p == "" {
 		return false
 	}
-	b, err := readAtMost(p+".clean", 2*sha256.Size+maxStamp)
+	b, err := readAtMost(p+".clean", make([]byte, 2*sha256.Size+maxStamp))
 	if err != nil || len(b) < 2*sha256.Size || !bytes.Equal(b[sha256.Size:2*sha256.Size], scanSignature[:]) {
 		return false
 	}
