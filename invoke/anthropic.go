@@ -99,7 +99,7 @@ type AnthropicMessage struct {
 }
 
 // NewAnthropic converts a fixtures.Set into an Anthropic Messages body with
-// no checkpoints: each tool with its schema (a new map per call), each
+// no checkpoints: each tool with its schema's JSON, each
 // system text as a text block, each message as one text block, and
 // fixtures.MaxTokens output tokens at temperature 0, as Set.Input does for
 // Converse.
@@ -121,7 +121,30 @@ func NewAnthropic(s fixtures.Set) *Anthropic {
 func textBlock(text string) AnthropicBlock { return AnthropicBlock{Type: "text", Text: text} }
 
 // Marshal returns the body as JSON.
-func (b *Anthropic) Marshal() ([]byte, error) { return marshal(b) }
+func (b *Anthropic) Marshal() ([]byte, error) {
+	if out, ok := b.appendJSON(make([]byte, 0, b.size())); ok {
+		return out, nil
+	}
+	return marshal(b)
+}
+
+// size estimates the body's JSON size: its texts and schemas, and room
+// for the rest.
+func (b *Anthropic) size() int {
+	n := 256
+	for _, t := range b.Tools {
+		n += 128 + len(t.Name) + len(t.Description) + len(t.InputSchema)
+	}
+	for _, bl := range b.System {
+		n += 96 + len(bl.Text)
+	}
+	for _, m := range b.Messages {
+		for _, bl := range m.Content {
+			n += 128 + len(bl.Text)
+		}
+	}
+	return n
+}
 
 // Checkpoints lists the blocks carrying cache_control, tools first, then
 // system, then messages, and last automatic caching's breakpoint, on the

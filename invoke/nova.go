@@ -102,7 +102,38 @@ func NewNova(s fixtures.Set) *Nova {
 func novaText(s string) NovaBlock { return NovaBlock{Text: &s} }
 
 // Marshal returns the body as JSON.
-func (b *Nova) Marshal() ([]byte, error) { return marshal(b) }
+func (b *Nova) Marshal() ([]byte, error) {
+	if out, ok := b.appendJSON(make([]byte, 0, b.size())); ok {
+		return out, nil
+	}
+	return marshal(b)
+}
+
+// size estimates the body's JSON size: its texts and schemas, and room
+// for the rest.
+func (b *Nova) size() int {
+	n := 256
+	if b.ToolConfig != nil {
+		for _, t := range b.ToolConfig.Tools {
+			if t.ToolSpec != nil {
+				n += 128 + len(t.ToolSpec.Name) + len(t.ToolSpec.Description) + len(t.ToolSpec.InputSchema.JSON)
+			}
+		}
+	}
+	for _, bl := range b.System {
+		if bl.Text != nil {
+			n += 96 + len(*bl.Text)
+		}
+	}
+	for _, m := range b.Messages {
+		for _, bl := range m.Content {
+			if bl.Text != nil {
+				n += 96 + len(*bl.Text)
+			}
+		}
+	}
+	return n
+}
 
 // Envelope returns the zero envelope: a Nova body carries nothing the
 // service validates beside its checkpoints.
