@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -233,7 +234,7 @@ func (s *Spec) SendAs(ctx context.Context, client *bedrockruntime.Client, step s
 		// A failure, not a skip: the recording so far is discarded.
 		Fail(fmt.Sprintf("%s, step %q: not sent: %s", s.cell(), step, why))
 	}
-	By(fmt.Sprintf("%s (%s)", step, r.API.Operation()))
+	s.step("%s (%s)", step, r.API.Operation())
 	release := s.holdSlot(ctx)
 	u, err := request.Send(ctx, client, r)
 	release()
@@ -246,6 +247,23 @@ func (s *Spec) SendAs(ctx context.Context, client *bedrockruntime.Client, step s
 	ExpectNoError(s.Run.charge(u, with), "charging the call to the run's tally")
 	return c
 }
+
+// step marks a step in the spec's Ginkgo timeline (By) where it helps:
+// against a target, where a call takes seconds and a verbose run shows
+// progress, and in a verbose replay. A replayed call takes about a tenth of
+// a millisecond, of which By, which walks the stack for its location, took
+// a twentieth; a failing finding names its step either way.
+func (s *Spec) step(format string, args ...any) {
+	if s.Run.Mode != recorder.Replay || verboseRun() {
+		By(fmt.Sprintf(format, args...))
+	}
+}
+
+// verboseRun reports whether Ginkgo reports this run verbosely (-v, -vv).
+var verboseRun = sync.OnceValue(func() bool {
+	_, rc := GinkgoConfiguration()
+	return rc.Verbose || rc.VeryVerbose
+})
 
 var holdSlotHelper helperMark
 
@@ -269,7 +287,7 @@ func (s *Spec) holdSlot(ctx context.Context) (release func()) {
 // failed on, so that the caller can fall back to paid calls; only the
 // harness's own (a model's call slot, the tally) fails the spec.
 func (s *Spec) Count(ctx context.Context, step string, r *request.Request) (int, error) {
-	By(fmt.Sprintf("%s (CountTokens)", step))
+	s.step("%s (CountTokens)", step)
 	release := s.holdSlot(ctx)
 	n, err := request.Count(ctx, s.Client, r)
 	release()

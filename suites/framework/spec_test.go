@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"
 
 	"github.com/cachecascade/cachecascade/fixtures"
@@ -75,6 +76,8 @@ var _ = Describe("a spec's session", Ordered, func() {
 		c := s.Send(ctx, "prime", req)
 		s.Judge(c, verdict.Expectation{Prime: true, MinTokens: model.MinTokens}, verdict.Observation{Checkpoints: req.Layers()})
 		recorded = c.Usage
+		// Against a target each call is a step of the spec's timeline.
+		Expect(CurrentSpecReport().SpecEvents.WithType(types.SpecEventByStart)).To(ContainElement(HaveField("Message", "prime (Converse)")))
 	})
 
 	It("replays it, with the manifest naming the emulator", func(ctx context.Context) {
@@ -91,6 +94,11 @@ var _ = Describe("a spec's session", Ordered, func() {
 		Expect(c.Err).NotTo(HaveOccurred())
 		Expect(c.Usage).To(Equal(recorded))
 		Expect(os.Getenv(env.Mode)).To(Equal("replay"))
+		// A replayed call is not a step of the timeline unless the run is
+		// verbose (see Spec.step).
+		if _, rc := GinkgoConfiguration(); !rc.Verbose && !rc.VeryVerbose {
+			Expect(CurrentSpecReport().SpecEvents.WithType(types.SpecEventByStart)).To(BeEmpty())
+		}
 	})
 })
 
