@@ -121,12 +121,7 @@ func NewAnthropic(s fixtures.Set) *Anthropic {
 func textBlock(text string) AnthropicBlock { return AnthropicBlock{Type: "text", Text: text} }
 
 // Marshal returns the body as JSON.
-func (b *Anthropic) Marshal() ([]byte, error) {
-	if out, ok := b.appendJSON(make([]byte, 0, b.size())); ok {
-		return out, nil
-	}
-	return marshal(b)
-}
+func (b *Anthropic) Marshal() ([]byte, error) { return marshalWritten(b) }
 
 // size estimates the body's JSON size: its texts and schemas, and room
 // for the rest.

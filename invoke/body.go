@@ -59,6 +59,21 @@ func Validate(m matrix.Model, b Body) []matrix.Rejection {
 	return matrix.ValidateRequest(m, b.Envelope(), b.Checkpoints())
 }
 
+// writtenBody is a body with its own JSON writer (see write.go).
+type writtenBody interface {
+	appendJSON(dst []byte) ([]byte, bool)
+	size() int
+}
+
+// marshalWritten returns b's JSON from its writer, or from encoding/json
+// when b holds a field the writer leaves to it.
+func marshalWritten(b writtenBody) ([]byte, error) {
+	if out, ok := b.appendJSON(make([]byte, 0, b.size())); ok {
+		return out, nil
+	}
+	return marshal(b)
+}
+
 // marshal is json.Marshal with the package's error prefix. Map keys (tool
 // schemas) come out sorted, so a body serializes to the same bytes every
 // time.

@@ -102,12 +102,7 @@ func NewNova(s fixtures.Set) *Nova {
 func novaText(s string) NovaBlock { return NovaBlock{Text: &s} }
 
 // Marshal returns the body as JSON.
-func (b *Nova) Marshal() ([]byte, error) {
-	if out, ok := b.appendJSON(make([]byte, 0, b.size())); ok {
-		return out, nil
-	}
-	return marshal(b)
-}
+func (b *Nova) Marshal() ([]byte, error) { return marshalWritten(b) }
 
 // size estimates the body's JSON size: its texts and schemas, and room
 // for the rest.

@@ -52,19 +52,9 @@ func (b *Anthropic) appendJSON(dst []byte) ([]byte, bool) {
 		dst = append(dst, `,"system":`...)
 		dst, ok = appendAnthropicBlocks(dst, b.System, ok)
 	}
-	dst = append(dst, `,"messages":[`...)
-	for i, m := range b.Messages {
-		if m.Content == nil {
-			return dst, false
-		}
-		dst = comma(dst, i)
-		dst = append(dst, `{"role":`...)
-		dst = jsonw.String(dst, m.Role)
-		dst = append(dst, `,"content":`...)
-		dst, ok = appendAnthropicBlocks(dst, m.Content, ok)
-		dst = append(dst, '}')
-	}
-	dst = append(dst, ']')
+	dst, ok = appendMessages(dst, len(b.Messages), func(i int) (string, []AnthropicBlock) {
+		return b.Messages[i].Role, b.Messages[i].Content
+	}, appendAnthropicBlocks, ok)
 	dst = appendCacheControl(dst, b.CacheControl)
 	return append(dst, '}'), ok
 }
@@ -115,19 +105,9 @@ func (b *Nova) appendJSON(dst []byte) ([]byte, bool) {
 		dst = append(dst, `,"system":`...)
 		dst, ok = appendNovaBlocks(dst, b.System, ok)
 	}
-	dst = append(dst, `,"messages":[`...)
-	for i, m := range b.Messages {
-		if m.Content == nil {
-			return dst, false
-		}
-		dst = comma(dst, i)
-		dst = append(dst, `{"role":`...)
-		dst = jsonw.String(dst, m.Role)
-		dst = append(dst, `,"content":`...)
-		dst, ok = appendNovaBlocks(dst, m.Content, ok)
-		dst = append(dst, '}')
-	}
-	dst = append(dst, ']')
+	dst, ok = appendMessages(dst, len(b.Messages), func(i int) (string, []NovaBlock) {
+		return b.Messages[i].Role, b.Messages[i].Content
+	}, appendNovaBlocks, ok)
 	if c := b.ToolConfig; c != nil {
 		dst = append(dst, `,"toolConfig":{"tools":[`...)
 		for i, t := range c.Tools {
@@ -199,6 +179,25 @@ func appendCachePoint(dst []byte, c *CachePoint, after bool) []byte {
 		dst = jsonw.String(dst, c.TTL)
 	}
 	return append(dst, '}')
+}
+
+// appendMessages appends a body's "messages" member: n messages, each its
+// role and content (from message), the content written by blocks. ok turns
+// false on a message without content (which encoding/json writes as null)
+// and wherever blocks turns it false.
+func appendMessages[B any](dst []byte, n int, message func(i int) (string, []B), blocks func([]byte, []B, bool) ([]byte, bool), ok bool) ([]byte, bool) {
+	dst = append(dst, `,"messages":[`...)
+	for i := range n {
+		role, content := message(i)
+		ok = ok && content != nil
+		dst = comma(dst, i)
+		dst = append(dst, `{"role":`...)
+		dst = jsonw.String(dst, role)
+		dst = append(dst, `,"content":`...)
+		dst, ok = blocks(dst, content, ok)
+		dst = append(dst, '}')
+	}
+	return append(dst, ']'), ok
 }
 
 // comma appends the comma before element i of a list, unless it is the
