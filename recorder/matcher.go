@@ -105,9 +105,8 @@ func (m *Matcher) requestRawSum() [sha256.Size]byte {
 
 // sdkSum returns the SHA-256 of lastRaw: the one the SDK computed to sign
 // the request (v4.GetPayloadHash), when the redaction left the body as
-// sent and the SDK's is a hash; otherwise its own. A wrong hash from the
-// SDK could only make a body match by its canonical form instead, never
-// make a wrong body match.
+// sent and the SDK's is a hash; otherwise its own. The SDK's hash is
+// trusted as the body's, as the service checks it (see matchDigest).
 func (m *Matcher) sdkSum() [sha256.Size]byte {
 	if m.lastRead != nil && len(m.lastRaw) > 0 && &m.lastRaw[0] == &m.lastRead[0] {
 		if sum, ok := signedSum(m.last); ok {
