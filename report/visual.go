@@ -336,7 +336,9 @@ func strip(c cell, model, strategy string) template.HTML {
 		fmt.Fprintf(&b, `<g tabindex="0"><title>no judged call recorded</title><rect class="s-none" width="%d" height="%d"/></g>`, stripSide, h-2-stripMark)
 	}
 	for i, s := range steps {
-		fmt.Fprintf(&b, `<g tabindex="0"><title>%s</title>`, template.HTMLEscapeString(stepTitle(s)))
+		b.WriteString(`<g tabindex="0"><title>`)
+		template.HTMLEscape(&b, []byte(stepTitle(s)))
+		b.WriteString(`</title>`)
 		layers := s.Layers
 		if len(layers) == 0 {
 			layers = make([]LayerResult, len(LayerNames))
@@ -349,15 +351,32 @@ func strip(c cell, model, strategy string) template.HTML {
 			if l.Differs() {
 				cls += " d"
 			}
-			fmt.Fprintf(&b, `<rect class="%s" x="%d" y="%d" width="%d" height="%d"/>`, cls, i*stripPitch, j*stripPitch, stripSide, stripSide)
+			svgRect(&b, cls, i*stripPitch, j*stripPitch, stripSide, stripSide)
 		}
 		if s.Broken() {
-			fmt.Fprintf(&b, `<rect class="bk" x="%d" y="%d" width="%d" height="%d"/>`, i*stripPitch, len(layers)*stripPitch, stripSide, stripMark-1)
+			svgRect(&b, "bk", i*stripPitch, len(layers)*stripPitch, stripSide, stripMark-1)
 		}
 		b.WriteString(`</g>`)
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+// svgRect writes an SVG rect of a class (which needs no escaping) at x, y
+// of width w and height h. A strip has a rect per step and layer, a few
+// thousand in the page of the full matrix.
+func svgRect(b *strings.Builder, class string, x, y, w, h int) {
+	var num [20]byte
+	b.WriteString(`<rect class="`)
+	b.WriteString(class)
+	for _, a := range [...]struct {
+		name string
+		v    int
+	}{{`" x="`, x}, {`" y="`, y}, {`" width="`, w}, {`" height="`, h}} {
+		b.WriteString(a.name)
+		b.Write(strconv.AppendInt(num[:0], int64(a.v), 10))
+	}
+	b.WriteString(`"/>`)
 }
 
 // rowStrip draws the strip of one row of the changes area's table (its
@@ -452,17 +471,17 @@ func stripSummary(steps []Step) string {
 // the finding's first line, shortened.
 func stepTitle(s Step) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s", s.Name, outcomeLabel(s.Outcome))
+	b.WriteString(s.Name + ": " + outcomeLabel(s.Outcome))
 	if s.Rule != "" {
-		fmt.Fprintf(&b, " [%s]", s.Rule)
+		b.WriteString(" [" + s.Rule + "]")
 	}
 	for _, l := range s.Layers {
-		fmt.Fprintf(&b, "\n%s: %s", l.Layer, l.Did)
+		b.WriteString("\n" + l.Layer + ": " + string(l.Did))
 		if l.Checkpoint {
 			b.WriteString(" (checkpoint)")
 		}
 		if l.Differs() {
-			fmt.Fprintf(&b, ", expected %s", l.Expected)
+			b.WriteString(", expected " + string(l.Expected))
 		}
 	}
 	fmt.Fprintf(&b, "\ninput %s · output %s · read %s · write %s", formatInt(s.InputTokens), formatInt(s.OutputTokens), formatInt(s.CacheReadTokens), formatInt(s.CacheWriteTokens))
