@@ -446,11 +446,12 @@ func (t *replayTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	t.replayed++
 	t.logWire(req, next, true)
-	// The response as go-vcr's recorder would build it.
+	// The response as go-vcr's recorder would build it. Its header is the
+	// recorded one, not a copy: an interaction is replayed once a session.
 	return &http.Response{
 		Status: i.Response.Status, StatusCode: i.Response.Code,
 		Proto: "HTTP/1.0", ProtoMajor: 1, ProtoMinor: 0,
-		Request: req, Header: i.Response.Headers.Clone(), Close: true,
+		Request: req, Header: i.Response.Headers, Close: true,
 		ContentLength: int64(len(i.Response.Body)),
 		Body:          io.NopCloser(strings.NewReader(i.Response.Body)),
 	}, nil
