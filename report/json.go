@@ -42,9 +42,10 @@ type rowDoc struct {
 }
 
 // MarshalJSON writes the row with its duration as a string such as "1.5s".
-func (r Row) MarshalJSON() ([]byte, error) {
-	return json.Marshal(rowDoc{rowAlias: rowAlias(r), Duration: r.Duration.String()})
-}
+func (r Row) MarshalJSON() ([]byte, error) { return json.Marshal(r.doc()) }
+
+// doc returns the row as MarshalJSON writes it.
+func (r Row) doc() rowDoc { return rowDoc{rowAlias: rowAlias(r), Duration: r.Duration.String()} }
 
 // UnmarshalJSON reads a row written by MarshalJSON; a missing duration is
 // zero.
@@ -95,15 +96,17 @@ func (m Matrix) WriteJSON(w io.Writer) error {
 	if _, err := w.Write(append(head, "\"rows\": [\n"...)); err != nil {
 		return err
 	}
-	// Each row as the document's encoder would indent it at its depth.
+	// Each row as the document's encoder would indent it at its depth. The
+	// row's own document is encoded directly, with HTML escaped as
+	// Row.MarshalJSON escapes it: the same bytes, without compacting the
+	// output of MarshalJSON first.
 	var row bytes.Buffer
 	renc := json.NewEncoder(&row)
-	renc.SetEscapeHTML(false)
 	renc.SetIndent("    ", "  ")
 	for i, r := range m.Rows {
 		row.Reset()
 		row.WriteString("    ")
-		if err := renc.Encode(r); err != nil {
+		if err := renc.Encode(r.doc()); err != nil {
 			return fmt.Errorf("report: %w", err)
 		}
 		b := bytes.TrimSuffix(row.Bytes(), []byte("\n"))
