@@ -171,7 +171,7 @@ func (s *Session) openReplay(o Options) error {
 		Region:       "us-east-1",
 		Credentials:  creds,
 		BaseEndpoint: aws.String("https://bedrock-runtime.replay.invalid"),
-		HTTPClient:   &http.Client{Transport: s.replay},
+		HTTPClient:   safebody.Client{Transport: s.replay},
 		Retryer:      ReplayRetryer(),
 		APIOptions:   []func(*middleware.Stack) error{replayUnsigned(s.replay.accounts, creds)},
 	}, func(bo *bedrockruntime.Options) {
