@@ -32,6 +32,7 @@ var (
 )
 
 func TestSuites(t *testing.T) {
+	framework.TuneGC()
 	RegisterFailHandler(Fail)
 	// A run against a target first estimates its cost from the cassettes
 	// of the specs it will run; one estimate serves every process, so only

@@ -104,7 +104,8 @@ const (
 	WireLog = "CACHECASCADE_WIRE_LOG"
 )
 
-// The variables of the AWS SDK and of CI that cachecascade reads or clears.
+// The variables of the AWS SDK, of CI and of Go that cachecascade reads or
+// clears.
 const (
 	// Endpoint is the AWS SDK's own endpoint override for Bedrock
 	// runtime. Record and live runs without a Target send their calls
@@ -118,6 +119,9 @@ const (
 	// its Markdown summary to. The programs that run the suites clear it
 	// for the child runs and append their own summary.
 	GitHubStepSummary = "GITHUB_STEP_SUMMARY"
+	// GoGC is the Go runtime's garbage-collection target. The suites set
+	// their own unless it is set (framework.TuneGC).
+	GoGC = "GOGC"
 )
 
 // All lists every variable named above (not Prefix), cachecascade's own
@@ -125,5 +129,5 @@ const (
 var All = []string{
 	Mode, Target, EmulatorProfiles, EmulatorModels, EmulatorLatency, EmulatorNoiseSeed, EmulatorRegions, RecordEndOfLife, NoiseResends, Cassettes, CassetteCache, ReportDir, SecondProfile, BudgetUSD, BudgetTokens,
 	Procs, ModelConcurrency, Quiet, WireLog,
-	Endpoint, BearerToken, GitHubStepSummary,
+	Endpoint, BearerToken, GitHubStepSummary, GoGC,
 }
